@@ -1,0 +1,17 @@
+"""How the bot behaves in chats, independent of where settings came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class BotOptions:
+    default_locale: str = "en"
+    # Others see "within the hour" instead of a time; the person themself always sees the exact time.
+    coarse_last_seen: bool = True
+    who_limit: int = 50
+    prompt_timeout_s: float = 60.0
+    # Commands per person per minute, and per chat per minute, before the bot stops answering.
+    user_commands_per_minute: int = 20
+    chat_commands_per_minute: int = 60

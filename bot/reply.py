@@ -1,0 +1,62 @@
+"""Reply: what the bot answers, kept as styled spans until an adapter renders it for its target."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.text import escape_discord, escape_html
+
+Style = Literal["", "b", "i", "code"]
+Span = tuple[Style, str]
+Line = tuple[Span, ...]
+Target = Literal["plain", "telegram_html", "discord_markdown"]
+
+_WRAP: dict[Target, dict[Style, tuple[str, str]]] = {
+    "plain": {"": ("", ""), "b": ("", ""), "i": ("", ""), "code": ("", "")},
+    "telegram_html": {"": ("", ""), "b": ("<b>", "</b>"), "i": ("<i>", "</i>"), "code": ("<code>", "</code>")},
+    "discord_markdown": {"": ("", ""), "b": ("**", "**"), "i": ("*", "*"), "code": ("`", "`")},
+}
+
+
+def _escape(target: Target, style: Style, text: str) -> str:
+    if target == "telegram_html":
+        return escape_html(text)
+    if target == "discord_markdown":
+        # Inside a code span markdown is inert; only the backtick itself must not close it.
+        return text.replace("`", "ˋ") if style == "code" else escape_discord(text)
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    lines: tuple[Line, ...]
+    # Personal information: an adapter sends it privately when it was asked for in a group.
+    private: bool = False
+
+    def render_line(self, line: Line, target: Target) -> str:
+        wrap = _WRAP[target]
+        return "".join(wrap[s][0] + _escape(target, s, t) + wrap[s][1] for s, t in line if t)
+
+    def render(self, target: Target) -> str:
+        return "\n".join(self.render_line(line, target) for line in self.lines)
+
+    def render_chunks(self, target: Target, limit: int) -> list[str]:
+        """Split between lines so each message stays under a platform's length limit."""
+        chunks: list[str] = []
+        current = ""
+        for line in self.lines:
+            text = self.render_line(line, target)
+            if len(text) > limit:
+                text = text[: limit - 1] + "…"
+            candidate = f"{current}\n{text}" if current else text
+            if len(candidate) > limit and current:
+                chunks.append(current)
+                candidate = text
+            current = candidate
+        if current or not chunks:
+            chunks.append(current)
+        return chunks
+
+    def __add__(self, other: Reply) -> Reply:
+        return Reply(self.lines + other.lines, self.private or other.private)

@@ -1,0 +1,38 @@
+"""Errors raised by the presence API; every one carries a message fit for a developer."""
+
+from __future__ import annotations
+
+
+class PresenceError(Exception):
+    """Base class of every error the presence API raises on purpose."""
+
+
+class InvalidArgument(PresenceError, ValueError):
+    """An argument is malformed or out of range."""
+
+
+class InvalidStatus(InvalidArgument):
+    def __init__(self, value: object) -> None:
+        super().__init__(f"unknown status {value!r}: expected one of online, away, dnd, offline")
+        self.value = value
+
+
+class TextTooLong(InvalidArgument):
+    def __init__(self, what: str, limit: int) -> None:
+        super().__init__(f"{what} is longer than {limit} characters")
+        self.what = what
+        self.limit = limit
+
+
+class UnknownDevice(PresenceError, LookupError):
+    def __init__(self, device_id: str) -> None:
+        super().__init__(f"no device {device_id!r} for this person")
+        self.device_id = device_id
+
+
+class ConcurrentUpdate(PresenceError):
+    """A person's state kept changing under us; the update was not applied."""
+
+
+class StoreUnavailable(PresenceError):
+    """The storage backend cannot be reached right now."""

@@ -1,0 +1,53 @@
+"""Listeners for status transitions: ``status_change``, ``online``, ``offline``."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from presence_core.errors import InvalidArgument
+from presence_core.models import Transition
+from presence_core.status import Status
+
+log = logging.getLogger(__name__)
+
+EVENTS = ("status_change", "online", "offline")
+Handler = Callable[..., Any]
+
+
+class EventBus:
+    def __init__(self) -> None:
+        self._handlers: dict[str, list[Handler]] = {name: [] for name in EVENTS}
+
+    def on(self, event: str, handler: Handler | None = None) -> Any:
+        """Register ``handler``; without one, return a decorator that does."""
+        if event not in self._handlers:
+            raise InvalidArgument(f"unknown event {event!r}: expected one of {', '.join(EVENTS)}")
+        if handler is None:
+            def decorator(func: Handler) -> Handler:
+                self._handlers[event].append(func)
+                return func
+            return decorator
+        self._handlers[event].append(handler)
+        return handler
+
+    def off(self, event: str, handler: Handler) -> None:
+        self._handlers.get(event, []).remove(handler)
+
+    async def emit(self, transition: Transition) -> None:
+        """Call every listener of what this transition means; a failing listener is logged, not raised."""
+        calls: list[tuple[str, tuple[Any, ...]]] = [("status_change", (transition.user_id, transition.old, transition.new))]
+        if transition.old is Status.OFFLINE:
+            calls.append(("online", (transition.user_id,)))
+        if transition.new is Status.OFFLINE:
+            calls.append(("offline", (transition.user_id,)))
+        for event, args in calls:
+            for handler in list(self._handlers[event]):
+                try:
+                    result = handler(*args)
+                    if inspect.isawaitable(result):
+                        await result
+                except Exception:
+                    log.exception("presence %s listener %r failed", event, handler)

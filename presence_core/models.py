@@ -1,0 +1,144 @@
+"""Data the core passes around: stored records (mutable, owned by one update) and read views (frozen)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from presence_core.status import Status
+
+
+@dataclass(slots=True)
+class DeviceRecord:
+    """One device of a person as stored: a platform account or one client of it."""
+
+    id: str
+    name: str
+    last_seen: int | None = None
+    # Status the device reported (a Discord client, set_device_status); None: derived from activity.
+    reported: Status | None = None
+    reported_expires: int | None = None
+    synced_at: int | None = None
+
+
+@dataclass(slots=True)
+class PersonRecord:
+    """Everything stored about one person except the activity log and channel memberships."""
+
+    id: str
+    version: int = 0
+    name: str | None = None
+    manual: Status | None = None
+    manual_expires: int | None = None
+    manual_since: int | None = None
+    custom: str | None = None
+    custom_expires: int | None = None
+    last_seen: int | None = None
+    # The effective status last announced to listeners; transitions are changes of this field.
+    published: Status = Status.OFFLINE
+    tracking: bool = True
+    changed_at: int | None = None
+    last_sync: int | None = None
+    # Derived by rules.settle so that a store can apply activity without the full rules:
+    # the status activity cannot override, until when, and when the sweep must look again.
+    sticky: Status | None = None
+    sticky_until: int | None = None
+    due: int | None = None
+    devices: dict[str, DeviceRecord] = field(default_factory=dict)
+    # Platform accounts joined into this person besides ``id`` itself (SPEC section 6).
+    linked: list[str] = field(default_factory=list)
+
+    def copy(self) -> PersonRecord:
+        """An independent copy, so a caller's changes never reach the store before ``save``."""
+        clone = replace(self, devices={k: replace(d) for k, d in self.devices.items()}, linked=list(self.linked))
+        return clone
+
+    @property
+    def accounts(self) -> list[str]:
+        return [self.id, *self.linked]
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """One recorded action of an account, as handed to a store (often in a batch)."""
+
+    user_id: str
+    device_id: str
+    device_name: str
+    type: str
+    timestamp: int
+    channel_id: str | None = None
+    user_name: str | None = None
+    # Heartbeats keep a device alive without writing an entry into the activity log.
+    logged: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """A real change of a person's effective status."""
+
+    user_id: str
+    old: Status
+    new: Status
+    at: int
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityEvent:
+    type: str
+    channel_id: str | None
+    timestamp: int
+    device_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UserStatus:
+    """A person's presence as one viewer may see it."""
+
+    user_id: str
+    status: Status
+    custom_status: str | None = None
+    custom_status_expires_at: int | None = None
+    last_seen: int | None = None
+    active_device: str | None = None
+    device_count: int = 0
+    name: str | None = None
+    manual: bool = False
+    expires_at: int | None = None
+    # Only ever true in a person's view of themself.
+    invisible: bool = False
+    tracking: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceInfo:
+    id: str
+    name: str
+    status: Status
+    last_seen: int | None
+    is_active: bool
+    is_stale: bool
+    synced: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OnlineUser:
+    user_id: str
+    name: str | None
+    status: Status
+    last_seen: int | None
+    custom_status: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelPresence:
+    """The best people present in a channel, and how many more were seen there recently."""
+
+    users: tuple[OnlineUser, ...]
+    more: int
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStatus:
+    synced: int
+    total: int
+    last_sync: int | None

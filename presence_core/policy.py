@@ -1,0 +1,39 @@
+"""Timers and limits that decide how presence behaves; one frozen value shared by service and stores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from presence_core.errors import InvalidArgument
+
+MINUTE_MS = 60_000
+HOUR_MS = 60 * MINUTE_MS
+DAY_MS = 24 * HOUR_MS
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    heartbeat_interval_ms: int = 30_000
+    away_after_ms: int = 5 * MINUTE_MS
+    offline_after_ms: int = HOUR_MS
+    activity_max_count: int = 500
+    activity_max_age_ms: int = 7 * DAY_MS
+    # A device unseen this long is flagged stale by sync and left out of "synced/total".
+    stale_after_ms: int = DAY_MS
+    # A device unseen this long is removed by the sweep.
+    prune_after_ms: int = 30 * DAY_MS
+    custom_status_max_len: int = 128
+    name_max_len: int = 64
+
+    def __post_init__(self) -> None:
+        for name in ("heartbeat_interval_ms", "away_after_ms", "offline_after_ms", "activity_max_count",
+                     "activity_max_age_ms", "stale_after_ms", "prune_after_ms"):
+            if getattr(self, name) <= 0:
+                raise InvalidArgument(f"{name} must be positive")
+        if self.offline_after_ms <= self.away_after_ms:
+            raise InvalidArgument("offline_after_ms must be greater than away_after_ms")
+
+    @property
+    def channel_window_ms(self) -> int:
+        """People unseen in a channel for longer are offline there, so "who" never looks further back."""
+        return self.offline_after_ms

@@ -1,0 +1,188 @@
+"""The status rules of SPEC section 4, as pure functions over a PersonRecord and a time.
+
+Stores call ``apply_activity`` on the hot path (the Redis script mirrors it line for line);
+everything else goes through ``settle``, which the service runs after every other change and
+the sweep runs when a person is due.
+"""
+
+from __future__ import annotations
+
+from presence_core.models import Activity, DeviceRecord, PersonRecord, Transition
+from presence_core.policy import Policy
+from presence_core.status import MERGE_RANK, STICKY, Status
+
+
+def in_force(expires: int | None, now: int) -> bool:
+    return expires is None or expires > now
+
+
+def idle_status(last_seen: int | None, now: int, policy: Policy) -> Status:
+    if last_seen is None:
+        return Status.OFFLINE
+    idle = now - last_seen
+    if idle < policy.away_after_ms:
+        return Status.ONLINE
+    if idle < policy.offline_after_ms:
+        return Status.AWAY
+    return Status.OFFLINE
+
+
+def device_status(device: DeviceRecord, now: int, policy: Policy) -> Status:
+    if device.reported is not None and in_force(device.reported_expires, now):
+        return device.reported
+    return idle_status(device.last_seen, now, policy)
+
+
+def manual_status(record: PersonRecord, now: int) -> Status | None:
+    if record.manual is not None and in_force(record.manual_expires, now):
+        return record.manual
+    return None
+
+
+def custom_status(record: PersonRecord, now: int) -> str | None:
+    if record.custom is not None and in_force(record.custom_expires, now):
+        return record.custom
+    return None
+
+
+def merged_device_status(record: PersonRecord, now: int, policy: Policy) -> Status:
+    """dnd > online > away > offline over all devices (ties cannot change the status itself)."""
+    statuses = [device_status(d, now, policy) for d in record.devices.values()]
+    return max(statuses, key=MERGE_RANK.__getitem__, default=Status.OFFLINE)
+
+
+def true_status(record: PersonRecord, now: int, policy: Policy) -> Status:
+    return manual_status(record, now) or merged_device_status(record, now, policy)
+
+
+def public_status(record: PersonRecord, now: int, policy: Policy) -> Status:
+    """What everyone else sees; a person with tracking off is offline to others."""
+    return true_status(record, now, policy) if record.tracking else Status.OFFLINE
+
+
+def is_invisible(record: PersonRecord, now: int) -> bool:
+    return manual_status(record, now) is Status.OFFLINE
+
+
+def public_last_seen(record: PersonRecord, now: int) -> int | None:
+    """Invisible people stopped being seen when they went invisible; untracked ones are never seen."""
+    if not record.tracking:
+        return None
+    if is_invisible(record, now) and record.manual_since is not None and record.last_seen is not None:
+        return min(record.last_seen, record.manual_since)
+    return record.last_seen
+
+
+def active_device(record: PersonRecord) -> DeviceRecord | None:
+    seen = [d for d in record.devices.values() if d.last_seen is not None]
+    return max(seen, key=lambda d: d.last_seen or 0, default=None)
+
+
+def is_stale(device: DeviceRecord, now: int, policy: Policy) -> bool:
+    return device.last_seen is None or now - device.last_seen >= policy.stale_after_ms
+
+
+def is_synced(record: PersonRecord, device: DeviceRecord, now: int, policy: Policy) -> bool:
+    if is_stale(device, now, policy):
+        return False
+    return record.changed_at is None or (device.synced_at is not None and device.synced_at >= record.changed_at)
+
+
+def _earliest(*times: int | None) -> int | None:
+    present = [t for t in times if t is not None]
+    return min(present, default=None)
+
+
+def touch(record: PersonRecord, device_id: str, device_name: str, ts: int) -> None:
+    """The person was here at ``ts`` through this device, which saw their current state."""
+    device = record.devices.get(device_id)
+    if device is None:
+        device = record.devices[device_id] = DeviceRecord(device_id, device_name)
+    device.last_seen = max(device.last_seen or ts, ts)
+    device.synced_at = max(device.synced_at or ts, ts)
+    record.last_seen = max(record.last_seen or ts, ts)
+
+
+def apply_activity(record: PersonRecord, activity: Activity, policy: Policy) -> Transition | None:
+    """Record one activity using only the derived fields (sticky, due), so a server script can do the same."""
+    ts = activity.timestamp
+    touch(record, activity.device_id, activity.device_name, ts)
+    if activity.user_name:
+        record.name = activity.user_name
+    if record.manual is Status.AWAY:
+        record.manual = record.manual_expires = record.manual_since = None
+    sticky_now = record.sticky is not None and in_force(record.sticky_until, ts)
+    new = record.sticky if sticky_now and record.sticky is not None else Status.ONLINE
+    record.due = _earliest(record.due, ts + policy.away_after_ms, record.sticky_until if sticky_now else None)
+    if new == record.published:
+        return None
+    old, record.published = record.published, new
+    return Transition(record.id, old, new, ts)
+
+
+def next_due(record: PersonRecord, now: int, policy: Policy) -> int | None:
+    """The next moment at which time alone may change what this record shows."""
+    times: list[int | None] = [record.manual_expires, record.custom_expires]
+    for device in record.devices.values():
+        times.append(device.reported_expires)
+        if device.last_seen is not None:
+            times += [device.last_seen + policy.away_after_ms, device.last_seen + policy.offline_after_ms,
+                      device.last_seen + policy.prune_after_ms]
+    return _earliest(*(t for t in times if t is not None and t > now))
+
+
+def _sticky(record: PersonRecord, now: int) -> tuple[Status | None, int | None]:
+    manual = manual_status(record, now)
+    if manual in STICKY:
+        return manual, record.manual_expires
+    for device in record.devices.values():
+        if device.reported is Status.DND and in_force(device.reported_expires, now):
+            return Status.DND, device.reported_expires
+    return None, None
+
+
+def settle(record: PersonRecord, now: int, policy: Policy) -> Transition | None:
+    """Drop what expired, recompute the derived fields, and publish a real change of status."""
+    if record.manual is not None and not in_force(record.manual_expires, now):
+        record.manual = record.manual_expires = record.manual_since = None
+    if record.custom is not None and not in_force(record.custom_expires, now):
+        record.custom = record.custom_expires = None
+    for device_id, device in list(record.devices.items()):
+        if device.reported is not None and not in_force(device.reported_expires, now):
+            device.reported = device.reported_expires = None
+        if device.last_seen is not None and now - device.last_seen >= policy.prune_after_ms:
+            del record.devices[device_id]
+    record.sticky, record.sticky_until = _sticky(record, now)
+    record.due = next_due(record, now, policy)
+    new = public_status(record, now, policy)
+    if new == record.published:
+        return None
+    old, record.published = record.published, new
+    return Transition(record.id, old, new, now)
+
+
+def set_manual(record: PersonRecord, status: Status, expires_at: int | None, now: int,
+               device: DeviceRecord) -> None:
+    """A status chosen by hand; ``online`` returns to automatic and counts as being here now."""
+    record.changed_at = now
+    if status is Status.ONLINE:
+        record.manual = record.manual_expires = record.manual_since = None
+        touch(record, device.id, device.name, now)
+        return
+    if manual_status(record, now) is not status:
+        record.manual_since = now
+    record.manual, record.manual_expires = status, expires_at
+
+
+def set_device_reported(record: PersonRecord, device: DeviceRecord, status: Status | None,
+                        expires_at: int | None, now: int) -> None:
+    current = record.devices.setdefault(device.id, device)
+    current.reported, current.reported_expires = status, expires_at
+    current.synced_at = now
+
+
+def sync(record: PersonRecord, now: int, policy: Policy) -> None:
+    for device in record.devices.values():
+        if not is_stale(device, now, policy):
+            device.synced_at = now
+    record.last_sync = now

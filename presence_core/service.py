@@ -1,0 +1,313 @@
+"""PresenceService: the Python API of SPEC section 5 over any store."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import TracebackType
+from typing import Any
+
+from presence_core import rules
+from presence_core.batching import Batcher
+from presence_core.errors import ConcurrentUpdate, InvalidArgument, TextTooLong, UnknownDevice
+from presence_core.events import EventBus, Handler
+from presence_core.models import (
+    Activity,
+    ActivityEvent,
+    ChannelPresence,
+    DeviceInfo,
+    DeviceRecord,
+    OnlineUser,
+    PersonRecord,
+    SyncStatus,
+    Transition,
+    UserStatus,
+)
+from presence_core.policy import Policy
+from presence_core.status import LISTING_RANK, Status
+from presence_core.stores.base import Store
+from presence_core.views import device_name, devices_view, status_view
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], int]
+MAX_ACTIVITY_LIMIT = 50
+_CAS_ATTEMPTS = 16
+
+
+def system_clock() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def _require_id(value: object, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidArgument(f"{what} must be a non-empty string")
+    return value
+
+
+class PresenceService:
+    def __init__(self, store: Store, policy: Policy | None = None, clock: Clock | None = None) -> None:
+        self.store = store
+        self.policy = policy or Policy()
+        self.clock: Clock = clock or system_clock
+        self.events = EventBus()
+        self._batcher: Batcher[Activity] = Batcher(self._flush)
+        self._sweeper: asyncio.Task[None] | None = None
+
+    # lifecycle ---------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.store.start(self.events.emit)
+        self._sweeper = asyncio.create_task(self._sweep_forever())
+
+    async def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
+        await self._batcher.drain()
+        await self.store.close()
+
+    async def __aenter__(self) -> PresenceService:
+        await self.start()
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        await self.close()
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.policy.heartbeat_interval_ms / 1000)
+            try:
+                await self.sweep()
+            except Exception:
+                log.exception("presence sweep failed; retrying next interval")
+
+    # events ------------------------------------------------------------------------------------
+
+    def on(self, event: str, handler: Handler | None = None) -> Any:
+        return self.events.on(event, handler)
+
+    def off(self, event: str, handler: Handler) -> None:
+        self.events.off(event, handler)
+
+    # recording ---------------------------------------------------------------------------------
+
+    async def record_activity(self, user_id: str, activity: Mapping[str, Any] | None = None, *,
+                              device_id: str | None = None, user_name: str | None = None) -> None:
+        """Record one action; concurrent calls are written together in one store call."""
+        _require_id(user_id, "user_id")
+        activity = dict(activity or {})
+        kind = activity.get("type", "message")
+        timestamp = activity.get("timestamp")
+        channel_id = activity.get("channel_id")
+        if not isinstance(kind, str) or not kind:
+            raise InvalidArgument("activity type must be a non-empty string")
+        if timestamp is not None and (not isinstance(timestamp, int) or isinstance(timestamp, bool) or timestamp < 0):
+            raise InvalidArgument("activity timestamp must be epoch milliseconds (a non-negative int)")
+        if channel_id is not None:
+            _require_id(channel_id, "channel_id")
+        await self._batcher.submit(Activity(
+            user_id=user_id, device_id=device_id or user_id, device_name=device_name(device_id or user_id),
+            type=kind, timestamp=self.clock() if timestamp is None else timestamp,
+            channel_id=channel_id, user_name=self._clean_name(user_name),
+        ))
+
+    async def heartbeat(self, user_id: str, device_id: str | None = None) -> None:
+        """Keep a device alive without writing to the activity log."""
+        _require_id(user_id, "user_id")
+        device = device_id or user_id
+        await self._batcher.submit(Activity(user_id, device, device_name(device), "heartbeat", self.clock(),
+                                            logged=False))
+
+    async def _flush(self, batch: Sequence[Activity]) -> None:
+        for transition in await self.store.record(batch, self.policy):
+            await self.events.emit(transition)
+
+    async def flush(self) -> None:
+        """Wait until every activity recorded so far is written."""
+        await self._batcher.drain()
+
+    def _clean_name(self, name: str | None) -> str | None:
+        if not name:
+            return None
+        name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
+        return name[: self.policy.name_max_len] or None
+
+    # reads -------------------------------------------------------------------------------------
+
+    async def person_id(self, user_id: str) -> str:
+        _require_id(user_id, "user_id")
+        return (await self.store.resolve([user_id]))[user_id]
+
+    async def _load(self, user_id: str) -> tuple[str, PersonRecord | None]:
+        person_id = await self.person_id(user_id)
+        return person_id, (await self.store.load([person_id])).get(person_id)
+
+    async def get_status(self, user_id: str, *, viewer_id: str | None = None) -> UserStatus:
+        """The status ``viewer_id`` may see (the whole truth when it is the person themself)."""
+        return (await self.get_statuses([user_id], viewer_id=viewer_id))[user_id]
+
+    async def get_statuses(self, user_ids: Iterable[str], *, viewer_id: str | None = None) -> dict[str, UserStatus]:
+        ids = [_require_id(u, "user_id") for u in user_ids]
+        persons = await self.store.resolve([*ids, *([viewer_id] if viewer_id else [])])
+        records = await self.store.load(sorted({persons[u] for u in ids}))
+        viewer = persons.get(viewer_id) if viewer_id else None
+        now = self.clock()
+        return {u: status_view(records.get(persons[u]), u, now, self.policy, as_self=persons[u] == viewer)
+                for u in ids}
+
+    async def get_activity(self, user_id: str, limit: int = 10, since: int | None = None) -> list[ActivityEvent]:
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_ACTIVITY_LIMIT:
+            raise InvalidArgument(f"limit must be between 1 and {MAX_ACTIVITY_LIMIT}")
+        return await self.store.activity(await self.person_id(user_id), limit, since)
+
+    async def get_devices(self, user_id: str) -> list[DeviceInfo]:
+        _, record = await self._load(user_id)
+        return devices_view(record, self.clock(), self.policy)
+
+    async def get_channel_presence(self, channel_id: str, *, limit: int = 50) -> ChannelPresence:
+        """People present in the channel, best status first then most recent; invisible people never."""
+        _require_id(channel_id, "channel_id")
+        now = self.clock()
+        records, total = await self.store.channel_people(channel_id, now - self.policy.channel_window_ms, limit)
+        users = []
+        for record in records:
+            status = rules.public_status(record, now, self.policy)
+            if status is not Status.OFFLINE:
+                users.append(OnlineUser(record.id, record.name, status, rules.public_last_seen(record, now),
+                                        rules.custom_status(record, now)))
+        users.sort(key=lambda u: (LISTING_RANK[u.status], -(u.last_seen or 0)))
+        return ChannelPresence(tuple(users), max(0, total - len(records)))
+
+    async def get_online_users(self, channel_id: str, *, limit: int = 50) -> list[OnlineUser]:
+        return list((await self.get_channel_presence(channel_id, limit=limit)).users)
+
+    async def get_sync_status(self, user_id: str) -> SyncStatus:
+        _, record = await self._load(user_id)
+        return self._sync_view(record)
+
+    def _sync_view(self, record: PersonRecord | None) -> SyncStatus:
+        if record is None:
+            return SyncStatus(0, 0, None)
+        now = self.clock()
+        synced = sum(rules.is_synced(record, d, now, self.policy) for d in record.devices.values())
+        return SyncStatus(synced, len(record.devices), record.last_sync)
+
+    # changes -----------------------------------------------------------------------------------
+
+    async def _update(self, user_id: str, change: Callable[[PersonRecord, int], None]) -> PersonRecord:
+        """Load, change, settle and compare-and-set one person; the winner announces the transition."""
+        person_id = await self.person_id(user_id)
+        for _ in range(_CAS_ATTEMPTS):
+            record = (await self.store.load([person_id])).get(person_id) or PersonRecord(person_id)
+            expected = record.version
+            now = self.clock()
+            change(record, now)
+            transition = rules.settle(record, now, self.policy)
+            if await self.store.save(record, expected, transition):
+                if transition is not None:
+                    await self.events.emit(transition)
+                return record
+        raise ConcurrentUpdate(f"the state of {user_id!r} kept changing; try again")
+
+    def _expiry(self, expires_at_ms: int | None) -> int | None:
+        if expires_at_ms is None:
+            return None
+        if not isinstance(expires_at_ms, int) or isinstance(expires_at_ms, bool):
+            raise InvalidArgument("expires_at_ms must be epoch milliseconds (an int)")
+        if expires_at_ms <= self.clock():
+            raise InvalidArgument("expires_at_ms must be in the future")
+        return expires_at_ms
+
+    async def set_status(self, user_id: str, status: str | Status, *, expires_at_ms: int | None = None,
+                         device_id: str | None = None) -> UserStatus:
+        """Choose a status by hand for the person, or for one device when ``device_id`` is given."""
+        chosen = Status.parse(status)
+        if device_id is not None:
+            await self.set_device_status(user_id, device_id, chosen, expires_at_ms=expires_at_ms)
+            return await self.get_status(user_id, viewer_id=user_id)
+        expiry = self._expiry(expires_at_ms)
+        if chosen is Status.ONLINE and expiry is not None:
+            raise InvalidArgument("online cannot expire: it already returns to automatic")
+        device = DeviceRecord(user_id, device_name(user_id))
+        record = await self._update(user_id, lambda r, now: rules.set_manual(r, chosen, expiry, now, device))
+        return status_view(record, user_id, self.clock(), self.policy, as_self=True)
+
+    async def set_device_status(self, user_id: str, device_id: str, status: str | Status | None, *,
+                                expires_at_ms: int | None = None) -> None:
+        """A device's own status as its platform reports it; None returns it to automatic."""
+        _require_id(device_id, "device_id")
+        reported = None if status is None else Status.parse(status)
+        expiry = self._expiry(expires_at_ms)
+        device = DeviceRecord(device_id, device_name(device_id))
+        await self._update(user_id, lambda r, now: rules.set_device_reported(r, device, reported, expiry, now))
+
+    async def set_custom_status(self, user_id: str, text: str, *, expires_at_ms: int | None = None) -> None:
+        if not isinstance(text, str):
+            raise InvalidArgument("custom status must be a string")
+        text = " ".join(text.split())
+        if not text:
+            raise InvalidArgument("custom status must not be empty; use clear_custom_status to remove it")
+        if len(text) > self.policy.custom_status_max_len:
+            raise TextTooLong("custom status", self.policy.custom_status_max_len)
+        expiry = self._expiry(expires_at_ms)
+
+        def change(record: PersonRecord, now: int) -> None:
+            record.custom, record.custom_expires, record.changed_at = text, expiry, now
+        await self._update(user_id, change)
+
+    async def clear_custom_status(self, user_id: str) -> None:
+        def change(record: PersonRecord, now: int) -> None:
+            record.custom = record.custom_expires = None
+            record.changed_at = now
+        await self._update(user_id, change)
+
+    async def set_tracking(self, user_id: str, enabled: bool) -> None:
+        """With tracking off nothing of this person is recorded and others see them offline."""
+        def change(record: PersonRecord, now: int) -> None:
+            record.tracking = enabled
+        await self._update(user_id, change)
+
+    async def sync(self, user_id: str) -> SyncStatus:
+        record = await self._update(user_id, lambda r, now: rules.sync(r, now, self.policy))
+        return self._sync_view(record)
+
+    async def remove_device(self, user_id: str, device_id: str) -> None:
+        def change(record: PersonRecord, now: int) -> None:
+            if record.devices.pop(device_id, None) is None:
+                raise UnknownDevice(device_id)
+        await self._update(user_id, change)
+
+    async def forget(self, user_id: str) -> None:
+        """Erase everything stored about the person this account belongs to."""
+        await self.flush()
+        await self.store.forget(await self.person_id(user_id))
+
+    async def sweep(self, limit: int = 1000) -> list[Transition]:
+        """Apply every expiry and idle transition that is due; returns the transitions this process won."""
+        transitions: list[Transition] = []
+        person_ids = await self.store.due(self.clock(), limit)
+        records = await self.store.load(person_ids)
+        for person_id in person_ids:
+            record = records.get(person_id)
+            for _ in range(_CAS_ATTEMPTS):
+                if record is None:
+                    break
+                expected, now = record.version, self.clock()
+                if record.due is None or record.due > now:
+                    break
+                transition = rules.settle(record, now, self.policy)
+                if await self.store.save(record, expected, transition):
+                    if transition is not None:
+                        transitions.append(transition)
+                        await self.events.emit(transition)
+                    break
+                record = (await self.store.load([person_id])).get(person_id)
+        return transitions

@@ -1,0 +1,134 @@
+"""In-process store for tests and quick trials; the reference behaviour of the store contract."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from presence_core import rules
+from presence_core.models import Activity, ActivityEvent, PersonRecord, Transition
+from presence_core.policy import Policy
+from presence_core.stores.base import Store
+
+
+class MemoryStore(Store):
+    def __init__(self) -> None:
+        self._people: dict[str, PersonRecord] = {}
+        self._aliases: dict[str, str] = {}
+        self._logs: dict[str, list[ActivityEvent]] = {}
+        self._channels: dict[str, dict[str, int]] = {}
+        self._seen_in: dict[str, set[str]] = {}
+        self._codes: dict[str, tuple[str, int]] = {}
+        self._hits: dict[tuple[str, int], int] = {}
+
+    async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Transition]:
+        transitions: list[Transition] = []
+        for activity in batch:
+            person_id = self._aliases.get(activity.user_id, activity.user_id)
+            record = self._people.get(person_id)
+            if record is None:
+                record = self._people[person_id] = PersonRecord(person_id)
+            if not record.tracking:
+                continue
+            transition = rules.apply_activity(record, activity, policy)
+            record.version += 1
+            if transition is not None:
+                transitions.append(transition)
+            if activity.logged:
+                self._log(person_id, activity, policy)
+            if activity.channel_id is not None:
+                members = self._channels.setdefault(activity.channel_id, {})
+                members[person_id] = max(members.get(person_id, 0), activity.timestamp)
+                self._seen_in.setdefault(person_id, set()).add(activity.channel_id)
+        return transitions
+
+    def _log(self, person_id: str, activity: Activity, policy: Policy) -> None:
+        log = self._logs.setdefault(person_id, [])
+        log.append(ActivityEvent(activity.type, activity.channel_id, activity.timestamp, activity.device_id))
+        self._trim(log, activity.timestamp, policy)
+
+    @staticmethod
+    def _trim(log: list[ActivityEvent], now: int, policy: Policy) -> None:
+        log.sort(key=lambda e: e.timestamp)
+        oldest = now - policy.activity_max_age_ms
+        keep = [e for e in log[-policy.activity_max_count:] if e.timestamp >= oldest]
+        log[:] = keep
+
+    async def load(self, person_ids: Sequence[str]) -> dict[str, PersonRecord]:
+        return {pid: self._people[pid].copy() for pid in person_ids if pid in self._people}
+
+    async def save(self, record: PersonRecord, expected_version: int, transition: Transition | None) -> bool:
+        stored = self._people.get(record.id)
+        if (stored.version if stored else 0) != expected_version:
+            return False
+        record.version = expected_version + 1
+        self._people[record.id] = record.copy()
+        return True
+
+    async def resolve(self, user_ids: Sequence[str]) -> dict[str, str]:
+        return {uid: self._aliases.get(uid, uid) for uid in user_ids}
+
+    async def activity(self, person_id: str, limit: int, since: int | None) -> list[ActivityEvent]:
+        events = reversed(self._logs.get(person_id, []))
+        return [e for e in events if since is None or e.timestamp >= since][:limit]
+
+    async def channel_people(self, channel_id: str, since: int, limit: int) -> tuple[list[PersonRecord], int]:
+        members = self._channels.get(channel_id, {})
+        for person_id in [p for p, ts in members.items() if ts < since]:
+            del members[person_id]
+        ranked = sorted(members, key=members.__getitem__, reverse=True)
+        return [self._people[p].copy() for p in ranked[:limit] if p in self._people], len(ranked)
+
+    async def due(self, now: int, limit: int) -> list[str]:
+        due = [(r.due, pid) for pid, r in self._people.items() if r.due is not None and r.due <= now]
+        return [pid for _, pid in sorted(due)[:limit]]
+
+    async def merge(self, into: PersonRecord, expected_version: int, absorbed_id: str) -> bool:
+        if not await self.save(into, expected_version, None):
+            return False
+        log = self._logs.setdefault(into.id, [])
+        log.extend(self._logs.pop(absorbed_id, []))
+        log.sort(key=lambda e: e.timestamp)
+        for channel_id in self._seen_in.pop(absorbed_id, set()):
+            members = self._channels.get(channel_id, {})
+            if absorbed_id in members:
+                members[into.id] = max(members.pop(absorbed_id), members.get(into.id, 0))
+                self._seen_in.setdefault(into.id, set()).add(channel_id)
+        for account, person in list(self._aliases.items()):
+            if person == absorbed_id:
+                self._aliases[account] = into.id
+        self._aliases[absorbed_id] = into.id
+        self._people.pop(absorbed_id, None)
+        return True
+
+    async def split(self, record: PersonRecord, expected_version: int, split_off: PersonRecord) -> bool:
+        if not await self.save(record, expected_version, None):
+            return False
+        self._aliases.pop(split_off.id, None)
+        split_off.version = 1
+        self._people[split_off.id] = split_off.copy()
+        return True
+
+    async def forget(self, person_id: str) -> None:
+        record = self._people.pop(person_id, None)
+        for account in record.accounts if record else [person_id]:
+            self._aliases.pop(account, None)
+        self._logs.pop(person_id, None)
+        for channel_id in self._seen_in.pop(person_id, set()):
+            self._channels.get(channel_id, {}).pop(person_id, None)
+        for code_hash, (owner, _) in list(self._codes.items()):
+            if owner == person_id:
+                del self._codes[code_hash]
+
+    async def put_code(self, code_hash: str, owner_id: str, expires_at: int) -> None:
+        self._codes[code_hash] = (owner_id, expires_at)
+
+    async def take_code(self, code_hash: str, now: int) -> str | None:
+        owner, expires_at = self._codes.pop(code_hash, (None, 0))
+        return owner if owner is not None and expires_at > now else None
+
+    async def hit(self, key: str, window_ms: int, now: int) -> int:
+        window = now // window_ms
+        for stale in [k for k in self._hits if k[0] == key and k[1] != window]:
+            del self._hits[stale]
+        self._hits[(key, window)] = self._hits.get((key, window), 0) + 1
+        return self._hits[(key, window)]
