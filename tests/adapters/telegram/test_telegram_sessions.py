@@ -1,0 +1,122 @@
+"""Telegram updates become Sessions with the composite ids the rest of the bot relies on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fake_bot_api import BOT_ID, BOT_USERNAME
+from telegram import Bot, Update
+from telegram_updates import FORUM, GROUP, Messages, Person, private
+
+from adapters.telegram.sessions import parse_channel_key, session_from_update
+from bot.reply import Reply
+from bot.session import Session
+from tests.support.clock import START_MS
+
+ALICE = Person(42, "Alice", "alice", "en")
+BOB = Person(43, "Bob", None, "zh-hans", last_name="Li")
+
+
+class NoOutbox:
+    async def send(self, session: Session, reply: Reply) -> None:
+        raise AssertionError("nothing is sent while building a session")
+
+
+def session_of(bot: Bot, update: dict[str, Any]) -> Session | None:
+    return session_from_update(Update.de_json({"update_id": 1, **update}, bot), bot, NoOutbox())
+
+
+def test_a_private_command_is_a_direct_command_session(tg_bot: Bot, messages: Messages) -> None:
+    session = session_of(tg_bot, messages.message(ALICE, private(ALICE), "/presence who"))
+
+    assert session is not None
+    assert (session.platform, session.self_id, session.self_name) == ("telegram", str(BOT_ID), BOT_USERNAME)
+    assert session.user_id == "telegram:42"
+    assert session.user_name == "alice"
+    assert session.channel_id == "telegram:42"
+    assert session.guild_id is None
+    assert session.is_direct
+    assert session.kind == "command"
+    assert session.content == "/presence who"
+    assert session.locale == "en"
+    assert session.timestamp == START_MS // 1000 * 1000
+
+
+def test_a_group_message_names_the_group_and_uses_the_full_name_without_a_username(
+        tg_bot: Bot, messages: Messages) -> None:
+    session = session_of(tg_bot, messages.message(BOB, GROUP, "gm"))
+
+    assert session is not None
+    assert session.user_id == "telegram:43"
+    assert session.user_name == "Bob Li"
+    assert session.channel_id == "telegram:-100123"
+    assert session.guild_id == "telegram:-100123"
+    assert not session.is_direct
+    assert session.kind == "message"
+    assert session.locale == "zh-hans"
+
+
+def test_a_forum_topic_is_its_own_channel_and_not_a_reply_to_the_topic_creator(
+        tg_bot: Bot, messages: Messages) -> None:
+    session = session_of(tg_bot, messages.message(ALICE, FORUM, "/presence", thread_id=7))
+
+    assert session is not None
+    assert session.channel_id == "telegram:-100777/7"
+    assert parse_channel_key(session.channel_id) == (-100_777, 7)
+    assert session.guild_id == "telegram:-100777"
+    assert session.reply_to_user_id is None
+
+
+def test_a_reply_names_the_person_replied_to(tg_bot: Bot, messages: Messages) -> None:
+    bob_said = messages.message(BOB, GROUP, "selling")["message"]
+
+    session = session_of(tg_bot, messages.message(ALICE, GROUP, "/presence", reply_to=bob_said))
+
+    assert session is not None
+    assert session.reply_to_user_id == "telegram:43"
+
+
+def test_text_mentions_map_what_was_typed_to_the_user(tg_bot: Bot, messages: Messages) -> None:
+    text = "/presence Bob"
+    mention = {"type": "text_mention", "offset": 10, "length": 3, "user": BOB.json()}
+
+    session = session_of(tg_bot, messages.message(ALICE, GROUP, text, entities=[mention]))
+
+    assert session is not None
+    assert dict(session.mentions) == {"Bob": "telegram:43"}
+
+
+def test_an_edited_message_counts_at_its_edit_time(tg_bot: Bot, messages: Messages) -> None:
+    original = messages.message(ALICE, GROUP, "hello")
+
+    session = session_of(tg_bot, messages.edited(original, "hello!", seconds_later=90))
+
+    assert session is not None
+    assert session.content == "hello!"
+    assert session.timestamp == (START_MS // 1000 + 90) * 1000
+
+
+def test_a_photo_caption_is_the_content(tg_bot: Bot, messages: Messages) -> None:
+    update = messages.message(ALICE, GROUP, "")
+    del update["message"]["text"]
+    update["message"]["caption"] = "chart"
+    update["message"]["photo"] = [{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}]
+
+    session = session_of(tg_bot, update)
+
+    assert session is not None
+    assert session.content == "chart"
+
+
+def test_messages_sent_on_behalf_of_a_chat_are_nobodys_activity(tg_bot: Bot, messages: Messages) -> None:
+    update = messages.message(Person(1087968824, "Group", "GroupAnonymousBot"), GROUP, "/presence")
+    update["message"]["sender_chat"] = GROUP.json()
+
+    assert session_of(tg_bot, update) is None
+
+
+def test_channel_posts_are_ignored(tg_bot: Bot, messages: Messages) -> None:
+    post = messages.message(ALICE, GROUP, "news")["message"]
+    del post["from"]
+
+    assert session_of(tg_bot, {"channel_post": post}) is None
