@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cache
+
+from bot import i18n
+
 COMMAND = "presence"
 
 SUBCOMMANDS: tuple[str, ...] = (
@@ -11,5 +15,24 @@ SUBCOMMANDS: tuple[str, ...] = (
 
 SET_STATUS = ("online", "away", "dnd", "offline")
 
-# Answers that are about the asker alone: sent privately when asked for in a group.
-PERSONAL = frozenset({"activity", "devices", "link", "unlink", "sync", "forget", "tracking"})
+
+
+@cache
+def _aliases() -> dict[str, str]:
+    """Words other locales type for a subcommand (``勿扰`` -> ``dnd``), from the locale files."""
+    found: dict[str, str] = {}
+    for locale in i18n.LOCALES:
+        for key, value in i18n.strings(locale).items():
+            if key.startswith("aliases."):
+                found[key.removeprefix("aliases.").lower()] = value
+    return found
+
+
+def resolve_subcommand(word: str) -> str | None:
+    word = word.lower()
+    return word if word in SUBCOMMANDS else _aliases().get(word)
+
+
+def known_words() -> list[str]:
+    """Everything that names a subcommand, for "did you mean …?"."""
+    return [*SUBCOMMANDS, *_aliases()]

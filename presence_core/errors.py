@@ -36,3 +36,28 @@ class ConcurrentUpdate(PresenceError):
 
 class StoreUnavailable(PresenceError):
     """The storage backend cannot be reached right now."""
+
+
+class LinkError(PresenceError):
+    """Linking accounts was refused."""
+
+
+class InvalidLinkCode(LinkError):
+    def __init__(self) -> None:
+        super().__init__("the link code is unknown, already used or expired")
+
+
+class LinkSameAccount(LinkError):
+    def __init__(self) -> None:
+        super().__init__("the link code was made by this same account")
+
+
+class AlreadyLinked(LinkError):
+    def __init__(self) -> None:
+        super().__init__("these accounts already belong to one person")
+
+
+class LinkRateLimited(LinkError):
+    def __init__(self, retry_at: int) -> None:
+        super().__init__("too many link attempts from this account; try again later")
+        self.retry_at = retry_at

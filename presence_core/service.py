@@ -11,9 +11,18 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
-from presence_core import rules
+from presence_core import linking, rules
 from presence_core.batching import Batcher
-from presence_core.errors import ConcurrentUpdate, InvalidArgument, TextTooLong, UnknownDevice
+from presence_core.errors import (
+    AlreadyLinked,
+    ConcurrentUpdate,
+    InvalidArgument,
+    InvalidLinkCode,
+    LinkRateLimited,
+    LinkSameAccount,
+    TextTooLong,
+    UnknownDevice,
+)
 from presence_core.events import EventBus, Handler
 from presence_core.models import (
     Activity,
@@ -36,6 +45,7 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], int]
 MAX_ACTIVITY_LIMIT = 50
+FIND_SCAN_LIMIT = 500
 _CAS_ATTEMPTS = 16
 
 
@@ -186,6 +196,13 @@ class PresenceService:
         users.sort(key=lambda u: (LISTING_RANK[u.status], -(u.last_seen or 0)))
         return ChannelPresence(tuple(users), max(0, total - len(records)))
 
+    async def find_in_channel(self, channel_id: str, name: str) -> str | None:
+        """The person seen in this channel under ``name`` (case-insensitive), if exactly one."""
+        wanted = name.strip().lstrip("@").casefold()
+        records, _ = await self.store.channel_people(_require_id(channel_id, "channel_id"), 0, FIND_SCAN_LIMIT)
+        found = [r.id for r in records if r.name and r.name.casefold() == wanted]
+        return found[0] if len(found) == 1 else None
+
     async def get_online_users(self, channel_id: str, *, limit: int = 50) -> list[OnlineUser]:
         return list((await self.get_channel_presence(channel_id, limit=limit)).users)
 
@@ -284,6 +301,67 @@ class PresenceService:
             if record.devices.pop(device_id, None) is None:
                 raise UnknownDevice(device_id)
         await self._update(user_id, change)
+
+    # linked accounts ---------------------------------------------------------------------------
+
+    async def create_link_code(self, user_id: str) -> str:
+        """A one-time code that another account redeems with ``link_account`` within 10 minutes."""
+        code = linking.new_code()
+        await self.store.put_code(linking.hash_code(code), _require_id(user_id, "user_id"),
+                                  self.clock() + linking.CODE_TTL_MS)
+        return code
+
+    async def link_account(self, user_id: str, code: str) -> str:
+        """Join this account into the person who made ``code``; returns that person's id."""
+        now = self.clock()
+        attempts = await self.store.hit(f"link:{_require_id(user_id, 'user_id')}", linking.ATTEMPT_WINDOW_MS, now)
+        if attempts > linking.ATTEMPTS_PER_WINDOW:
+            window_end = (now // linking.ATTEMPT_WINDOW_MS + 1) * linking.ATTEMPT_WINDOW_MS
+            raise LinkRateLimited(window_end)
+        owner = await self.store.take_code(linking.hash_code(code), now)
+        if owner is None:
+            raise InvalidLinkCode()
+        persons = await self.store.resolve([owner, user_id])
+        if owner == user_id:
+            raise LinkSameAccount()
+        if persons[owner] == persons[user_id]:
+            raise AlreadyLinked()
+        await self.flush()
+        into_id, absorbed_id = persons[owner], persons[user_id]
+        for _ in range(_CAS_ATTEMPTS):
+            records = await self.store.load([into_id, absorbed_id])
+            into = records.get(into_id) or PersonRecord(into_id)
+            expected = into.version
+            linking.merge_records(into, records.get(absorbed_id) or PersonRecord(absorbed_id))
+            now = self.clock()
+            transition = rules.settle(into, now, self.policy)
+            if await self.store.merge(into, expected, absorbed_id):
+                if transition is not None:
+                    await self.events.emit(transition)
+                return into_id
+        raise ConcurrentUpdate(f"the state of {user_id!r} kept changing; try again")
+
+    async def unlink_account(self, user_id: str, account_id: str) -> None:
+        """Make a linked account a person of its own again, with its own devices."""
+        person_id = await self.person_id(user_id)
+        for _ in range(_CAS_ATTEMPTS):
+            record = (await self.store.load([person_id])).get(person_id)
+            if record is None or account_id not in record.linked:
+                raise UnknownDevice(account_id)
+            expected, now = record.version, self.clock()
+            split_off = linking.split_record(record, account_id)
+            transitions = [rules.settle(record, now, self.policy), rules.settle(split_off, now, self.policy)]
+            if await self.store.split(record, expected, split_off):
+                for transition in transitions:
+                    if transition is not None:
+                        await self.events.emit(transition)
+                return
+        raise ConcurrentUpdate(f"the state of {user_id!r} kept changing; try again")
+
+    async def linked_accounts(self, user_id: str) -> list[str]:
+        """Every account of the person, the one they were first known by first."""
+        _, record = await self._load(user_id)
+        return record.accounts if record else [user_id]
 
     async def forget(self, user_id: str) -> None:
         """Erase everything stored about the person this account belongs to."""

@@ -45,13 +45,14 @@ def install(application: Application[Any, Any, Any, Any, Any, Any], presence: Pr
 
     One handler in the early ``group`` sees each new or edited message (commands too) and hands
     it to the PresenceBot, which records the activity and answers /presence. It never stops
-    propagation, so the operator's handlers in later groups still see every update. It runs
-    non-blocking: a confirmation prompt waits for the same person's next message, which must
-    be able to arrive meanwhile. The command menu is set in ``post_init`` (chained with the
-    operator's own); applications started by hand call :func:`setup_commands` themselves.
+    propagation, so the operator's handlers in later groups still see every update, and it
+    runs non-blocking, so a slow reply (flood control) never holds up the operator's handlers.
+    ``options`` is used only when no ``bot`` is given. The command menu is set in ``post_init``
+    (chained with the operator's own); applications started by hand call
+    :func:`setup_commands` themselves.
     """
     presence_bot = bot if bot is not None else PresenceBot(presence, options or BotOptions())
-    outbox = TelegramOutbox(application.bot, (options or presence_bot.options).default_locale)
+    outbox = TelegramOutbox(application.bot, presence_bot.options.default_locale)
 
     async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         session = session_from_update(update, context.bot, outbox)

@@ -1,0 +1,108 @@
+"""``presence-bot``: runs the adapters whose tokens are configured, or the console chat.
+
+It lives with the adapters because it is the one place that knows every platform; ``bot``
+never imports a platform.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Coroutine, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from bot.settings import Settings, load_settings
+from bot.wiring import build_bot, build_service
+from presence_core import PresenceError
+
+log = logging.getLogger("presence")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="presence-bot", description="Presence plugin bot for Telegram and Discord.")
+    parser.add_argument("--config", type=Path, help="settings file (default: ./config.toml when present)")
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("run", help="run the bot (the default)")
+    sync = commands.add_parser("sync-commands", help="register the Discord slash commands")
+    sync.add_argument("--guild", type=int, help="only in this guild (instant), instead of globally")
+    return parser
+
+
+def _platforms(settings: Settings) -> list[str]:
+    return [name for name in ("telegram", "discord") if getattr(settings, name).token is not None]
+
+
+async def _run(settings: Settings, source: Path | None) -> None:
+    service = build_service(settings)
+    presence_bot = build_bot(settings, service)
+    platforms = _platforms(settings)
+    log.warning("presence-bot: adapters=%s store=%s settings=%s", ",".join(platforms) or "console",
+                settings.storage, source or "defaults and environment")
+    async with service:
+        runs: list[Coroutine[Any, Any, None]] = []
+        if "telegram" in platforms:
+            from adapters.telegram import serve as serve_telegram
+            runs.append(serve_telegram(settings.telegram, presence_bot))
+        if "discord" in platforms:
+            from adapters.discord import serve as serve_discord
+            runs.append(serve_discord(settings.discord, presence_bot))
+        if not runs:
+            from adapters.console import Console
+            runs.append(Console(presence_bot).run())
+        try:
+            await asyncio.gather(*runs)
+        finally:
+            await presence_bot.close()
+
+
+async def _sync_commands(settings: Settings, guild: int | None) -> None:
+    if settings.discord.token is None:
+        raise SystemExit("presence-bot: sync-commands needs discord.token (or PRESENCE_DISCORD__TOKEN)")
+    from adapters.discord import sync_commands
+    names = await sync_commands(settings.discord, guild)
+    print(f"synced {len(names)} command(s): {', '.join(names)}")
+
+
+async def _until_signal(work: Coroutine[Any, Any, None]) -> None:
+    """SIGINT and SIGTERM stop the work the same way: pending batches flushed, connections closed."""
+    task = asyncio.ensure_future(work)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, task.cancel)
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings, source = load_settings(args.config)
+    except (FileNotFoundError, ValidationError) as error:
+        print(f"presence-bot: bad settings: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not _platforms(settings):
+        # The console shares the terminal: only problems go to stderr there.
+        logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
+    try:
+        if args.command == "sync-commands":
+            asyncio.run(_sync_commands(settings, args.guild))
+        else:
+            asyncio.run(_until_signal(_run(settings, source)))
+    except PresenceError as error:
+        print(f"presence-bot: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

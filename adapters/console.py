@@ -1,0 +1,121 @@
+"""A terminal chat for trying the bot with no platform and no network (SPEC section 9).
+
+Each line is a message from the current user in the current channel; ``:user NAME``,
+``:channel NAME``, ``:dm``, ``:lang CODE`` and ``:quit`` switch context. Piped input works too: at
+its end every pending answer is given and the chat exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TextIO
+
+from bot import i18n
+from bot.app import PresenceBot
+from bot.reply import Reply
+from bot.session import Session
+
+PLATFORM = "console"
+_MENTION = re.compile(r"@([\w.-]+)")
+
+
+@dataclass
+class ConsoleState:
+    user: str = "you"
+    channel: str = "lobby"
+    direct: bool = False
+    locale: str | None = None
+
+    @property
+    def channel_id(self) -> str:
+        return f"{PLATFORM}:dm/{self.user}" if self.direct else f"{PLATFORM}:{self.channel}"
+
+    @property
+    def place(self) -> str:
+        return "DM" if self.direct else f"#{self.channel}"
+
+
+class ConsoleOutbox:
+    """Prints replies as plain text; a private answer in a channel is marked as such."""
+
+    def __init__(self, out: TextIO, presence_bot: PresenceBot) -> None:
+        self._out = out
+        self._bot = presence_bot
+
+    async def send(self, session: Session, reply: Reply) -> None:
+        text = reply.render("plain")
+        if reply.private and not session.is_direct:
+            text = f"{i18n.text(self._bot.locale_for(session), 'private.console')} {text}"
+        for line in text.splitlines() or [""]:
+            self._out.write(f"bot> {line}\n")
+        self._out.flush()
+
+
+class Console:
+    def __init__(self, presence_bot: PresenceBot, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
+        self.bot = presence_bot
+        self.state = ConsoleState()
+        self._in = stdin
+        self._out = stdout
+        self._outbox = ConsoleOutbox(stdout, presence_bot)
+        self._interactive = stdin.isatty()
+
+    def _say(self, key: str, **values: object) -> None:
+        locale = i18n.pick_locale(self.state.locale, self.bot.options.default_locale)
+        self._out.write(i18n.text(locale, key, **values) + "\n")
+        self._out.flush()
+
+    def session(self, content: str) -> Session:
+        state = self.state
+        mentions = {f"@{m}": f"{PLATFORM}:{m}" for m in _MENTION.findall(content)}
+        return Session(
+            platform=PLATFORM, self_id="presence", user_id=f"{PLATFORM}:{state.user}", user_name=state.user,
+            channel_id=state.channel_id, guild_id=None, is_direct=state.direct, content=content,
+            message_id=None, timestamp=self.bot.service.clock(), locale=state.locale,
+            kind="command" if content.lstrip().startswith(("/", "／")) else "message",
+            outbox=self._outbox, mentions=MappingProxyType(mentions),
+        )
+
+    def _switch(self, line: str) -> bool:
+        """Apply a ``:`` command; False for ``:quit``."""
+        word, _, arg = line[1:].partition(" ")
+        arg = arg.strip()
+        if word == "quit":
+            return False
+        if word == "user" and arg:
+            self.state.user = arg
+        elif word == "channel" and arg:
+            self.state.channel, self.state.direct = arg.lstrip("#"), False
+        elif word == "dm":
+            self.state.direct = True
+        elif word == "lang" and arg:
+            self.state.locale = arg
+        else:
+            self._say("console.unknown", word=line.split()[0])
+            return True
+        self._say("console.context", user=self.state.user, place=self.state.place)
+        return True
+
+    async def _read(self) -> str | None:
+        if self._interactive:
+            self._out.write(f"{self.state.user}@{self.state.place}> ")
+            self._out.flush()
+        line = await asyncio.get_running_loop().run_in_executor(None, self._in.readline)
+        return line.rstrip("\r\n") if line else None
+
+    async def run(self) -> None:
+        if self._interactive:
+            self._say("console.banner", user=self.state.user, channel=self.state.channel)
+        while (line := await self._read()) is not None:
+            if not line.strip():
+                continue
+            if line.startswith(":"):
+                if not self._switch(line.strip()):
+                    break
+                continue
+            await self.bot.handle(self.session(line))
+        await self.bot.close()

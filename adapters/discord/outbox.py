@@ -1,0 +1,146 @@
+"""Reply -> Discord: interaction responses (ephemeral when private), channel messages, direct messages.
+
+Nothing sent here can ping anyone (``allowed_mentions`` none, on top of the escaping the reply
+does), and no Discord error escapes: each is logged, and where the person could otherwise miss
+the answer it is delivered another way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+
+import discord
+
+from bot import i18n
+from bot.reply import Reply
+from bot.session import Session
+
+log = logging.getLogger(__name__)
+
+MESSAGE_LIMIT = 2000
+NO_PINGS = discord.AllowedMentions.none()
+# Discord's error codes for an interaction whose token expired (3 s to answer) or was answered already.
+UNKNOWN_INTERACTION = 10062
+ALREADY_ACKNOWLEDGED = 40060
+
+
+class DiscordOutbox:
+    """The Outbox of every Discord session; one per cog."""
+
+    def __init__(self, default_locale: str) -> None:
+        self.default_locale = default_locale
+        # One lock per interaction being handled, so a late defer never races the first answer.
+        self._answering: dict[int, asyncio.Lock] = {}
+
+    async def send(self, session: Session, reply: Reply) -> None:
+        chunks = reply.render_chunks("discord_markdown", MESSAGE_LIMIT)
+        try:
+            if isinstance(session.raw, discord.Interaction):
+                await self._answer_interaction(session.raw, session, reply, chunks)
+            elif isinstance(session.raw, discord.Message):
+                await self._answer_message(session.raw, session, reply, chunks)
+            else:
+                raise TypeError(f"not a Discord session: {type(session.raw).__name__}")
+        except discord.RateLimited as error:
+            log.warning("reply to %s dropped: rate limited for %.0f s", session.channel_id, error.retry_after)
+        except discord.HTTPException as error:
+            log.warning("reply to %s failed: %s %s (code %s)", session.channel_id, error.status, error.text,
+                        error.code)
+
+    def locale(self, session: Session) -> str:
+        return i18n.pick_locale(session.locale, self.default_locale)
+
+    # interactions ------------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def handling(self, interaction: discord.Interaction) -> AsyncIterator[None]:
+        """While an interaction is handled, answers to it and a late ``defer`` take turns."""
+        self._answering[interaction.id] = asyncio.Lock()
+        try:
+            yield
+        finally:
+            del self._answering[interaction.id]
+
+    async def defer(self, interaction: discord.Interaction, *, ephemeral: bool) -> None:
+        """Buy time (Discord allows 3 s for the first answer) unless an answer went out already."""
+        async with self._answering.get(interaction.id) or asyncio.Lock():
+            if interaction.response.is_done():
+                return
+            try:
+                await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+            except discord.HTTPException as error:
+                log.warning("could not defer interaction %s: %s (code %s)", interaction.id, error.status, error.code)
+
+    async def _answer_interaction(self, interaction: discord.Interaction, session: Session, reply: Reply,
+                                  chunks: Sequence[str]) -> None:
+        async with self._answering.get(interaction.id) or asyncio.Lock():
+            try:
+                await self._respond(interaction, chunks, ephemeral=reply.private)
+                return
+            except discord.NotFound as error:
+                if error.code != UNKNOWN_INTERACTION:
+                    raise
+                log.warning("interaction %s expired before it was answered; answering by message", interaction.id)
+        # The person sees "the application did not respond"; the answer still reaches them.
+        if reply.private:
+            await self._direct(interaction.user, chunks)
+        else:
+            channel = interaction.client.get_partial_messageable(interaction.channel_id or interaction.user.id)
+            await self._post(channel, chunks)
+
+    async def _respond(self, interaction: discord.Interaction, chunks: Sequence[str], *, ephemeral: bool) -> None:
+        first, *rest = chunks
+        if interaction.response.is_done():
+            rest = list(chunks)
+        else:
+            try:
+                await interaction.response.send_message(first, ephemeral=ephemeral, allowed_mentions=NO_PINGS,
+                                                        suppress_embeds=True)
+            except (discord.InteractionResponded, discord.HTTPException) as error:
+                if isinstance(error, discord.HTTPException) and error.code != ALREADY_ACKNOWLEDGED:
+                    raise
+                # Answered elsewhere (another handler, another process): the rest goes as followups.
+                rest = list(chunks)
+        for chunk in rest:
+            await interaction.followup.send(chunk, ephemeral=ephemeral, allowed_mentions=NO_PINGS,
+                                            suppress_embeds=True)
+
+    # messages ----------------------------------------------------------------------------------
+
+    async def _answer_message(self, message: discord.Message, session: Session, reply: Reply,
+                              chunks: Sequence[str]) -> None:
+        locale = self.locale(session)
+        if reply.private and not session.is_direct:
+            notice = "private.sent" if await self._direct(message.author, chunks) else "private.hint"
+            await self._post(message.channel, [i18n.reply(locale, notice).render("discord_markdown")],
+                             reference=message)
+            return
+        try:
+            await self._post(message.channel, chunks, reference=message)
+        except discord.Forbidden:
+            if session.is_direct:
+                raise
+            # No permission to post there: the person gets the answer privately, and why.
+            log.warning("cannot post in %s (missing permissions); answering privately", session.channel_id)
+            where = getattr(message.channel, "name", None) or session.channel_id
+            notice = i18n.reply(locale, "discord.cannot_post", channel=where).render("discord_markdown")
+            await self._direct(message.author, [notice, *chunks])
+
+    async def _direct(self, user: discord.abc.User, chunks: Sequence[str]) -> bool:
+        """Send privately; False when the person does not accept direct messages from the bot."""
+        try:
+            for chunk in chunks:
+                await user.send(chunk, allowed_mentions=NO_PINGS, suppress_embeds=True)
+        except discord.Forbidden:
+            return False
+        return True
+
+    async def _post(self, channel: discord.abc.Messageable, chunks: Sequence[str], *,
+                    reference: discord.Message | None = None) -> None:
+        for index, chunk in enumerate(chunks):
+            await channel.send(chunk, allowed_mentions=NO_PINGS, suppress_embeds=True,
+                               reference=reference.to_reference(fail_if_not_exists=False)
+                               if reference is not None and index == 0 else None)

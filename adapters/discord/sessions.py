@@ -1,0 +1,119 @@
+"""Discord messages and interactions -> Session (SPEC section 2), and the composite ids they carry."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from types import MappingProxyType
+
+import discord
+
+from bot.catalog import COMMAND
+from bot.parsing import quote_arg
+from bot.session import Outbox, Prompter, Session
+
+PLATFORM = "discord"
+_MENTION = re.compile(r"<@!?(\d{1,20})>")
+
+
+def user_key(user_id: int) -> str:
+    return f"{PLATFORM}:{user_id}"
+
+
+def channel_key(channel_id: int) -> str:
+    return f"{PLATFORM}:{channel_id}"
+
+
+def parse_key(key: str) -> int:
+    """``discord:<id>`` -> the snowflake; raises ValueError for another platform's id."""
+    platform, _, rest = key.partition(":")
+    if platform != PLATFORM or not rest.isdigit():
+        raise ValueError(f"not a Discord id: {key!r}")
+    return int(rest)
+
+
+def mention(user_id: int) -> str:
+    return f"<@{user_id}>"
+
+
+def mentions_in(content: str) -> dict[str, str]:
+    """``<@123>`` and the older ``<@!123>`` tokens, as typed, -> composite user ids."""
+    return {match[0]: user_key(int(match[1])) for match in _MENTION.finditer(content)}
+
+
+def command_line(args: Iterable[str]) -> str:
+    """The text command a slash command stands for, e.g. ``/presence status "交易 BTC" for 2h``."""
+    return " ".join([f"/{COMMAND}", *(quote_arg(a) for a in args)])
+
+
+def _epoch_ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _message_locale(message: discord.Message) -> str | None:
+    """A Community server's chosen language (others cannot set one, so theirs says nothing)."""
+    guild = message.guild
+    if guild is None or "COMMUNITY" not in guild.features:
+        return None
+    return str(guild.preferred_locale)
+
+
+def is_person(message: discord.Message) -> bool:
+    """Messages from people: bots, webhooks and system notices are nobody's activity."""
+    return not message.author.bot and message.webhook_id is None and not message.is_system()
+
+
+def session_from_message(message: discord.Message, self_id: int, outbox: Outbox, *,
+                         prompter: Prompter | None = None, route_commands: bool = True) -> Session:
+    """The Session for a person's message; ``route_commands`` False keeps text commands unread."""
+    content = message.content
+    is_command = content.lstrip().startswith("/")
+    replied = message.reference.resolved if message.reference is not None else None
+    return Session(
+        platform=PLATFORM,
+        self_id=str(self_id),
+        user_id=user_key(message.author.id),
+        user_name=message.author.name,
+        channel_id=channel_key(message.channel.id),
+        guild_id=None if message.guild is None else str(message.guild.id),
+        is_direct=message.guild is None,
+        content=content if route_commands or not is_command else "",
+        message_id=str(message.id),
+        timestamp=_epoch_ms(message.created_at),
+        locale=_message_locale(message),
+        kind="command" if is_command and route_commands else "message",
+        outbox=outbox,
+        raw=message,
+        mentions=MappingProxyType(mentions_in(content)),
+        reply_to_user_id=(user_key(replied.author.id)
+                          if isinstance(replied, discord.Message) and not replied.author.bot else None),
+        prompter=prompter,
+    )
+
+
+def session_from_interaction(interaction: discord.Interaction, args: Iterable[str], outbox: Outbox, *,
+                             mentions: Mapping[str, str] | None = None,
+                             prompter: Prompter | None = None) -> Session:
+    """The Session for a slash command, its content the equivalent text command."""
+    user = interaction.user
+    if interaction.channel_id is None:
+        raise ValueError("an application command always comes from a channel")
+    return Session(
+        platform=PLATFORM,
+        self_id=str(interaction.client.user.id if interaction.client.user else interaction.application_id),
+        user_id=user_key(user.id),
+        user_name=user.name,
+        channel_id=channel_key(interaction.channel_id),
+        guild_id=None if interaction.guild_id is None else str(interaction.guild_id),
+        is_direct=interaction.guild_id is None,
+        content=command_line(args),
+        message_id=str(interaction.id),
+        timestamp=_epoch_ms(interaction.created_at),
+        locale=str(interaction.locale),
+        kind="interaction",
+        outbox=outbox,
+        raw=interaction,
+        mentions=MappingProxyType(dict(mentions or {})),
+        prompter=prompter,
+    )

@@ -1,0 +1,80 @@
+"""PresenceBot: what every adapter hands its sessions to. Records first, then answers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import replace
+
+from bot import i18n
+from bot.catalog import COMMAND
+from bot.commands.context import Context
+from bot.options import BotOptions
+from bot.prompts import Prompts
+from bot.router import command_text, route
+from bot.session import Session
+from presence_core import PresenceService
+
+log = logging.getLogger(__name__)
+
+
+class PresenceBot:
+    def __init__(self, service: PresenceService, options: BotOptions | None = None) -> None:
+        self.service = service
+        self.options = options or BotOptions()
+        self.prompts = Prompts()
+        self._running: set[asyncio.Task[None]] = set()
+
+    def locale_for(self, session: Session) -> str:
+        return i18n.pick_locale(session.locale, self.options.default_locale)
+
+    def is_command(self, session: Session) -> bool:
+        return command_text(session.content, session.self_name) is not None
+
+    async def handle(self, session: Session) -> None:
+        """Record the event as activity, give it to a waiting question, and answer a /presence command.
+
+        Returns once the answer is sent, or once the command waits for the person's next message
+        (that wait must not hold up the adapter, which delivers that very message).
+        """
+        session = replace(session, prompter=self.prompts)
+        await self._record(session)
+        self.prompts.offer(session)
+        text = command_text(session.content, session.self_name)
+        if text is None:
+            return
+        parked = self.prompts.parked(session)
+        task = asyncio.create_task(self._answer(session, text))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+        await asyncio.wait({task, parked}, return_when=asyncio.FIRST_COMPLETED)
+        self.prompts.unpark(session, parked)
+
+    async def _record(self, session: Session) -> None:
+        try:
+            await self.service.record_activity(
+                session.user_id,
+                {"type": session.kind, "channel_id": session.channel_id, "timestamp": session.timestamp},
+                device_id=session.device_id, user_name=session.user_name,
+            )
+        except Exception:
+            log.exception("could not record activity of %s in %s", session.user_id, session.channel_id)
+
+    async def _answer(self, session: Session, text: str) -> None:
+        ctx = Context(session, self.service, self.options, self.locale_for(session))
+        try:
+            reply = await route(ctx, text)
+        except Exception:
+            log.exception("/%s failed for %s", COMMAND, session.user_id)
+            reply = ctx.reply(ctx.line("error.internal"))
+        if reply is not None:
+            try:
+                await session.send(reply)
+            except Exception:
+                log.exception("could not deliver a reply to %s in %s", session.user_id, session.channel_id)
+
+    async def close(self) -> None:
+        """Answer what is pending: open questions end as unanswered, running commands finish."""
+        self.prompts.cancel_all()
+        if self._running:
+            await asyncio.gather(*list(self._running), return_exceptions=True)

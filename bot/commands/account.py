@@ -1,0 +1,72 @@
+"""The asker's accounts and data: ``link``, ``unlink``, ``tracking``, ``forget``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.commands.context import Context, UsageError, expect_no_more, words
+from bot.reply import Reply
+from presence_core import AlreadyLinked, InvalidLinkCode, LinkRateLimited, LinkSameAccount, linking
+from presence_core.views import device_name
+
+
+async def link(ctx: Context, args: Sequence[str]) -> Reply:
+    if not args:
+        code = await ctx.service.create_link_code(ctx.user_id)
+        return ctx.reply(ctx.line("link.code", code=code, minutes=linking.CODE_TTL_MS // 60_000), private=True)
+    code, rest = args[0], args[1:]
+    expect_no_more(rest)
+    try:
+        await ctx.service.link_account(ctx.user_id, code)
+    except InvalidLinkCode:
+        raise UsageError("link.invalid") from None
+    except LinkSameAccount:
+        raise UsageError("link.same") from None
+    except LinkRateLimited as limited:
+        raise UsageError("link.rate_limited", wait=ctx.until(limited.retry_at)) from None
+    except AlreadyLinked:
+        return ctx.reply(ctx.line("link.already"), private=True)
+    return ctx.reply(ctx.line("link.done", device=device_name(ctx.user_id)), private=True)
+
+
+def _match_account(wanted: str, accounts: Sequence[str]) -> str | None:
+    """By account id, or by device name when that name is not ambiguous."""
+    wanted = wanted.strip().lower()
+    matches = [a for a in accounts if a.lower() == wanted] or [a for a in accounts if device_name(a).lower() == wanted]
+    return matches[0] if len(matches) == 1 else None
+
+
+async def unlink(ctx: Context, args: Sequence[str]) -> Reply:
+    if not args:
+        raise UsageError("error.missing_code")
+    wanted = " ".join(args)
+    accounts = await ctx.service.linked_accounts(ctx.user_id)
+    if len(accounts) < 2:
+        raise UsageError("unlink.nothing")
+    account = _match_account(wanted, accounts)
+    if account is None:
+        raise UsageError("unlink.unknown", device=wanted, names=", ".join(f"{device_name(a)} ({a})" for a in accounts))
+    if account == accounts[0]:
+        # The first account holds the shared history; split the others off it instead.
+        raise UsageError("unlink.current", device=device_name(account))
+    await ctx.service.unlink_account(ctx.user_id, account)
+    return ctx.reply(ctx.line("unlink.done", device=f"{device_name(account)} ({account})"), private=True)
+
+
+async def tracking(ctx: Context, args: Sequence[str]) -> Reply:
+    if len(args) != 1 or args[0].lower() not in words("on") | words("off"):
+        raise UsageError("error.on_off")
+    enabled = args[0].lower() in words("on")
+    await ctx.service.set_tracking(ctx.user_id, enabled)
+    return ctx.reply(ctx.line("tracking.on" if enabled else "tracking.off"))
+
+
+async def forget(ctx: Context, args: Sequence[str]) -> Reply:
+    expect_no_more(args)
+    seconds = int(ctx.options.prompt_timeout_s)
+    await ctx.session.send(ctx.reply(ctx.line("forget.confirm", seconds=seconds)))
+    answer = await ctx.session.prompt(ctx.options.prompt_timeout_s)
+    if answer is None or answer.content.strip().lower() not in words("yes"):
+        return ctx.reply(ctx.line("forget.cancelled"))
+    await ctx.service.forget(ctx.user_id)
+    return ctx.reply(ctx.line("forget.done"))

@@ -1,0 +1,93 @@
+"""What every command handler gets: the session, the service, and helpers to word its answer."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from bot import i18n, timefmt
+from bot.options import BotOptions
+from bot.parsing import MAX_DURATION_MS, parse_duration
+from bot.reply import Line, Reply
+from bot.session import Session
+from presence_core import PresenceService, Status
+from presence_core.policy import MINUTE_MS
+
+
+class UsageError(Exception):
+    """Bad input: answered with one localized line and the command's usage line."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+@cache
+def words(name: str) -> frozenset[str]:
+    """Argument words (``clear``, ``yes`` …) in every locale, lower-cased."""
+    found: set[str] = set()
+    for locale in i18n.LOCALES:
+        found.update(w.strip().lower() for w in i18n.strings(locale).get(f"words.{name}", "").split("|"))
+    return frozenset(w for w in found if w)
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    session: Session
+    service: PresenceService
+    options: BotOptions
+    locale: str
+
+    @property
+    def user_id(self) -> str:
+        return self.session.user_id
+
+    def now(self) -> int:
+        return self.service.clock()
+
+    def line(self, key: str, **values: object) -> Line:
+        return i18n.line(self.locale, key, **values)
+
+    def reply(self, *lines: Line, private: bool = False) -> Reply:
+        return Reply(tuple(lines), private=private)
+
+    def text(self, key: str, **values: object) -> str:
+        return i18n.text(self.locale, key, **values)
+
+    def status_name(self, status: Status) -> str:
+        return self.text(f"status.{status.value}")
+
+    def icon(self, status: Status) -> str:
+        return self.text(f"icon.{status.value}")
+
+    def ago(self, moment: int | None, *, exact: bool = True) -> str:
+        if exact or not self.options.coarse_last_seen:
+            return timefmt.ago(self.locale, moment, self.now())
+        return timefmt.coarse_ago(self.locale, moment, self.now())
+
+    def until(self, moment: int) -> str:
+        return timefmt.until(self.locale, moment, self.now())
+
+    def duration(self, ms: int) -> str:
+        return timefmt.duration(self.locale, ms)
+
+
+def read_duration(args: Sequence[str]) -> int:
+    """Arguments that together spell one duration (``1h 30m`` or ``1h30m``), checked for range."""
+    text = " ".join(args)
+    ms = parse_duration(text)
+    if ms is None:
+        raise UsageError("error.bad_duration", text=text)
+    if not MINUTE_MS <= ms <= MAX_DURATION_MS:
+        raise UsageError("error.duration_range")
+    return ms
+
+
+def expect_no_more(args: Sequence[str]) -> None:
+    if args:
+        raise UsageError("error.unexpected", text=" ".join(args))
+
+
+Handler = Callable[[Context, Sequence[str]], Awaitable[Reply | None]]

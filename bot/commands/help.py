@@ -1,0 +1,26 @@
+"""``/presence help [COMMAND]``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.catalog import SUBCOMMANDS, resolve_subcommand
+from bot.commands.context import Context, UsageError, expect_no_more
+from bot.reply import Line, Reply
+
+# Every entry in the help list: the bare command, looking someone up, then the subcommands.
+TOPICS = ("presence", "user", *SUBCOMMANDS)
+
+
+async def show_help(ctx: Context, args: Sequence[str]) -> Reply:
+    if args:
+        expect_no_more(args[1:])
+        topic = resolve_subcommand(args[0]) or args[0].lower()
+        if topic not in TOPICS:
+            raise UsageError("error.unknown_command", word=args[0])
+        return ctx.reply(help_line(ctx, topic))
+    return ctx.reply(ctx.line("help.header"), *(help_line(ctx, t) for t in TOPICS), ctx.line("help.more"))
+
+
+def help_line(ctx: Context, topic: str) -> Line:
+    return ctx.line("help.line", usage=ctx.text(f"usage.{topic}"), description=ctx.text(f"help.{topic}"))

@@ -1,0 +1,109 @@
+"""Reading and setting status: ``/presence``, ``/presence @user``, ``online|away|dnd|offline``, ``status``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.commands.context import Context, Handler, UsageError, expect_no_more, read_duration, words
+from bot.parsing import parse_duration
+from bot.reply import Line, Reply
+from bot.text import sanitize
+from presence_core import InvalidArgument, Status, TextTooLong, UserStatus
+from presence_core.views import device_name
+
+
+async def show_self(ctx: Context, args: Sequence[str]) -> Reply:
+    expect_no_more(args)
+    me = await ctx.service.get_status(ctx.user_id, viewer_id=ctx.user_id)
+    lines: list[Line] = [_status_line(ctx, me)]
+    if me.custom_status:
+        lines.append(_custom_line(ctx, "me", me))
+    lines.append(ctx.line("me.last_seen", when=ctx.ago(me.last_seen)))
+    if me.active_device:
+        lines.append(ctx.line("me.active_device", device=device_name(me.active_device), count=me.device_count))
+    if not me.tracking:
+        lines.append(ctx.line("me.tracking_off"))
+    # What others could not see (invisible, tracking off) stays out of a group.
+    return ctx.reply(*lines, private=me.invisible or not me.tracking)
+
+
+def _status_line(ctx: Context, me: UserStatus) -> Line:
+    if me.invisible:
+        if me.expires_at:
+            return ctx.line("me.invisible_until", remaining=ctx.until(me.expires_at))
+        return ctx.line("me.invisible")
+    values = {"icon": ctx.icon(me.status), "status": ctx.status_name(me.status)}
+    if me.manual and me.expires_at:
+        return ctx.line("me.status_manual_until", remaining=ctx.until(me.expires_at), **values)
+    return ctx.line("me.status_manual" if me.manual else "me.status", **values)
+
+
+def _custom_line(ctx: Context, prefix: str, status: UserStatus) -> Line:
+    if prefix == "me" and status.custom_status_expires_at:
+        return ctx.line("me.custom_until", text=status.custom_status,
+                        remaining=ctx.until(status.custom_status_expires_at))
+    return ctx.line(f"{prefix}.custom", text=status.custom_status)
+
+
+async def show_user(ctx: Context, target_id: str, shown_name: str) -> Reply:
+    if target_id == ctx.user_id:
+        return await show_self(ctx, ())
+    them = await ctx.service.get_status(target_id, viewer_id=ctx.user_id)
+    name = sanitize(them.name or shown_name) or shown_name
+    lines: list[Line] = [ctx.line("user.status", icon=ctx.icon(them.status), name=name,
+                                  status=ctx.status_name(them.status))]
+    if them.custom_status:
+        lines.append(_custom_line(ctx, "user", them))
+    if them.last_seen is not None:
+        lines.append(ctx.line("user.last_seen", when=ctx.ago(them.last_seen, exact=False)))
+    return ctx.reply(*lines)
+
+
+def make_set_status(status: Status) -> Handler:
+    """One handler per status word, so ``dnd 2h`` and ``away`` share the same rules."""
+    async def set_status(ctx: Context, args: Sequence[str]) -> Reply:
+        if status is Status.ONLINE:
+            if args:
+                raise UsageError("error.online_expiry" if parse_duration(" ".join(args)) is not None else "error.unexpected",
+                                 text=" ".join(args))
+            await ctx.service.set_status(ctx.user_id, status)
+            return ctx.reply(ctx.line("set.automatic", away=ctx.duration(ctx.service.policy.away_after_ms)))
+        values = {"icon": ctx.icon(status), "status": ctx.status_name(status)}
+        if not args:
+            await ctx.service.set_status(ctx.user_id, status)
+            return ctx.reply(ctx.line("set.done", **values))
+        ms = read_duration(args)
+        await ctx.service.set_status(ctx.user_id, status, expires_at_ms=ctx.now() + ms)
+        return ctx.reply(ctx.line("set.done_until", duration=ctx.duration(ms), **values))
+    return set_status
+
+
+async def custom_status(ctx: Context, args: Sequence[str]) -> Reply:
+    if len(args) == 1 and args[0].strip().lower() in words("clear") and not _was_quoted(ctx, args[0]):
+        await ctx.service.clear_custom_status(ctx.user_id)
+        return ctx.reply(ctx.line("custom.cleared"))
+    ms: int | None = None
+    if len(args) >= 2 and args[-2].lower() in words("for"):
+        ms, args = read_duration(args[-1:]), args[:-2]
+    text = sanitize(" ".join(args))
+    if not text:
+        raise UsageError("error.missing_text")
+    limit = ctx.service.policy.custom_status_max_len
+    if len(text) > limit:
+        raise UsageError("error.text_too_long", length=len(text), limit=limit)
+    try:
+        await ctx.service.set_custom_status(ctx.user_id, text,
+                                            expires_at_ms=None if ms is None else ctx.now() + ms)
+    except TextTooLong:
+        raise UsageError("error.text_too_long", length=len(text), limit=limit) from None
+    except InvalidArgument:
+        raise UsageError("error.missing_text") from None
+    if ms is None:
+        return ctx.reply(ctx.line("custom.set", text=text))
+    return ctx.reply(ctx.line("custom.set_until", text=text, duration=ctx.duration(ms)))
+
+
+def _was_quoted(ctx: Context, word: str) -> bool:
+    """``status "clear"`` sets the word itself; a bare ``clear`` clears."""
+    content = ctx.session.content
+    return any(f"{q}{word}" in content for q in ('"', "'", "“", "「", "『", "‘"))

@@ -1,0 +1,27 @@
+"""``/presence who``: who is around in this channel, never anyone from elsewhere."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.commands.context import Context, expect_no_more
+from bot.reply import Line, Reply
+from bot.text import sanitize
+
+
+async def who(ctx: Context, args: Sequence[str]) -> Reply:
+    expect_no_more(args)
+    here = await ctx.service.get_channel_presence(ctx.session.channel_id, limit=ctx.options.who_limit)
+    if not here.users:
+        return ctx.reply(ctx.line("who.empty"))
+    lines: list[Line] = [ctx.line("who.header", count=len(here.users))]
+    for user in here.users:
+        name = sanitize(user.name or "") or user.user_id
+        values = {"icon": ctx.icon(user.status), "name": name, "status": ctx.status_name(user.status)}
+        if user.custom_status:
+            lines.append(ctx.line("who.line_custom", custom=user.custom_status, **values))
+        else:
+            lines.append(ctx.line("who.line", **values))
+    if here.more:
+        lines.append(ctx.line("who.more", count=here.more))
+    return ctx.reply(*lines)

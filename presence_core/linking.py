@@ -1,0 +1,52 @@
+"""Joining platform accounts into one person (SPEC section 6): codes and record merging."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from presence_core.models import PersonRecord
+from presence_core.policy import MINUTE_MS
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by hand
+CODE_LENGTH = 10  # 32**10 = 2**50 possibilities
+CODE_TTL_MS = 10 * MINUTE_MS
+ATTEMPT_WINDOW_MS = 10 * MINUTE_MS
+ATTEMPTS_PER_WINDOW = 5
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def hash_code(code: str) -> str:
+    """Codes are stored hashed: a leaked store gives no usable code."""
+    normalized = "".join(ch for ch in code.upper() if ch.isalnum())
+    return hashlib.sha256(normalized.encode()).hexdigest()
+
+
+def merge_records(into: PersonRecord, other: PersonRecord) -> None:
+    """Fold ``other`` into ``into``: every device kept, the most recent choice of status wins."""
+    for device_id, device in other.devices.items():
+        mine = into.devices.get(device_id)
+        if mine is None or (device.last_seen or 0) > (mine.last_seen or 0):
+            into.devices[device_id] = device
+    if (other.changed_at or 0) > (into.changed_at or 0):
+        into.manual, into.manual_expires, into.manual_since = other.manual, other.manual_expires, other.manual_since
+        into.custom, into.custom_expires = other.custom, other.custom_expires
+        into.changed_at = other.changed_at
+    seen = [t for t in (into.last_seen, other.last_seen) if t is not None]
+    into.last_seen = max(seen, default=None)
+    into.name = into.name or other.name
+    into.tracking = into.tracking and other.tracking
+    into.linked = [a for a in [*into.linked, *other.accounts] if a != into.id]
+
+
+def split_record(record: PersonRecord, account_id: str) -> PersonRecord:
+    """Take an account and its devices (``acct`` and ``acct/client``) out of ``record``."""
+    record.linked.remove(account_id)
+    moved = {d: dev for d, dev in record.devices.items() if d == account_id or d.startswith(account_id + "/")}
+    for device_id in moved:
+        del record.devices[device_id]
+    seen = [d.last_seen for d in moved.values() if d.last_seen is not None]
+    return PersonRecord(account_id, devices=moved, last_seen=max(seen, default=None), tracking=record.tracking)

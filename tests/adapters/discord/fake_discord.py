@@ -1,0 +1,328 @@
+"""A small fake of Discord's REST API and gateway on 127.0.0.1, enough to drive the real discord.py.
+
+The gateway speaks discord's JSON protocol in plain text frames (HELLO, IDENTIFY, READY, heartbeat
+ACKs, dispatches); discord.py only decompresses binary frames, so asking it for zlib is harmless.
+Every REST call is recorded, and a test can make the next matching call fail the way Discord does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from discord.utils import time_snowflake
+
+API_PREFIX = "/api/v10"
+BOT_ID = 700_000_000_000_000_001
+APP_ID = 700_000_000_000_000_002
+GUILD_ID = 700_000_000_000_000_100
+CHANNEL_ID = 700_000_000_000_000_200
+ALICE_ID = 700_000_000_000_000_301
+BOB_ID = 700_000_000_000_000_302
+ADMIN_PERMISSIONS = str(0x8)
+# View channel, send messages, read message history: what the bot needs in a channel.
+MEMBER_PERMISSIONS = str((1 << 10) | (1 << 11) | (1 << 16) | (1 << 31))
+
+
+def _json(data: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    """Discord answers with exactly ``application/json`` (no charset), which discord.py checks for."""
+    return web.Response(body=json.dumps(data).encode(), status=status, headers={**(headers or {}), "Content-Type": "application/json"})
+
+
+def user_payload(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any]:
+    return {"id": str(user_id), "username": name, "discriminator": "0", "global_name": name.title(),
+            "avatar": None, "bot": bot, "public_flags": 0}
+
+
+USERS = {ALICE_ID: user_payload(ALICE_ID, "alice"), BOB_ID: user_payload(BOB_ID, "bob")}
+
+
+@dataclass(frozen=True, slots=True)
+class RestCall:
+    method: str
+    path: str                      # without the /api/v10 prefix
+    json: Any
+    query: dict[str, str]
+
+
+@dataclass(slots=True)
+class _Failure:
+    method: str
+    path: re.Pattern[str]
+    status: int
+    code: int
+    message: str
+    times: int
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FakeDiscord:
+    """REST routes under /api/v10 and a websocket gateway at /gateway, with recorded calls."""
+
+    def __init__(self, now_ms: Callable[[], int]) -> None:
+        self.now_ms = now_ms
+        self.calls: list[RestCall] = []
+        self.identify: dict[str, Any] | None = None
+        self.connected = asyncio.Event()
+        self.guild_locale = "en-US"
+        self.guild_features: list[str] = []
+        self._failures: list[_Failure] = []
+        self._ids = itertools.count(1)
+        self._seq = itertools.count(1)
+        self._ws: web.WebSocketResponse | None = None
+        self._call_added = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", API_PREFIX + "/{path:.*}", self._rest)
+        self._app = app
+
+    # lifecycle ---------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._runner = web.AppRunner(self._app, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def close(self) -> None:
+        if self._ws is not None and not self._ws.closed:
+            await self._ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}{API_PREFIX}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    def snowflake(self) -> int:
+        """A fresh id whose timestamp is the test clock's now, as Discord's ids carry their time."""
+        moment = datetime.fromtimestamp(self.now_ms() / 1000, tz=UTC)
+        return time_snowflake(moment) + next(self._ids)
+
+    # failures and recorded calls ---------------------------------------------------------------
+
+    def fail(self, method: str, path: str, *, status: int, code: int = 0, message: str = "error",
+             times: int = 1, headers: dict[str, str] | None = None) -> None:
+        """Answer the next ``times`` calls whose path matches the regex ``path`` with a Discord error."""
+        self._failures.append(_Failure(method, re.compile(path), status, code, message, times, headers or {}))
+
+    def calls_to(self, method: str, path: str) -> list[RestCall]:
+        pattern = re.compile(path)
+        return [c for c in self.calls if c.method == method and pattern.fullmatch(c.path)]
+
+    async def wait_for_call(self, method: str, path: str, *, count: int = 1, timeout: float = 5.0) -> list[RestCall]:
+        """The first ``count`` calls matching ``method`` and the regex ``path``, waiting for them to arrive."""
+        async with asyncio.timeout(timeout), self._call_added:
+            await self._call_added.wait_for(lambda: len(self.calls_to(method, path)) >= count)
+        return self.calls_to(method, path)[:count]
+
+    def sent_messages(self) -> list[dict[str, Any]]:
+        """Every message body the bot sent: channel messages, interaction callbacks and followups."""
+        bodies = []
+        for call in self.calls:
+            if call.method != "POST" or not isinstance(call.json, dict):
+                continue
+            if re.fullmatch(r"/channels/\d+/messages|/webhooks/\d+/[^/]+", call.path):
+                bodies.append(call.json)
+            elif call.path.endswith("/callback") and call.json.get("type") == 4:
+                bodies.append(call.json["data"])
+        return bodies
+
+    # REST --------------------------------------------------------------------------------------
+
+    async def _rest(self, request: web.Request) -> web.StreamResponse:
+        path = "/" + request.match_info["path"]
+        body = await request.json() if request.can_read_body and request.content_type == "application/json" else None
+        call = RestCall(request.method, path, body, dict(request.query))
+        async with self._call_added:
+            self.calls.append(call)
+            self._call_added.notify_all()
+        for failure in self._failures:
+            if failure.times > 0 and failure.method == request.method and failure.path.fullmatch(path):
+                failure.times -= 1
+                return _json({"message": failure.message, "code": failure.code},
+                                         status=failure.status, headers=failure.headers)
+        return self._answer(request.method, path, body)
+
+    def _answer(self, method: str, path: str, body: Any) -> web.StreamResponse:
+        if method == "GET" and path == "/users/@me":
+            return _json(user_payload(BOT_ID, "presence", bot=True))
+        if method == "GET" and path == "/oauth2/applications/@me":
+            return _json(self._application())
+        if method == "GET" and path in ("/gateway", "/gateway/bot"):
+            return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": {
+                "total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}})
+        if method == "POST" and (m := re.fullmatch(r"/channels/(\d+)/messages", path)):
+            return _json(self._message(int(m[1]), body))
+        if method == "POST" and path == "/users/@me/channels":
+            recipient = int(body["recipient_id"])
+            return _json({"id": str(dm_channel_id(recipient)), "type": 1,
+                                      "recipients": [USERS.get(recipient, user_payload(recipient, "someone"))]})
+        if method == "POST" and (m := re.fullmatch(r"/interactions/(\d+)/[^/]+/callback", path)):
+            flags = ((body or {}).get("data") or {}).get("flags", 0)
+            return _json({"interaction": {
+                "id": m[1], "type": 2, "response_message_id": str(self.snowflake()),
+                "response_message_loading": body.get("type") == 5,
+                "response_message_ephemeral": bool(flags & 64)}})
+        if method == "POST" and re.fullmatch(r"/webhooks/\d+/[^/]+", path):
+            return _json(self._message(CHANNEL_ID, body))
+        if method == "PATCH" and re.fullmatch(r"/webhooks/\d+/[^/]+/messages/@original", path):
+            return _json(self._message(CHANNEL_ID, body))
+        if method == "PUT" and re.fullmatch(r"/applications/\d+(/guilds/\d+)?/commands", path):
+            return _json([self._registered(command) for command in body])
+        return _json({"message": "404: Not Found", "code": 0}, status=404)
+
+    def _application(self) -> dict[str, Any]:
+        return {"id": str(APP_ID), "name": "presence", "icon": None, "description": "", "rpc_origins": [],
+                "bot_public": True, "bot_require_code_grant": False, "verify_key": "0" * 64, "flags": 0,
+                "owner": user_payload(ALICE_ID, "alice"), "team": None}
+
+    def _message(self, channel_id: int, body: Any) -> dict[str, Any]:
+        return {"id": str(self.snowflake()), "channel_id": str(channel_id), "type": 0,
+                "author": user_payload(BOT_ID, "presence", bot=True), "content": (body or {}).get("content", ""),
+                "timestamp": datetime.now(UTC).isoformat(), "edited_timestamp": None, "tts": False,
+                "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [], "embeds": [],
+                "pinned": False, "flags": (body or {}).get("flags", 0)}
+
+    def _registered(self, command: dict[str, Any]) -> dict[str, Any]:
+        return {"id": str(self.snowflake()), "application_id": str(APP_ID), "version": "1",
+                "type": 1, "default_member_permissions": None, "dm_permission": True, "nsfw": False,
+                "options": [], "description": "", **command}
+
+    # gateway -----------------------------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._ws = ws
+        await ws.send_json({"op": 10, "d": {"heartbeat_interval": 45_000}, "s": None, "t": None})
+        async for msg in ws:
+            if msg.type is not aiohttp.WSMsgType.TEXT:
+                break
+            payload = msg.json()
+            if payload["op"] == 1:
+                await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
+            elif payload["op"] == 2:
+                self.identify = payload["d"]
+                await self.dispatch("READY", self._ready())
+                await self.dispatch("GUILD_CREATE", self.guild())
+                self.connected.set()
+        return ws
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send one gateway event to the connected client."""
+        if self._ws is None or self._ws.closed:
+            raise RuntimeError("no client is connected to the fake gateway")
+        await self._ws.send_json({"op": 0, "t": event, "s": next(self._seq), "d": data})
+
+    def _ready(self) -> dict[str, Any]:
+        return {"v": 10, "user": user_payload(BOT_ID, "presence", bot=True), "session_id": "fake-session",
+                "resume_gateway_url": self.gateway_url, "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
+                "application": {"id": str(APP_ID), "flags": 0}, "shard": [0, 1]}
+
+    def guild(self) -> dict[str, Any]:
+        return {
+            "id": str(GUILD_ID), "name": "Traders", "owner_id": str(ALICE_ID), "icon": None,
+            "preferred_locale": self.guild_locale, "features": self.guild_features, "member_count": 3,
+            "large": False, "unavailable": False, "verification_level": 0, "mfa_level": 0,
+            "default_message_notifications": 0, "explicit_content_filter": 0, "nsfw_level": 0,
+            "premium_tier": 0, "system_channel_flags": 0,
+            "roles": [{"id": str(GUILD_ID), "name": "@everyone", "permissions": MEMBER_PERMISSIONS,
+                       "position": 0, "color": 0, "hoist": False, "managed": False, "mentionable": False,
+                       "flags": 0}],
+            "channels": [{"id": str(CHANNEL_ID), "type": 0, "name": "general", "position": 0,
+                          "permission_overwrites": [], "guild_id": str(GUILD_ID)}],
+            "members": [self.member(BOT_ID, user_payload(BOT_ID, "presence", bot=True))],
+            "presences": [], "threads": [], "emojis": [], "stickers": [], "voice_states": [],
+            "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": [],
+            "joined_at": "2026-01-01T00:00:00+00:00",
+        }
+
+    @staticmethod
+    def member(user_id: int, user: dict[str, Any] | None = None) -> dict[str, Any]:
+        return {"user": user or USERS[user_id], "roles": [], "joined_at": "2026-01-01T00:00:00+00:00",
+                "deaf": False, "mute": False, "flags": 0, "nick": None}
+
+    # event payloads ----------------------------------------------------------------------------
+
+    async def send_message(self, author_id: int, content: str, *, channel_id: int = CHANNEL_ID,
+                           direct: bool = False, reply_to: dict[str, Any] | None = None,
+                           mentions: tuple[int, ...] = ()) -> dict[str, Any]:
+        """A person's message arriving through the gateway (MESSAGE_CREATE); returns its payload."""
+        data: dict[str, Any] = {
+            "id": str(self.snowflake()), "channel_id": str(dm_channel_id(author_id) if direct else channel_id),
+            "author": USERS[author_id], "content": content, "type": 19 if reply_to else 0,
+            "timestamp": datetime.fromtimestamp(self.now_ms() / 1000, tz=UTC).isoformat(),
+            "edited_timestamp": None, "tts": False, "mention_everyone": False,
+            "mentions": [USERS[m] for m in mentions], "mention_roles": [], "attachments": [], "embeds": [],
+            "pinned": False, "flags": 0,
+        }
+        if not direct:
+            data["guild_id"] = str(GUILD_ID)
+            data["member"] = {k: v for k, v in self.member(author_id).items() if k != "user"}
+        if reply_to is not None:
+            data["message_reference"] = {"message_id": reply_to["id"], "channel_id": reply_to["channel_id"],
+                                         "guild_id": reply_to.get("guild_id"), "type": 0}
+            data["referenced_message"] = reply_to
+        await self.dispatch("MESSAGE_CREATE", data)
+        return data
+
+    async def send_interaction(self, user_id: int, options: list[dict[str, Any]], *, locale: str = "en-US",
+                               direct: bool = False, kind: int = 2, name: str = "presence",
+                               resolved: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A slash command (kind 2) or autocomplete request (kind 4) arriving as INTERACTION_CREATE."""
+        data: dict[str, Any] = {
+            "id": str(self.snowflake()), "application_id": str(APP_ID), "type": kind,
+            "token": f"token-{next(self._ids)}", "version": 1, "locale": locale,
+            "attachment_size_limit": 8_000_000, "app_permissions": MEMBER_PERMISSIONS, "entitlements": [],
+            "authorizing_integration_owners": {"0": str(GUILD_ID)}, "context": 1 if direct else 0,
+            "data": {"id": str(APP_ID + 1), "name": name, "type": 1, "options": options,
+                     **({"resolved": resolved} if resolved else {})},
+        }
+        if direct:
+            data["channel_id"] = str(dm_channel_id(user_id))
+            data["channel"] = {"id": data["channel_id"], "type": 1, "recipients": [USERS[user_id]]}
+            data["user"] = USERS[user_id]
+        else:
+            data["guild_id"] = str(GUILD_ID)
+            data["guild_locale"] = self.guild_locale
+            data["channel_id"] = str(CHANNEL_ID)
+            data["channel"] = {"id": str(CHANNEL_ID), "type": 0, "name": "general", "guild_id": str(GUILD_ID),
+                               "position": 0, "permission_overwrites": []}
+            data["member"] = {**self.member(user_id), "permissions": MEMBER_PERMISSIONS}
+        await self.dispatch("INTERACTION_CREATE", data)
+        return data
+
+    async def send_presence(self, user_id: int, status: str, client_status: dict[str, str],
+                            *, activities: list[dict[str, Any]] | None = None) -> None:
+        """A PRESENCE_UPDATE for a guild member (needs the presences intent on a real gateway)."""
+        await self.dispatch("PRESENCE_UPDATE", {
+            "user": {"id": str(user_id)}, "guild_id": str(GUILD_ID), "status": status,
+            "activities": activities or [], "client_status": client_status})
+
+
+def dm_channel_id(user_id: int) -> int:
+    """The direct-message channel between the bot and a person, derived so tests can predict it."""
+    return user_id + 1_000
+
+
+def subcommand(name: str, **options: Any) -> list[dict[str, Any]]:
+    """Interaction options for ``/presence <name> key:value …``; values are sent as typed."""
+    types = {bool: 5, int: 4, str: 3}
+    inner = [{"name": key, "type": types.get(type(value), 3), "value": value} for key, value in options.items()]
+    return [{"type": 1, "name": name, "options": inner}]
