@@ -39,14 +39,23 @@ class PresenceBot:
         """
         session = replace(session, prompter=self.prompts)
         await self._record(session)
-        self.prompts.offer(session)
+        parked = self.prompts.parked(session)
+        resumed = self.prompts.offer(session)
+        if resumed is not None:
+            await self._until_answered(session, resumed, parked)
+            parked = self.prompts.parked(session)
         text = command_text(session.content, session.self_name)
         if text is None:
+            self.prompts.unpark(session, parked)
             return
-        parked = self.prompts.parked(session)
         task = asyncio.create_task(self._answer(session, text))
         self._running.add(task)
         task.add_done_callback(self._running.discard)
+        await self._until_answered(session, task, parked)
+
+    async def _until_answered(self, session: Session, task: asyncio.Future[object],
+                              parked: asyncio.Future[None]) -> None:
+        """Until the command is done or waits for this person's next message."""
         await asyncio.wait({task, parked}, return_when=asyncio.FIRST_COMPLETED)
         self.prompts.unpark(session, parked)
 

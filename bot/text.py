@@ -8,7 +8,8 @@ import unicodedata
 
 # Zero-width and bidirectional formatting characters: they hide or reorder text in a chat.
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u061c\u180e]")
-_DISCORD_SPECIAL = re.compile(r"([\\*_~`|>#\[\]()-])")
+# Inline markdown and masked links; line-start syntax (#, >, -) cannot occur mid-template.
+_DISCORD_SPECIAL = re.compile(r"([\\*_~`|\[\]])")
 
 
 def sanitize(text: str) -> str:

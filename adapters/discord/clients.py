@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from dataclasses import dataclass
 
 import discord
 
@@ -15,7 +16,7 @@ log = logging.getLogger(__name__)
 CLIENTS = ("desktop", "mobile", "web")
 # Discord's words for a client's status -> the core's. Invisible people look offline to bots.
 _STATUS = {"online": "online", "idle": "away", "dnd": "dnd", "offline": "offline", "invisible": "offline"}
-Snapshot = tuple[str | None, ...]
+Snapshot = tuple[str, ...]
 
 
 def device_id(user_id: int, client: str) -> str:
@@ -26,41 +27,64 @@ def snapshot(client_status: discord.ClientStatus) -> Snapshot:
     return tuple(_STATUS.get(getattr(client_status, client) or "offline", "offline") for client in CLIENTS)
 
 
+@dataclass(slots=True)
+class _Clients:
+    discord: Snapshot          # what Discord reported last
+    core: Snapshot | None      # what the core holds, None when not known
+
+
 class ClientStatusFeed:
     """Writes a person's client statuses to the core when, and only when, they change.
 
-    Discord sends a presence update for every game, song and custom-status change as well; the
-    clients rarely change among them, so the last snapshot per person is remembered (a bounded
-    number of people) and identical updates cost nothing.
+    Discord sends a presence update for every game, song and custom-status change too, and for
+    every member of every server, including people who never used the bot. So the last report
+    per person is remembered (for a bounded number of people) and identical reports cost
+    nothing; and only people the core already knows, with tracking on, get devices: presence
+    alone never creates a record (nor brings back one erased by ``forget``). When such a person
+    shows up, ``seen`` writes what Discord last said about their clients.
     """
 
     def __init__(self, service: PresenceService, *, remember: int = 100_000) -> None:
         self.service = service
         self.remember = remember
-        self._last: OrderedDict[int, Snapshot] = OrderedDict()
+        self._people: OrderedDict[int, _Clients] = OrderedDict()
 
     async def update(self, user_id: int, client_status: discord.ClientStatus) -> None:
         current = snapshot(client_status)
-        previous = self._last.get(user_id)
-        if previous == current:
-            self._last.move_to_end(user_id)
+        known = self._people.get(user_id)
+        if known is not None and known.discord == current:
+            self._people.move_to_end(user_id)
             return
-        if previous is None:
-            previous = await self._stored(user_id)
+        if known is None:
+            known = _Clients(current, None)
+            self._people[user_id] = known
+            while len(self._people) > self.remember:
+                self._people.popitem(last=False)
+        known.discord = current
+        self._people.move_to_end(user_id)
+        await self._apply(user_id, known)
+
+    async def seen(self, user_id: int) -> None:
+        """The person was just active through the bot; their clients may not be in the core yet."""
+        known = self._people.get(user_id)
+        if known is not None and known.core != known.discord:
+            await self._apply(user_id, known)
+
+    async def _apply(self, user_id: int, known: _Clients) -> None:
         person = user_key(user_id)
-        for client, now, before in zip(CLIENTS, current, previous, strict=True):
+        status = await self.service.get_status(person, viewer_id=person)
+        if status.device_count == 0 or not status.tracking:
+            known.core = None
+            return
+        if known.core is None:
+            known.core = await self._stored(user_id)
+        target = known.discord
+        for client, now, before in zip(CLIENTS, target, known.core, strict=True):
             if now != before:
                 await self.service.set_device_status(person, device_id(user_id, client), now)
-        self._last[user_id] = current
-        self._last.move_to_end(user_id)
-        while len(self._last) > self.remember:
-            self._last.popitem(last=False)
+        known.core = target
 
     async def _stored(self, user_id: int) -> Snapshot:
-        """What the core holds for clients this feed has not seen yet (after a restart, say).
-
-        A client Discord no longer lists must go offline only if the core has it; a client
-        never stored is not created just to say it is offline.
-        """
+        """The clients the core holds; one it never had counts as offline, so it is not created offline."""
         devices = {d.id: d.status.value for d in await self.service.get_devices(user_key(user_id))}
         return tuple(devices.get(device_id(user_id, client), "offline") for client in CLIENTS)

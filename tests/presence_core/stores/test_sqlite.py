@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from presence_core.errors import StoreUnavailable
-from presence_core.policy import HOUR_MS, MINUTE_MS, Policy
+from presence_core.policy import HOUR_MS, Policy
 from presence_core.service import PresenceService
 from presence_core.stores.sqlite import SCHEMA_VERSION, SqliteStore
 from tests.presence_core.stores.test_contract import POLICY, T0, message
@@ -77,25 +77,20 @@ async def test_everything_survives_close_and_reopen(tmp_path: Path, clock: FakeC
         await presence.record_activity("telegram:1", {"channel_id": "telegram:-5"}, user_name="Alice")
         clock.advance(1)
         await presence.record_activity("discord:2", {"channel_id": "discord:9"})
-        records = await presence.store.load(["telegram:1", "discord:2"])
-        into = records["telegram:1"]
-        expected = into.version
-        into.devices.update(records["discord:2"].devices)
-        into.linked.append("discord:2")
-        assert await presence.store.merge(into, expected, "discord:2")
+        assert await presence.link_account("discord:2", await presence.create_link_code("telegram:1")) == "telegram:1"
         await presence.set_status("discord:2", "dnd", expires_at_ms=clock.now + HOUR_MS)
         await presence.set_custom_status("telegram:1", "交易BTC")
-        await presence.store.put_code("hash-of-code", "telegram:1", clock.now + 10 * MINUTE_MS)
+        pending_code = await presence.create_link_code("telegram:1")
         before = await presence.get_status("telegram:1", viewer_id="telegram:1")
 
     async with PresenceService(SqliteStore(path), Policy(), clock) as presence:
         after = await presence.get_status("telegram:1", viewer_id="discord:2")
         assert after == before
         assert (after.status, after.custom_status, after.device_count, after.name) == ("dnd", "交易BTC", 2, "Alice")
-        assert await presence.person_id("discord:2") == "telegram:1"
+        assert await presence.linked_accounts("discord:2") == ["telegram:1", "discord:2"]
         assert [e.channel_id for e in await presence.get_activity("discord:2")] == ["discord:9", "telegram:-5"]
         assert [u.user_id for u in await presence.get_online_users("discord:9")] == ["telegram:1"]
-        assert await presence.store.take_code("hash-of-code", clock.now) == "telegram:1"
+        assert await presence.link_account("console:3", pending_code) == "telegram:1"
 
 
 def test_sigkill_under_load_loses_nothing_that_was_acknowledged(tmp_path: Path) -> None:

@@ -1,0 +1,303 @@
+"""PresenceCog: the plugin for an existing discord.py bot (SPEC section 9).
+
+Slash subcommands and typed text commands both become a Session whose content is the text
+command; PresenceBot records it as activity first and answers it. Presence updates feed the
+person's Discord clients into the core as devices.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+
+import discord
+from discord import app_commands
+from discord.app_commands import Choice, Range
+from discord.ext import commands
+
+from adapters.discord.clients import ClientStatusFeed
+from adapters.discord.outbox import DiscordOutbox
+from adapters.discord.sessions import (
+    is_person,
+    mention,
+    mentions_in,
+    session_from_interaction,
+    session_from_message,
+    user_key,
+)
+from adapters.discord.translator import DESCRIPTION_LIMIT, PresenceTranslator, localized
+from bot import i18n, timefmt
+from bot.app import PresenceBot
+from bot.catalog import COMMAND, PERSONAL
+from bot.commands.help import TOPICS
+from bot.options import BotOptions
+from bot.parsing import MAX_DURATION_MS, parse_duration
+from bot.session import Session
+from bot.settings import Settings, load_settings
+from bot.wiring import build_bot, build_service
+from presence_core import PresenceService
+from presence_core.policy import DAY_MS, HOUR_MS, MINUTE_MS
+from presence_core.service import MAX_ACTIVITY_LIMIT
+from presence_core.views import device_name
+
+log = logging.getLogger(__name__)
+
+# Discord wants a first answer within 3 s; a command still running after this is deferred.
+DEFER_AFTER_S = 2.0
+AUTOCOMPLETE_LIMIT = 25
+DURATION_SUGGESTIONS_MS = (30 * MINUTE_MS, HOUR_MS, 2 * HOUR_MS, 4 * HOUR_MS, 8 * HOUR_MS, DAY_MS)
+
+_ON_OFF = [Choice(name=localized("words.on", word=True), value="on"),
+           Choice(name=localized("words.off", word=True), value="off")]
+_TOPICS = [Choice(name=topic, value=topic) for topic in TOPICS]
+
+
+def _duration_value(ms: int) -> str:
+    """A duration as the command parser reads it, the same whatever language the person uses."""
+    return timefmt.duration("en", ms).replace(" ", "")
+
+
+def duration_choices(locale: str, current: str) -> list[Choice[str]]:
+    """What the person typed, when it is a duration, then common durations; named in their language."""
+    typed = parse_duration(current) if current.strip() else None
+    options = [typed] if typed is not None and MINUTE_MS <= typed <= MAX_DURATION_MS else []
+    options += [ms for ms in DURATION_SUGGESTIONS_MS if ms not in options]
+    return [Choice(name=timefmt.duration(locale, ms), value=_duration_value(ms)) for ms in options]
+
+
+class PresenceCog(commands.Cog, name="Presence"):
+    """``/presence`` as slash and text commands, activity recording and client presence for a bot.
+
+    ``presence`` is the PresenceService to use (the cog then answers with ``options``) or a
+    ready PresenceBot. A bot the cog made itself is closed when the cog is removed.
+    """
+
+    group = app_commands.Group(name=COMMAND, description=localized("help.presence"))
+
+    def __init__(self, bot: commands.Bot, presence: PresenceService | PresenceBot, *,
+                 options: BotOptions | None = None, text_commands: bool = True) -> None:
+        self.bot = bot
+        self._on_unload: list[Callable[[], Awaitable[None]]] = []
+        if isinstance(presence, PresenceBot):
+            self.presence = presence
+        else:
+            self.presence = PresenceBot(presence, options)
+            self._on_unload.append(self.presence.close)
+        self.text_commands = text_commands
+        self.outbox = DiscordOutbox(self.presence.options.default_locale)
+        self.feed = ClientStatusFeed(self.presence.service)
+        self._translator: PresenceTranslator | None = None
+
+    @classmethod
+    async def from_settings(cls, bot: commands.Bot, settings: Settings) -> PresenceCog:
+        """A cog with its own started service, built from presence-bot's settings; closed with the cog."""
+        service = build_service(settings)
+        await service.start()
+        cog = cls(bot, build_bot(settings, service), text_commands=settings.discord.text_commands)
+        cog._on_unload += [cog.presence.close, service.close]
+        return cog
+
+    @property
+    def service(self) -> PresenceService:
+        return self.presence.service
+
+    # lifecycle ---------------------------------------------------------------------------------
+
+    async def cog_load(self) -> None:
+        tree = self.bot.tree
+        self._translator = PresenceTranslator(tree.translator)
+        await tree.set_translator(self._translator)
+        intents = self.bot.intents
+        if self.text_commands and not intents.message_content:
+            log.warning("message content intent is off: text commands work only in direct messages")
+        if not intents.presences:
+            log.warning("presences intent is off: Discord clients will not show as devices")
+
+    async def cog_unload(self) -> None:
+        tree = self.bot.tree
+        if self._translator is not None and tree.translator is self._translator:
+            await tree.set_translator(self._translator.inner)
+        for close in self._on_unload:
+            try:
+                await close()
+            except Exception:
+                log.exception("closing the presence plugin failed")
+
+    # events ------------------------------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if not is_person(message) or self.bot.user is None:
+            return
+        session = session_from_message(message, self.bot.user.id, self.outbox, route_commands=self.text_commands)
+        await self._handle(session, message.author.id)
+
+    @commands.Cog.listener()
+    async def on_raw_presence_update(self, payload: discord.RawPresenceUpdateEvent) -> None:
+        await self._feed(payload.user_id, payload.client_status)
+
+    @commands.Cog.listener()
+    async def on_presence_update(self, before: discord.Member, after: discord.Member) -> None:
+        # With the members intent discord.py sends this instead of the raw event; both at once
+        # (enable_raw_presences) cost nothing extra: the feed skips a report it already has.
+        await self._feed(after.id, after.client_status)
+
+    async def _feed(self, user_id: int, client_status: discord.ClientStatus) -> None:
+        try:
+            await self.feed.update(user_id, client_status)
+        except Exception:
+            log.exception("could not record the Discord clients of %s", user_key(user_id))
+
+    async def _handle(self, session: Session, user_id: int) -> None:
+        """PresenceBot records, then answers; a failure is logged and answered, never raised into discord.py."""
+        try:
+            await self.presence.handle(session)
+        except Exception:
+            log.exception("handling %s from %s failed", session.kind, session.user_id)
+            await self.outbox.send(session, i18n.reply(self.outbox.locale(session), "error.internal"))
+        await self._feed_seen(user_id)
+
+    async def _feed_seen(self, user_id: int) -> None:
+        try:
+            await self.feed.seen(user_id)
+        except Exception:
+            log.exception("could not record the Discord clients of %s", user_key(user_id))
+
+    # slash commands ----------------------------------------------------------------------------
+
+    async def _run(self, interaction: discord.Interaction, *args: str, mentions: dict[str, str] | None = None) -> None:
+        """Hand the slash command to PresenceBot as its text command; defer if it takes a while."""
+        session = session_from_interaction(interaction, args, self.outbox, mentions=mentions)
+        async with self.outbox.handling(interaction):
+            work = asyncio.ensure_future(self._handle(session, interaction.user.id))
+            done, _ = await asyncio.wait({work}, timeout=DEFER_AFTER_S)
+            if not done:
+                await self.outbox.defer(interaction, ephemeral=bool(args) and args[0] in PERSONAL)
+            await work
+
+    async def cog_app_command_error(self, interaction: discord.Interaction,
+                                    error: app_commands.AppCommandError) -> None:
+        """A slash command discord.py could not run (stale command shape, failed check): still activity."""
+        log.warning("/%s from %s could not run: %s", COMMAND, user_key(interaction.user.id), error)
+        session = session_from_interaction(interaction, (), self.outbox)
+        await self.presence.handle(replace(session, content=""))
+        await self.outbox.send(session, i18n.reply(self.outbox.locale(session), "error.internal", private=True))
+
+    @group.command(name="me", description=localized("help.presence"))
+    async def me(self, interaction: discord.Interaction) -> None:
+        await self._run(interaction)
+
+    @group.command(name="user", description=localized("help.user"))
+    @app_commands.describe(user=localized("discord.option.user"))
+    async def user(self, interaction: discord.Interaction, user: discord.User) -> None:
+        token = mention(user.id)
+        await self._run(interaction, token, mentions={token: user_key(user.id)})
+
+    @group.command(name="who", description=localized("help.who"))
+    async def who(self, interaction: discord.Interaction) -> None:
+        await self._run(interaction, "who")
+
+    @group.command(name="activity", description=localized("help.activity"))
+    @app_commands.describe(limit=localized("discord.option.limit"), since=localized("discord.option.since"))
+    async def activity(self, interaction: discord.Interaction, limit: Range[int, 1, MAX_ACTIVITY_LIMIT] | None = None,
+                       since: str | None = None) -> None:
+        args = ["activity", *([str(limit)] if limit is not None else []), *(["since", since] if since else [])]
+        await self._run(interaction, *args)
+
+    @group.command(name="online", description=localized("help.online"))
+    async def online(self, interaction: discord.Interaction) -> None:
+        await self._run(interaction, "online")
+
+    @group.command(name="away", description=localized("help.away"))
+    @app_commands.describe(duration=localized("discord.option.duration"))
+    async def away(self, interaction: discord.Interaction, duration: str | None = None) -> None:
+        await self._run(interaction, "away", *([duration] if duration else []))
+
+    @group.command(name="dnd", description=localized("help.dnd"))
+    @app_commands.describe(duration=localized("discord.option.duration"))
+    async def dnd(self, interaction: discord.Interaction, duration: str | None = None) -> None:
+        await self._run(interaction, "dnd", *([duration] if duration else []))
+
+    @group.command(name="offline", description=localized("help.offline"))
+    @app_commands.describe(duration=localized("discord.option.duration"))
+    async def offline(self, interaction: discord.Interaction, duration: str | None = None) -> None:
+        await self._run(interaction, "offline", *([duration] if duration else []))
+
+    @group.command(name="status", description=localized("help.status"))
+    @app_commands.describe(text=localized("discord.option.text"), duration=localized("discord.option.for"))
+    async def status(self, interaction: discord.Interaction, text: str, duration: str | None = None) -> None:
+        await self._run(interaction, "status", text, *(["for", duration] if duration else []))
+
+    @group.command(name="devices", description=localized("help.devices"))
+    async def devices(self, interaction: discord.Interaction) -> None:
+        await self._run(interaction, "devices")
+
+    @group.command(name="sync", description=localized("help.sync"))
+    async def sync(self, interaction: discord.Interaction) -> None:
+        await self._run(interaction, "sync")
+
+    @group.command(name="link", description=localized("help.link"))
+    @app_commands.describe(code=localized("discord.option.code"))
+    async def link(self, interaction: discord.Interaction, code: str | None = None) -> None:
+        await self._run(interaction, "link", *([code] if code else []))
+
+    @group.command(name="unlink", description=localized("help.unlink"))
+    @app_commands.describe(device=localized("discord.option.device"))
+    async def unlink(self, interaction: discord.Interaction, device: str) -> None:
+        await self._run(interaction, "unlink", device)
+
+    @group.command(name="tracking", description=localized("help.tracking"))
+    @app_commands.describe(state=localized("discord.option.state"))
+    @app_commands.choices(state=_ON_OFF)
+    async def tracking(self, interaction: discord.Interaction, state: Choice[str]) -> None:
+        await self._run(interaction, "tracking", state.value)
+
+    @group.command(name="forget", description=localized("help.forget"))
+    async def forget(self, interaction: discord.Interaction) -> None:
+        await self._run(interaction, "forget")
+
+    @group.command(name="help", description=localized("help.help"))
+    @app_commands.describe(command=localized("discord.option.command"))
+    @app_commands.choices(command=_TOPICS)
+    async def help(self, interaction: discord.Interaction, command: Choice[str] | None = None) -> None:
+        await self._run(interaction, "help", *([command.value] if command else []))
+
+    # autocomplete ------------------------------------------------------------------------------
+
+    @away.autocomplete("duration")
+    @dnd.autocomplete("duration")
+    @offline.autocomplete("duration")
+    @status.autocomplete("duration")
+    @activity.autocomplete("since")
+    async def _durations(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
+        locale = i18n.pick_locale(str(interaction.locale), self.presence.options.default_locale)
+        return duration_choices(locale, current)[:AUTOCOMPLETE_LIMIT]
+
+    @unlink.autocomplete("device")
+    async def _linked_accounts(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
+        """The accounts that can be split off (not the first, which holds the shared history)."""
+        try:
+            accounts = (await self.service.linked_accounts(user_key(interaction.user.id)))[1:]
+        except Exception:
+            log.exception("could not list linked accounts for autocomplete")
+            return []
+        wanted = current.strip().lower()
+        choices = [Choice(name=f"{device_name(a)} ({a})"[:DESCRIPTION_LIMIT], value=a) for a in accounts
+                   if wanted in a.lower() or wanted in device_name(a).lower()]
+        return choices[:AUTOCOMPLETE_LIMIT]
+
+
+async def setup(bot: commands.Bot) -> None:
+    """Extension entry point: ``await bot.load_extension("adapters.discord")``.
+
+    Uses ``bot.presence`` (a PresenceService or PresenceBot) when the bot has one; otherwise
+    builds and starts a service from presence-bot's settings (config.toml, PRESENCE_*).
+    """
+    presence = getattr(bot, "presence", None)
+    if presence is not None:
+        await bot.add_cog(PresenceCog(bot, presence))
+        return
+    settings, _ = load_settings()
+    await bot.add_cog(await PresenceCog.from_settings(bot, settings))

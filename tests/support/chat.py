@@ -1,0 +1,52 @@
+"""A chat without a platform: people say things, the bot's replies are collected as plain text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from bot.app import PresenceBot
+from bot.reply import Reply
+from bot.session import Session
+
+
+@dataclass
+class Sent:
+    session: Session
+    reply: Reply
+
+    @property
+    def text(self) -> str:
+        return self.reply.render("plain")
+
+
+@dataclass
+class RecordingOutbox:
+    sent: list[Sent] = field(default_factory=list)
+
+    async def send(self, session: Session, reply: Reply) -> None:
+        self.sent.append(Sent(session, reply))
+
+
+class Chat:
+    def __init__(self, presence_bot: PresenceBot) -> None:
+        self.bot = presence_bot
+        self.outbox = RecordingOutbox()
+
+    async def say(self, user: str, content: str, *, channel: str = "room", direct: bool = False,
+                  locale: str | None = None, mentions: dict[str, str] | None = None,
+                  reply_to: str | None = None, self_name: str | None = None) -> list[Sent]:
+        """What the bot answered to this one message."""
+        before = len(self.outbox.sent)
+        await self.bot.handle(Session(
+            platform="test", self_id="bot", user_id=f"test:{user}", user_name=user,
+            channel_id=f"test:{channel}", guild_id=None if direct else "guild", is_direct=direct,
+            content=content, message_id=None, timestamp=self.bot.service.clock(), locale=locale,
+            kind="command" if content.startswith("/") else "message", outbox=self.outbox,
+            mentions=MappingProxyType(mentions or {}), reply_to_user_id=reply_to, self_name=self_name,
+        ))
+        return self.outbox.sent[before:]
+
+    async def text(self, user: str, content: str, **kw: object) -> str:
+        """All the bot answered, as one plain text."""
+        return "\n".join(s.text for s in await self.say(user, content, **kw))  # type: ignore[arg-type]
