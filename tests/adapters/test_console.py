@@ -1,0 +1,96 @@
+"""``presence-bot`` as a real process with piped console input (SPEC section 9)."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from adapters.console import Console
+from bot.app import PresenceBot
+from presence_core import PresenceService
+from presence_core.stores.memory import MemoryStore
+from tests.support.clock import FakeClock
+
+SCRIPT = """\
+hello
+/presence status "交易 BTC" for 2h
+/presence dnd 1h
+:user bob
+hi all
+/presence who
+/presence activity
+/presence whoo
+.
+:dm
+/presence devices
+:channel lobby
+:lang zh-CN
+/presence 勿扰
+/presence status "unclosed
+"""
+
+
+def run_bot(tmp_path: Path, stdin: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PRESENCE_")}
+    env["PRESENCE_STORAGE"] = "memory"
+    return subprocess.run([sys.executable, "-m", "adapters.cli", *args], input=stdin, capture_output=True,
+                          text=True, cwd=tmp_path, env={**env, "PYTHONPATH": str(Path(__file__).parents[2])},
+                          timeout=60)
+
+
+def test_piped_console_session_answers_everything_and_exits_zero(tmp_path: Path) -> None:
+    done = run_bot(tmp_path, SCRIPT)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "bot> 💬 Custom status set for 2h: 交易 BTC" in out
+    assert "bot> ⛔ Your status is now do not disturb for 1h." in out
+    assert "(now bob in #lobby)" in out
+    assert "bot> 🟢 bob · online" in out and "bot> ⛔ you · do not disturb · 交易 BTC" in out
+    assert "bot> (only you can see this) Your last 3 activities:" in out
+    assert "Did you mean who? Send . to run it." in out
+    assert "bot> Your devices (1):" in out
+    assert "bot> ⛔ 你的状态已设为请勿打扰。" in out
+    assert "bot> ⚠️ 引号 \" 没有闭合。" in out
+    assert "Traceback" not in out + done.stderr
+    assert "adapters=console store=memory" in done.stderr
+
+
+def test_a_pending_question_is_answered_at_the_end_of_input(tmp_path: Path) -> None:
+    done = run_bot(tmp_path, "/presence forget\n")
+    assert done.returncode == 0
+    assert done.stdout.splitlines()[-1] == "bot> Cancelled: nothing was erased."
+
+
+def test_quit_stops_reading(tmp_path: Path) -> None:
+    done = run_bot(tmp_path, ":quit\n/presence\n")
+    assert done.returncode == 0 and "bot>" not in done.stdout
+
+
+def test_a_missing_settings_file_is_a_clear_error(tmp_path: Path) -> None:
+    done = run_bot(tmp_path, "", "--config", "nowhere.toml")
+    assert done.returncode == 2 and "nowhere.toml does not exist" in done.stderr
+
+
+def test_settings_come_from_config_toml_and_environment(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text('default_locale = "zh-CN"\nstorage = "memory"\n', encoding="utf-8")
+    done = run_bot(tmp_path, "/presence dnd\n")
+    assert "请勿打扰" in done.stdout and "settings=config.toml" in done.stderr
+
+
+@pytest.fixture
+def console_bot(clock: FakeClock) -> PresenceBot:
+    return PresenceBot(PresenceService(MemoryStore(), clock=clock))
+
+
+async def test_console_mentions_name_console_users(console_bot: PresenceBot) -> None:
+    console = Console(console_bot, io.StringIO(""), io.StringIO())
+    console.state.user = "alice"
+    session = console.session("/presence @bob")
+    assert session.user_id == "console:alice" and session.mentions == {"@bob": "console:bob"}
+    console.state.direct = True
+    assert console.session("x").channel_id == "console:dm/alice" and console.session("x").is_direct
