@@ -17,6 +17,8 @@ from presence_core import PresenceService
 
 log = logging.getLogger(__name__)
 
+RATE_WINDOW_MS = 60_000
+
 
 class PresenceBot:
     def __init__(self, service: PresenceService, options: BotOptions | None = None) -> None:
@@ -69,9 +71,25 @@ class PresenceBot:
         except Exception:
             log.exception("could not record activity of %s in %s", session.user_id, session.channel_id)
 
+    async def _over_limit(self, ctx: Context) -> bool:
+        """One person, or one chat, asking too often: told once per minute, then ignored until it passes."""
+        session, options = ctx.session, self.options
+        limits = ((f"cmd:user:{session.user_id}", options.user_commands_per_minute),
+                  (f"cmd:chat:{session.channel_id}", options.chat_commands_per_minute))
+        for key, limit in limits:
+            count = await self.service.count_hit(key, RATE_WINDOW_MS)
+            if count > limit:
+                if count == limit + 1:
+                    window_end = (ctx.now() // RATE_WINDOW_MS + 1) * RATE_WINDOW_MS
+                    await session.send(ctx.reply(ctx.line("error.rate_limited", wait=ctx.until(window_end))))
+                return True
+        return False
+
     async def _answer(self, session: Session, text: str) -> None:
         ctx = Context(session, self.service, self.options, self.locale_for(session))
         try:
+            if await self._over_limit(ctx):
+                return
             reply = await route(ctx, text)
         except Exception:
             log.exception("/%s failed for %s", COMMAND, session.user_id)

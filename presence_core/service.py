@@ -368,6 +368,10 @@ class PresenceService:
         await self.flush()
         await self.store.forget(await self.person_id(user_id))
 
+    async def count_hit(self, key: str, window_ms: int) -> int:
+        """Hits on ``key`` in the current window, this one included; shared by every process on the store."""
+        return await self.store.hit(key, window_ms, self.clock())
+
     async def sweep(self, limit: int = 1000) -> list[Transition]:
         """Apply every expiry and idle transition that is due; returns the transitions this process won."""
         transitions: list[Transition] = []

@@ -196,3 +196,20 @@ async def test_emoji_and_huge_messages_never_break_the_bot(chat: Chat) -> None:
     assert await chat.say("alice", "🚀" * 10_000) == []
     [sent] = await chat.say("alice", "/presence " + "🚀" * 10_000)
     assert "I don't know the command" in sent.text
+
+
+async def test_one_person_cannot_make_the_bot_spam_a_chat(chat: Chat, clock: FakeClock) -> None:
+    limit = chat.bot.options.user_commands_per_minute
+    clock.advance(60_000 - clock.now % 60_000)
+    answers = [await chat.say("spammer", "/presence who") for _ in range(limit + 5)]
+    assert all(len(a) == 1 for a in answers[:limit])
+    assert "Slow down" in answers[limit][0].text
+    assert all(a == [] for a in answers[limit + 1:])
+    assert await chat.say("someone", "/presence who")
+    clock.advance(60_000)
+    assert await chat.say("spammer", "/presence who")
+
+
+async def test_a_flood_of_plain_messages_is_recorded_without_replies(chat: Chat) -> None:
+    assert [await chat.say("chatty", f"message {i}") for i in range(100)] == [[]] * 100
+    assert len(await chat.bot.service.get_activity("test:chatty", limit=50)) == 50
