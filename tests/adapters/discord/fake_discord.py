@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
 from aiohttp import web
@@ -27,7 +27,7 @@ GUILD_ID = 700_000_000_000_000_100
 CHANNEL_ID = 700_000_000_000_000_200
 ALICE_ID = 700_000_000_000_000_301
 BOB_ID = 700_000_000_000_000_302
-ADMIN_PERMISSIONS = str(0x8)
+EPHEMERAL = 64
 # View channel, send messages, read message history: what the bot needs in a channel.
 MEMBER_PERMISSIONS = str((1 << 10) | (1 << 11) | (1 << 16) | (1 << 31))
 
@@ -53,6 +53,33 @@ class RestCall:
     query: dict[str, str]
 
 
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """One message the bot sent: an interaction response or followup, a channel or direct message."""
+
+    kind: Literal["response", "followup", "channel", "direct"]
+    channel_id: int | None
+    body: dict[str, Any]
+
+    @property
+    def content(self) -> str:
+        return self.body.get("content") or ""
+
+    @property
+    def ephemeral(self) -> bool:
+        return bool(self.body.get("flags", 0) & EPHEMERAL)
+
+    @property
+    def pings_nobody(self) -> bool:
+        mentions = self.body.get("allowed_mentions") or {}
+        return mentions.get("parse") == [] and not mentions.get("users") and not mentions.get("roles") \
+            and not mentions.get("replied_user")
+
+    @property
+    def replies_to(self) -> str | None:
+        return (self.body.get("message_reference") or {}).get("message_id")
+
+
 @dataclass(slots=True)
 class _Failure:
     method: str
@@ -70,13 +97,14 @@ class FakeDiscord:
     def __init__(self, now_ms: Callable[[], int]) -> None:
         self.now_ms = now_ms
         self.calls: list[RestCall] = []
+        self._dm_channels: set[int] = set()
         self.identify: dict[str, Any] | None = None
         self.connected = asyncio.Event()
         self.guild_locale = "en-US"
         self.guild_features: list[str] = []
         self._failures: list[_Failure] = []
         self._ids = itertools.count(1)
-        self._seq = itertools.count(1)
+        self.last_seq = 0
         self._ws: web.WebSocketResponse | None = None
         self._call_added = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -131,17 +159,21 @@ class FakeDiscord:
             await self._call_added.wait_for(lambda: len(self.calls_to(method, path)) >= count)
         return self.calls_to(method, path)[:count]
 
-    def sent_messages(self) -> list[dict[str, Any]]:
-        """Every message body the bot sent: channel messages, interaction callbacks and followups."""
-        bodies = []
-        for call in self.calls:
+    def sent(self, since: int = 0) -> list[Sent]:
+        """Every message the bot sent from call number ``since`` on, wherever it went."""
+        found = []
+        for call in self.calls[since:]:
             if call.method != "POST" or not isinstance(call.json, dict):
                 continue
-            if re.fullmatch(r"/channels/\d+/messages|/webhooks/\d+/[^/]+", call.path):
-                bodies.append(call.json)
+            if m := re.fullmatch(r"/channels/(\d+)/messages", call.path):
+                channel = int(m[1])
+                kind = "direct" if channel in self._dm_channels else "channel"
+                found.append(Sent(kind, channel, call.json))
+            elif re.fullmatch(r"/webhooks/\d+/[^/]+", call.path):
+                found.append(Sent("followup", None, call.json))
             elif call.path.endswith("/callback") and call.json.get("type") == 4:
-                bodies.append(call.json["data"])
-        return bodies
+                found.append(Sent("response", None, call.json["data"]))
+        return found
 
     # REST --------------------------------------------------------------------------------------
 
@@ -171,6 +203,7 @@ class FakeDiscord:
             return _json(self._message(int(m[1]), body))
         if method == "POST" and path == "/users/@me/channels":
             recipient = int(body["recipient_id"])
+            self._dm_channels.add(dm_channel_id(recipient))
             return _json({"id": str(dm_channel_id(recipient)), "type": 1,
                                       "recipients": [USERS.get(recipient, user_payload(recipient, "someone"))]})
         if method == "POST" and (m := re.fullmatch(r"/interactions/(\d+)/[^/]+/callback", path)):
@@ -228,7 +261,8 @@ class FakeDiscord:
         """Send one gateway event to the connected client."""
         if self._ws is None or self._ws.closed:
             raise RuntimeError("no client is connected to the fake gateway")
-        await self._ws.send_json({"op": 0, "t": event, "s": next(self._seq), "d": data})
+        self.last_seq += 1
+        await self._ws.send_json({"op": 0, "t": event, "s": self.last_seq, "d": data})
 
     def _ready(self) -> dict[str, Any]:
         return {"v": 10, "user": user_payload(BOT_ID, "presence", bot=True), "session_id": "fake-session",
@@ -264,6 +298,8 @@ class FakeDiscord:
                            direct: bool = False, reply_to: dict[str, Any] | None = None,
                            mentions: tuple[int, ...] = ()) -> dict[str, Any]:
         """A person's message arriving through the gateway (MESSAGE_CREATE); returns its payload."""
+        if direct:
+            self._dm_channels.add(dm_channel_id(author_id))
         data: dict[str, Any] = {
             "id": str(self.snowflake()), "channel_id": str(dm_channel_id(author_id) if direct else channel_id),
             "author": USERS[author_id], "content": content, "type": 19 if reply_to else 0,
@@ -295,6 +331,7 @@ class FakeDiscord:
                      **({"resolved": resolved} if resolved else {})},
         }
         if direct:
+            self._dm_channels.add(dm_channel_id(user_id))
             data["channel_id"] = str(dm_channel_id(user_id))
             data["channel"] = {"id": data["channel_id"], "type": 1, "recipients": [USERS[user_id]]}
             data["user"] = USERS[user_id]
