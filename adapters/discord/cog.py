@@ -30,7 +30,7 @@ from adapters.discord.sessions import (
 from adapters.discord.translator import DESCRIPTION_LIMIT, PresenceTranslator, localized
 from bot import i18n, timefmt
 from bot.app import PresenceBot
-from bot.catalog import COMMAND, PERSONAL
+from bot.catalog import COMMAND
 from bot.commands.help import TOPICS
 from bot.options import BotOptions
 from bot.parsing import MAX_DURATION_MS, parse_duration
@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 
 # Discord wants a first answer within 3 s; a command still running after this is deferred.
 DEFER_AFTER_S = 2.0
+# Subcommands whose answers are private: a deferred answer must be ephemeral from the start.
+PRIVATE_ANSWERS = frozenset({"activity", "devices", "link", "unlink"})
 AUTOCOMPLETE_LIMIT = 25
 DURATION_SUGGESTIONS_MS = (30 * MINUTE_MS, HOUR_MS, 2 * HOUR_MS, 4 * HOUR_MS, 8 * HOUR_MS, DAY_MS)
 
@@ -174,7 +176,7 @@ class PresenceCog(commands.Cog, name="Presence"):
             work = asyncio.ensure_future(self._handle(session, interaction.user.id))
             done, _ = await asyncio.wait({work}, timeout=DEFER_AFTER_S)
             if not done:
-                await self.outbox.defer(interaction, ephemeral=bool(args) and args[0] in PERSONAL)
+                await self.outbox.defer(interaction, ephemeral=bool(args) and args[0] in PRIVATE_ANSWERS)
             await work
 
     async def cog_app_command_error(self, interaction: discord.Interaction,

@@ -17,7 +17,9 @@ def _fit(text: str) -> str:
 
 
 def _text(locale: str, key: str, word: bool) -> str:
-    text = i18n.text(locale, key)
+    # A text missing from the locale files shows its key, as i18n tools do, instead of
+    # stopping the bot from loading; a test checks that every key the cog uses exists.
+    text = i18n.text(locale, key) if key in i18n.strings(locale) else key
     # Argument words list their synonyms ("on|enable"); a choice shows the first.
     return _fit(text.split("|")[0].strip() if word else text)
 
