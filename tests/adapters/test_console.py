@@ -94,3 +94,26 @@ async def test_console_mentions_name_console_users(console_bot: PresenceBot) -> 
     assert session.user_id == "console:alice" and session.mentions == {"@bob": "console:bob"}
     console.state.direct = True
     assert console.session("x").channel_id == "console:dm/alice" and console.session("x").is_direct
+
+
+def test_two_linked_accounts_share_dnd_in_a_live_console(tmp_path: Path) -> None:
+    """Link alice's two accounts through the chat itself, set dnd on one, read it on the other."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PRESENCE_")}
+    bot = subprocess.Popen([sys.executable, "-m", "adapters.cli"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+                           env={**env, "PRESENCE_STORAGE": "memory", "PYTHONPATH": str(Path(__file__).parents[2])})
+    assert bot.stdin is not None and bot.stdout is not None
+    try:
+        bot.stdin.write(":user alice-phone\n/presence link\n")
+        bot.stdin.flush()
+        line = ""
+        while "link code:" not in line:
+            line = bot.stdout.readline()
+            assert line, "the bot ended before giving a link code"
+        code = line.split("link code: ")[1].split(".")[0]
+        out, _ = bot.communicate(f":user alice-laptop\n/presence link {code}\n:user alice-phone\n/presence dnd\n"
+                                 ":user alice-laptop\n/presence\n", timeout=60)
+    finally:
+        bot.kill()
+    assert "Linked: console is now one of your devices." in out
+    assert out.rstrip().splitlines()[-3] == "bot> ⛔ Your status: do not disturb (set by you)."
