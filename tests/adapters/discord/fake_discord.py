@@ -51,6 +51,7 @@ class RestCall:
     path: str                      # without the /api/v10 prefix
     json: Any
     query: dict[str, str]
+    status: int                    # what the fake answered
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +78,8 @@ class Sent:
 
     @property
     def replies_to(self) -> str | None:
-        return (self.body.get("message_reference") or {}).get("message_id")
+        reference = (self.body.get("message_reference") or {}).get("message_id")
+        return None if reference is None else str(reference)
 
 
 @dataclass(slots=True)
@@ -89,6 +91,7 @@ class _Failure:
     message: str
     times: int
     headers: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class FakeDiscord:
@@ -97,6 +100,8 @@ class FakeDiscord:
     def __init__(self, now_ms: Callable[[], int]) -> None:
         self.now_ms = now_ms
         self.calls: list[RestCall] = []
+        # Messages people sent through the gateway, newest last.
+        self.messages: list[dict[str, Any]] = []
         self._dm_channels: set[int] = set()
         self.identify: dict[str, Any] | None = None
         self.connected = asyncio.Event()
@@ -145,9 +150,9 @@ class FakeDiscord:
     # failures and recorded calls ---------------------------------------------------------------
 
     def fail(self, method: str, path: str, *, status: int, code: int = 0, message: str = "error",
-             times: int = 1, headers: dict[str, str] | None = None) -> None:
+             times: int = 1, headers: dict[str, str] | None = None, **extra: Any) -> None:
         """Answer the next ``times`` calls whose path matches the regex ``path`` with a Discord error."""
-        self._failures.append(_Failure(method, re.compile(path), status, code, message, times, headers or {}))
+        self._failures.append(_Failure(method, re.compile(path), status, code, message, times, headers or {}, extra))
 
     def calls_to(self, method: str, path: str) -> list[RestCall]:
         pattern = re.compile(path)
@@ -160,10 +165,10 @@ class FakeDiscord:
         return self.calls_to(method, path)[:count]
 
     def sent(self, since: int = 0) -> list[Sent]:
-        """Every message the bot sent from call number ``since`` on, wherever it went."""
+        """Every message the bot delivered from call number ``since`` on, wherever it went."""
         found = []
         for call in self.calls[since:]:
-            if call.method != "POST" or not isinstance(call.json, dict):
+            if call.method != "POST" or call.status >= 300 or not isinstance(call.json, dict):
                 continue
             if m := re.fullmatch(r"/channels/(\d+)/messages", call.path):
                 channel = int(m[1])
@@ -180,18 +185,21 @@ class FakeDiscord:
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["path"]
         body = await request.json() if request.can_read_body and request.content_type == "application/json" else None
-        call = RestCall(request.method, path, body, dict(request.query))
+        response = self._failure(request.method, path) or self._answer(request.method, path, body)
         async with self._call_added:
-            self.calls.append(call)
+            self.calls.append(RestCall(request.method, path, body, dict(request.query), response.status))
             self._call_added.notify_all()
-        for failure in self._failures:
-            if failure.times > 0 and failure.method == request.method and failure.path.fullmatch(path):
-                failure.times -= 1
-                return _json({"message": failure.message, "code": failure.code},
-                                         status=failure.status, headers=failure.headers)
-        return self._answer(request.method, path, body)
+        return response
 
-    def _answer(self, method: str, path: str, body: Any) -> web.StreamResponse:
+    def _failure(self, method: str, path: str) -> web.Response | None:
+        for failure in self._failures:
+            if failure.times > 0 and failure.method == method and failure.path.fullmatch(path):
+                failure.times -= 1
+                return _json({"message": failure.message, "code": failure.code, **failure.extra},
+                             status=failure.status, headers=failure.headers)
+        return None
+
+    def _answer(self, method: str, path: str, body: Any) -> web.Response:
         if method == "GET" and path == "/users/@me":
             return _json(user_payload(BOT_ID, "presence", bot=True))
         if method == "GET" and path == "/oauth2/applications/@me":
@@ -315,6 +323,7 @@ class FakeDiscord:
             data["message_reference"] = {"message_id": reply_to["id"], "channel_id": reply_to["channel_id"],
                                          "guild_id": reply_to.get("guild_id"), "type": 0}
             data["referenced_message"] = reply_to
+        self.messages.append(data)
         await self.dispatch("MESSAGE_CREATE", data)
         return data
 
@@ -358,8 +367,16 @@ def dm_channel_id(user_id: int) -> int:
     return user_id + 1_000
 
 
-def subcommand(name: str, **options: Any) -> list[dict[str, Any]]:
-    """Interaction options for ``/presence <name> key:value …``; values are sent as typed."""
+def subcommand(name: str, *, focused: str | None = None, **options: Any) -> list[dict[str, Any]]:
+    """Interaction options for ``/presence <name> key:value …``; ``focused`` names the option being typed."""
     types = {bool: 5, int: 4, str: 3}
-    inner = [{"name": key, "type": types.get(type(value), 3), "value": value} for key, value in options.items()]
+    inner = [{"name": key, "type": types.get(type(value), 3), "value": value, **({"focused": True} if key == focused else {})}
+             for key, value in options.items()]
     return [{"type": 1, "name": name, "options": inner}]
+
+
+def user_subcommand(user_id: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """``/presence user user:@someone``: the options and the resolved user Discord sends with them."""
+    options = [{"type": 1, "name": "user", "options": [{"name": "user", "type": 6, "value": str(user_id)}]}]
+    member = {k: v for k, v in FakeDiscord.member(user_id).items() if k != "user"}
+    return options, {"users": {str(user_id): USERS[user_id]}, "members": {str(user_id): member}}
