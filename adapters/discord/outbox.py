@@ -126,8 +126,8 @@ class DiscordOutbox:
             # No permission to post there: the person gets the answer privately, and why.
             log.warning("cannot post in %s (missing permissions); answering privately", session.channel_id)
             where = getattr(message.channel, "name", None) or session.channel_id
-            notice = i18n.reply(locale, "discord.cannot_post", channel=where).render("discord_markdown")
-            await self._direct(message.author, [notice, *chunks])
+            notice = i18n.reply(locale, "discord.cannot_post", channel=where)
+            await self._direct(message.author, (notice + reply).render_chunks("discord_markdown", MESSAGE_LIMIT))
 
     async def _direct(self, user: discord.abc.User, chunks: Sequence[str]) -> bool:
         """Send privately; False when the person does not accept direct messages from the bot."""
