@@ -27,6 +27,7 @@ GUILD_ID = 700_000_000_000_000_100
 CHANNEL_ID = 700_000_000_000_000_200
 ALICE_ID = 700_000_000_000_000_301
 BOB_ID = 700_000_000_000_000_302
+OTHER_BOT_ID = 700_000_000_000_000_303
 EPHEMERAL = 64
 # View channel, send messages, read message history: what the bot needs in a channel.
 MEMBER_PERMISSIONS = str((1 << 10) | (1 << 11) | (1 << 16) | (1 << 31))
@@ -42,7 +43,8 @@ def user_payload(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any
             "avatar": None, "bot": bot, "public_flags": 0}
 
 
-USERS = {ALICE_ID: user_payload(ALICE_ID, "alice"), BOB_ID: user_payload(BOB_ID, "bob")}
+USERS = {ALICE_ID: user_payload(ALICE_ID, "alice"), BOB_ID: user_payload(BOB_ID, "bob"),
+         OTHER_BOT_ID: user_payload(OTHER_BOT_ID, "otherbot", bot=True), BOT_ID: user_payload(BOT_ID, "presence", bot=True)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,13 +102,16 @@ class FakeDiscord:
     def __init__(self, now_ms: Callable[[], int]) -> None:
         self.now_ms = now_ms
         self.calls: list[RestCall] = []
-        # Messages people sent through the gateway, newest last.
+        # Messages and interactions people sent through the gateway, newest last.
         self.messages: list[dict[str, Any]] = []
+        self.interactions: list[dict[str, Any]] = []
         self._dm_channels: set[int] = set()
         self.identify: dict[str, Any] | None = None
         self.connected = asyncio.Event()
         self.guild_locale = "en-US"
         self.guild_features: list[str] = []
+        # People whose member objects come with GUILD_CREATE (a gateway with the members intent).
+        self.guild_members: list[int] = []
         self._failures: list[_Failure] = []
         self._ids = itertools.count(1)
         self.last_seq = 0
@@ -289,7 +294,7 @@ class FakeDiscord:
                        "flags": 0}],
             "channels": [{"id": str(CHANNEL_ID), "type": 0, "name": "general", "position": 0,
                           "permission_overwrites": [], "guild_id": str(GUILD_ID)}],
-            "members": [self.member(BOT_ID, user_payload(BOT_ID, "presence", bot=True))],
+            "members": [self.member(user_id) for user_id in (BOT_ID, *self.guild_members)],
             "presences": [], "threads": [], "emojis": [], "stickers": [], "voice_states": [],
             "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": [],
             "joined_at": "2026-01-01T00:00:00+00:00",
@@ -351,6 +356,7 @@ class FakeDiscord:
             data["channel"] = {"id": str(CHANNEL_ID), "type": 0, "name": "general", "guild_id": str(GUILD_ID),
                                "position": 0, "permission_overwrites": []}
             data["member"] = {**self.member(user_id), "permissions": MEMBER_PERMISSIONS}
+        self.interactions.append(data)
         await self.dispatch("INTERACTION_CREATE", data)
         return data
 
