@@ -268,18 +268,27 @@ class PresenceCog(commands.Cog, name="Presence"):
 
     # autocomplete ------------------------------------------------------------------------------
 
+    async def _typing(self, interaction: discord.Interaction) -> None:
+        """Someone typing a command is active: a heartbeat, not one activity entry per keystroke."""
+        try:
+            await self.service.heartbeat(user_key(interaction.user.id))
+        except Exception:
+            log.exception("could not record that %s is typing a command", user_key(interaction.user.id))
+
     @away.autocomplete("duration")
     @dnd.autocomplete("duration")
     @offline.autocomplete("duration")
     @status.autocomplete("duration")
     @activity.autocomplete("since")
     async def _durations(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
+        await self._typing(interaction)
         locale = i18n.pick_locale(str(interaction.locale), self.presence.options.default_locale)
         return duration_choices(locale, current)[:AUTOCOMPLETE_LIMIT]
 
     @unlink.autocomplete("device")
     async def _linked_accounts(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
         """The accounts that can be split off (not the first, which holds the shared history)."""
+        await self._typing(interaction)
         try:
             accounts = (await self.service.linked_accounts(user_key(interaction.user.id)))[1:]
         except Exception:
