@@ -37,6 +37,7 @@ T = TypeVar("T")
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 5_000
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 # Well under SQLite's smallest limit on bound parameters (999 before 3.32).
 _IN_CHUNK = 500
 
@@ -97,7 +98,7 @@ def _row(r: PersonRecord, version: int) -> tuple[object, ...]:
     devices = [[d.id, d.name, d.last_seen, d.reported, d.reported_expires, d.synced_at] for d in r.devices.values()]
     return (r.id, version, r.name, r.manual, r.manual_expires, r.manual_since, r.custom, r.custom_expires,
             r.last_seen, r.published, r.tracking, r.changed_at, r.last_sync, r.sticky, r.sticky_until, r.due,
-            json.dumps(devices, ensure_ascii=False), json.dumps(r.linked, ensure_ascii=False))
+            _encode(devices), _encode(r.linked))
 
 
 def _person(row: Sequence[Any]) -> PersonRecord:
@@ -127,14 +128,13 @@ def _resolve(conn: sqlite3.Connection, user_ids: Collection[str]) -> dict[str, s
     return persons
 
 
-def _trim(conn: sqlite3.Connection, person_id: str, now: int, policy: Policy) -> None:
-    """Cap the log like memory's: drop entries older than the age limit, then all but the newest."""
-    conn.execute("DELETE FROM activity WHERE person_id = ? AND ts < ?", (person_id, now - policy.activity_max_age_ms))
-    edge = conn.execute("SELECT ts, seq FROM activity WHERE person_id = ? ORDER BY ts DESC, seq DESC "
-                        "LIMIT 1 OFFSET ?", (person_id, policy.activity_max_count)).fetchone()
-    if edge is not None:
-        conn.execute("DELETE FROM activity WHERE person_id = ? AND ts <= ? AND (ts < ? OR seq <= ?)",
-                     (person_id, edge[0], edge[0], edge[1]))
+def _trim(conn: sqlite3.Connection, newest: dict[str, int], policy: Policy) -> None:
+    """Cap the logs like memory's: drop entries older than the age limit, then all but the newest."""
+    conn.executemany("DELETE FROM activity WHERE person_id = ? AND ts < ?",
+                     [(pid, now - policy.activity_max_age_ms) for pid, now in newest.items()])
+    conn.executemany("DELETE FROM activity WHERE seq IN (SELECT seq FROM activity WHERE person_id = ? "
+                     "ORDER BY ts DESC, seq DESC LIMIT -1 OFFSET ?)",
+                     [(pid, policy.activity_max_count) for pid in newest])
 
 
 def _record(conn: sqlite3.Connection, batch: Sequence[Activity], policy: Policy) -> list[Transition]:
@@ -166,8 +166,7 @@ def _record(conn: sqlite3.Connection, batch: Sequence[Activity], policy: Policy)
             members[key] = max(members.get(key, activity.timestamp), activity.timestamp)
     conn.executemany(_UPSERT_PERSON, [_row(r, r.version) for r in changed.values()])
     conn.executemany(_INSERT_ACTIVITY, logged)
-    for person_id, now in newest.items():
-        _trim(conn, person_id, now, policy)
+    _trim(conn, newest, policy)
     conn.executemany(_UPSERT_MEMBERSHIP, [(c, p, ts) for (c, p), ts in members.items()])
     return transitions
 
@@ -246,7 +245,7 @@ def _hit(conn: sqlite3.Connection, key: str, window_ms: int, now: int) -> int:
                  "SET count = CASE WHEN bucket = excluded.bucket THEN count + 1 ELSE 1 END, bucket = excluded.bucket, "
                  "expires_at = excluded.expires_at", (key, bucket, (bucket + 1) * window_ms))
     (count,) = conn.execute("SELECT count FROM hits WHERE key = ?", (key,)).fetchone()
-    return int(count)
+    return count
 
 
 def _migrate(conn: sqlite3.Connection) -> None:
@@ -260,7 +259,22 @@ def _migrate(conn: sqlite3.Connection) -> None:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
+def _transact(conn: sqlite3.Connection, work: Callable[..., T], args: tuple[Any, ...]) -> T:
+    """``work`` in one transaction, taking the write lock up front so it never fails half way for a lock."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = work(conn, *args)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:  # SQLite already rolled back after some errors (disk full, I/O)
+            conn.execute("ROLLBACK")
+        raise
+    return result
+
+
 class SqliteStore(Store):
+    """``path`` is the database file (created with its directory); a closed store reopens on next use."""
+
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self._executor: ThreadPoolExecutor | None = None
@@ -277,7 +291,7 @@ class SqliteStore(Store):
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         try:
-            self._in_transaction(conn, _migrate, ())
+            _transact(conn, _migrate, ())
         except BaseException:
             conn.close()
             raise
@@ -285,18 +299,7 @@ class SqliteStore(Store):
         return conn
 
     def _transaction(self, work: Callable[..., T], args: tuple[Any, ...]) -> T:
-        return self._in_transaction(self._conn or self._connect(), work, args)
-
-    @staticmethod
-    def _in_transaction(conn: sqlite3.Connection, work: Callable[..., T], args: tuple[Any, ...]) -> T:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            result = work(conn, *args)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-        return result
+        return _transact(self._conn or self._connect(), work, args)
 
     def _disconnect(self) -> None:
         if self._conn is not None:
