@@ -133,7 +133,10 @@ class PresenceCog(commands.Cog, name="Presence"):
     async def on_message(self, message: discord.Message) -> None:
         if not is_person(message) or self.bot.user is None:
             return
-        session = session_from_message(message, self.bot.user.id, self.outbox, route_commands=self.text_commands)
+        session = session_from_message(message, self.bot.user.id, self.outbox)
+        if not self.text_commands and session.kind == "command":
+            # Still activity, and still an answer to a question waiting for it, but not a command.
+            session = replace(session, content="", kind="message")
         await self._handle(session, message.author.id)
 
     @commands.Cog.listener()
@@ -184,7 +187,10 @@ class PresenceCog(commands.Cog, name="Presence"):
         """A slash command discord.py could not run (stale command shape, failed check): still activity."""
         log.warning("/%s from %s could not run: %s", COMMAND, user_key(interaction.user.id), error)
         session = session_from_interaction(interaction, (), self.outbox)
-        await self.presence.handle(replace(session, content=""))
+        try:
+            await self.presence.handle(replace(session, content=""))
+        except Exception:
+            log.exception("recording /%s from %s failed", COMMAND, session.user_id)
         await self.outbox.send(session, i18n.reply(self.outbox.locale(session), "error.internal", private=True))
 
     @group.command(name="me", description=localized("help.presence"))

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Sequence
 
 import discord
 
+from adapters.discord.sessions import parse_key
 from bot import i18n
 from bot.reply import Reply
 from bot.session import Session
@@ -88,8 +89,7 @@ class DiscordOutbox:
         if reply.private:
             await self._direct(interaction.user, chunks)
         else:
-            channel = interaction.client.get_partial_messageable(interaction.channel_id or interaction.user.id)
-            await self._post(channel, chunks)
+            await self._post(interaction.client.get_partial_messageable(parse_key(session.channel_id)), chunks)
 
     async def _respond(self, interaction: discord.Interaction, chunks: Sequence[str], *, ephemeral: bool) -> None:
         first, *rest = chunks

@@ -28,9 +28,7 @@ def intents_for(settings: DiscordSettings) -> discord.Intents:
 def build_client(settings: DiscordSettings) -> commands.Bot:
     """A bot with no prefix commands of its own: everything it does comes from the cog."""
     return commands.Bot(command_prefix=commands.when_mentioned, help_command=None,
-                        intents=intents_for(settings), allowed_mentions=NO_PINGS,
-                        # Client statuses arrive whether or not the member is cached.
-                        enable_raw_presences=settings.presences)
+                        intents=intents_for(settings), allowed_mentions=NO_PINGS)
 
 
 def _token(settings: DiscordSettings) -> str:

@@ -11,7 +11,8 @@ import discord
 
 from bot.catalog import COMMAND
 from bot.parsing import quote_arg
-from bot.session import Outbox, Prompter, Session
+from bot.router import command_text
+from bot.session import Outbox, Session
 
 PLATFORM = "discord"
 _MENTION = re.compile(r"<@!?(\d{1,20})>")
@@ -64,11 +65,9 @@ def is_person(message: discord.Message) -> bool:
     return not message.author.bot and message.webhook_id is None and not message.is_system()
 
 
-def session_from_message(message: discord.Message, self_id: int, outbox: Outbox, *,
-                         prompter: Prompter | None = None, route_commands: bool = True) -> Session:
-    """The Session for a person's message; ``route_commands`` False keeps text commands unread."""
+def session_from_message(message: discord.Message, self_id: int, outbox: Outbox) -> Session:
+    """The Session for a person's message; a ``/presence`` text command is of kind "command"."""
     content = message.content
-    is_command = content.lstrip().startswith("/")
     replied = message.reference.resolved if message.reference is not None else None
     return Session(
         platform=PLATFORM,
@@ -78,23 +77,21 @@ def session_from_message(message: discord.Message, self_id: int, outbox: Outbox,
         channel_id=channel_key(message.channel.id),
         guild_id=None if message.guild is None else str(message.guild.id),
         is_direct=message.guild is None,
-        content=content if route_commands or not is_command else "",
+        content=content,
         message_id=str(message.id),
         timestamp=_epoch_ms(message.created_at),
         locale=_message_locale(message),
-        kind="command" if is_command and route_commands else "message",
+        kind="command" if command_text(content, None) is not None else "message",
         outbox=outbox,
         raw=message,
         mentions=MappingProxyType(mentions_in(content)),
         reply_to_user_id=(user_key(replied.author.id)
                           if isinstance(replied, discord.Message) and not replied.author.bot else None),
-        prompter=prompter,
     )
 
 
 def session_from_interaction(interaction: discord.Interaction, args: Iterable[str], outbox: Outbox, *,
-                             mentions: Mapping[str, str] | None = None,
-                             prompter: Prompter | None = None) -> Session:
+                             mentions: Mapping[str, str] | None = None) -> Session:
     """The Session for a slash command, its content the equivalent text command."""
     user = interaction.user
     if interaction.channel_id is None:
@@ -115,5 +112,4 @@ def session_from_interaction(interaction: discord.Interaction, args: Iterable[st
         outbox=outbox,
         raw=interaction,
         mentions=MappingProxyType(dict(mentions or {})),
-        prompter=prompter,
     )
