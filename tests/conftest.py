@@ -12,7 +12,7 @@ from presence_core.stores.base import Store
 from tests.support.clock import FakeClock
 
 # Each backend module defines a ``<name>_store`` fixture; the contract suite runs on all of them.
-STORE_BACKENDS = ["memory", "sqlite"]
+STORE_BACKENDS = ["memory", "sqlite", "redis", "redis_cluster"]
 pytest_plugins = [f"tests.support.{name}_store" for name in STORE_BACKENDS]
 
 

@@ -1,0 +1,523 @@
+"""Redis store: one presence state shared by many bot processes, on one Redis or a Redis Cluster.
+
+``RedisStore(url)`` takes ``redis://``, ``rediss://`` or ``unix://`` URLs; ``redis+cluster://`` and
+``rediss+cluster://`` (or ``cluster=True``) connect to a Redis Cluster through any of its nodes.
+
+Key layout (``P`` is the key prefix, ``pr:`` by default). Every id is written verbatim after a hash
+tag ``{S}`` where ``S = shard(id)`` (first 16 bits of its SHA-1, mod 1024). As ``S`` is a function
+of the id, ``kind + S + id`` is one-to-one: no id, whatever it contains, can reach another key.
+
+    P p:{S}<person>    HASH  the PersonRecord: v version, n name, m/me/ms manual, c/ce custom,
+                             s last seen, p published, t tracking ('0' = off), g changed, y last sync,
+                             k/ku sticky, u due, l linked accounts (JSON), "@<device>" ->
+                             "last_seen,synced_at,reported,reported_expires,name"
+    P l:{S}<person>    LIST  activity log "ts,len(type),len(device),<type><device><channel>",
+                             capped by count and age on every append; expires after max age idle
+    P s:{S}<person>    ZSET  channels the person was seen in -> last time (for forget and merge)
+    P k:{S}<person>    SET   link code hashes the person issued (for forget)
+    P d:{S}            ZSET  due index shard: person -> due (the sweep's work list)
+    P a:{S}<account>   STRING  account -> person, only for linked accounts
+    P c:{S}<channel>   ZSET  person -> last time seen in the channel; members older than the
+                             channel window are trimmed on every write and read, and a channel
+                             silent for twice the window expires
+    P o:{S}<code hash> STRING  "<expires_at>:<owner>" one-time link code
+    P h:{S}<window>:<key> STRING  rate-limit counter of one fixed window
+    P events           pub/sub channel of committed transitions and alias invalidations
+
+A person's keys and due shard share the tag ``{S}``, so each script touches one slot. Round trips
+(single Redis): ``record`` of a batch 1 (one script resolves aliases, applies ``rules.apply_activity``
+per activity, appends the log, updates channels and due, publishes the transitions); ``load``
+(``get_statuses``) 1 pipeline; ``channel_people`` (``who``) 1 script; ``resolve`` 0 from the alias
+cache, else 1 MGET; ``save`` 1 CAS script; ``due`` 1 script over the 1024 due shards.
+On a cluster the same scripts run per slot in one pipeline per call (one round trip per node, in
+parallel): ``record`` is 2 (person scripts, then channel scripts, as a channel is in another slot),
+plus 1 when the alias cache is cold or stale; ``channel_people`` is 2.
+
+Exactly once: every transition is decided inside a script, atomically with the write that makes it
+(``record``), or by a compare-and-set on the version (``save``: the sweep of every process may try,
+only one save succeeds, the others reload and find nothing due). The deciding script publishes it
+on ``P events`` with the instance id of its process; every other store hands it to its listener.
+Pub/sub is at most once per listener: a process that is disconnected at that moment misses it.
+
+Aliases: ``resolve`` keeps a process-local cache of account -> person, used only while subscribed;
+merge, split and forget publish the accounts they changed and every process evicts them (the cache
+is cleared on every (re)subscription). On a single Redis the record script resolves aliases itself.
+On a cluster the record script checks the cached guess in the person's slot (an unlinked account has
+no alias key; a linked one is listed in its person's ``l``) and returns stale guesses for a retry.
+
+Merge, split and forget are rare and span several tags: they run as ordered steps after the
+compare-and-set that decides them, so a message racing a link may count for the old person.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import os
+from collections import defaultdict
+from collections.abc import Awaitable, Sequence
+from functools import lru_cache
+from typing import Any, TypeVar
+
+import redis.asyncio as aioredis
+from redis.asyncio.cluster import RedisCluster
+from redis.exceptions import NoScriptError, RedisError
+
+from presence_core.errors import InvalidArgument, StoreUnavailable
+from presence_core.models import Activity, ActivityEvent, DeviceRecord, PersonRecord, Transition
+from presence_core.policy import Policy
+from presence_core.status import Status
+from presence_core.stores import redis_lua
+from presence_core.stores.base import Store, TransitionListener
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+SHARDS = 1024  # part of the key format: every process sharing a Redis must agree on it
+CODE_TTL_MS = 24 * 3_600_000  # garbage collection of link codes; take_code checks their own expiry
+_ALIAS_CACHE_MAX = 100_000
+_STALE_RETRIES = 3
+
+_CODE = {Status.ONLINE: "o", Status.AWAY: "a", Status.DND: "d", Status.OFFLINE: "f"}
+_STATUS = {code.encode(): status for status, code in _CODE.items()} | {code: s for s, code in _CODE.items()}
+
+
+@lru_cache(maxsize=65536)
+def _tag(id_: str) -> str:
+    return "{%d}" % (int.from_bytes(hashlib.sha1(id_.encode()).digest()[:2], "big") % SHARDS)
+
+
+def _split_url(url: str, cluster: bool | None) -> tuple[str, bool]:
+    for scheme in ("redis+cluster://", "rediss+cluster://"):
+        if url.startswith(scheme):
+            return url.replace("+cluster", "", 1), True
+    return url, bool(cluster)
+
+
+def _num(value: str) -> int | None:
+    return int(value) if value else None
+
+
+def _opt(value: object) -> object:
+    return "" if value is None else value
+
+
+class RedisStore(Store):
+    """The shared store; ``timeout`` bounds every call (seconds), ``prefix`` namespaces the keys."""
+
+    def __init__(self, url: str, *, cluster: bool | None = None, prefix: str = "pr:", timeout: float = 5.0,
+                 **client_options: Any) -> None:
+        if "{" in prefix or "}" in prefix:
+            raise InvalidArgument("the Redis key prefix must not contain '{' or '}' (hash tag syntax)")
+        url, self.cluster = _split_url(url, cluster)
+        self.prefix = prefix
+        self.timeout = timeout
+        # One asyncio.timeout per call instead of redis-py's per-reply socket timeouts (PERF_NOTES).
+        options = {"socket_timeout": None, "socket_connect_timeout": timeout, **client_options}
+        self.client: Any = RedisCluster.from_url(url, **options) if self.cluster else aioredis.from_url(url, **options)
+        self.instance = os.urandom(8).hex()
+        self._shas: dict[str, str] = {}
+        self._aliases: dict[str, str] | None = None
+        self._listener: TransitionListener | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._pubsub: Any = None
+
+    # keys ------------------------------------------------------------------------------------------
+
+    def _key(self, kind: str, id_: str) -> str:
+        return f"{self.prefix}{kind}:{_tag(id_)}{id_}"
+
+    def _due_key(self, tag: str) -> str:
+        return f"{self.prefix}d:{tag}"
+
+    # plumbing --------------------------------------------------------------------------------------
+
+    async def _io(self, call: Awaitable[T]) -> T:
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await call
+        except (RedisError, OSError, TimeoutError) as exc:
+            raise StoreUnavailable(f"Redis store: {type(exc).__name__}: {exc}") from exc
+
+    async def _load_scripts(self) -> None:
+        for name in ("RECORD", "CHANNEL", "SAVE", "CHANNEL_PEOPLE", "DUE", "MOVE_MEMBER", "HIT"):
+            sha = await self.client.script_load(getattr(redis_lua, name))
+            self._shas[name] = sha.decode() if isinstance(sha, bytes) else sha
+
+    async def _eval(self, name: str, keys: Sequence[str], *args: object) -> Any:
+        """EVALSHA, loading the scripts once when Redis does not know them (first use, restart)."""
+        async def call() -> Any:
+            if not self._shas:
+                await self._load_scripts()
+            try:
+                return await self.client.evalsha(self._shas[name], len(keys), *keys, self.prefix, *args)
+            except NoScriptError:
+                await self._load_scripts()
+                return await self.client.evalsha(self._shas[name], len(keys), *keys, self.prefix, *args)
+        return await self._io(call())
+
+    async def _eval_many(self, calls: Sequence[tuple[str, Sequence[str], Sequence[object]]]) -> list[Any]:
+        """Several scripts in one pipeline (one round trip per node); retries only those Redis did not know."""
+        async def run() -> list[Any]:
+            if not self._shas:
+                await self._load_scripts()
+            results: list[Any] = [None] * len(calls)
+            todo = list(range(len(calls)))
+            for _ in range(2):
+                pipe = self.client.pipeline(transaction=False)
+                for i in todo:
+                    name, keys, args = calls[i]
+                    pipe.execute_command("EVALSHA", self._shas[name], len(keys), *keys, self.prefix, *args)
+                replies = await pipe.execute(raise_on_error=False)
+                missing = []
+                for i, reply in zip(todo, replies):
+                    if isinstance(reply, NoScriptError):
+                        missing.append(i)
+                    elif isinstance(reply, Exception):
+                        raise reply
+                    else:
+                        results[i] = reply
+                if not missing:
+                    return results
+                await self._load_scripts()
+                todo = missing
+            raise NoScriptError("scripts keep disappearing from Redis")
+        return await self._io(run())
+
+    # lifecycle -------------------------------------------------------------------------------------
+
+    async def start(self, listener: TransitionListener | None = None) -> None:
+        self._listener = listener
+        await self._io(self._load_scripts())
+        self._pubsub = self.client.pubsub()
+        await self._io(self._pubsub.subscribe(self.prefix + "events"))
+        self._reader = asyncio.create_task(self._read_events())
+
+    async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._reader
+            self._reader = None
+        if self._pubsub is not None:
+            with contextlib.suppress(Exception):
+                await self._pubsub.aclose()
+            self._pubsub = None
+        self._aliases = None
+        await self.client.aclose()
+
+    async def _read_events(self) -> None:
+        """Hands other processes' transitions to the listener; evicts aliases others changed."""
+        while True:
+            try:
+                message = await self._pubsub.get_message(timeout=None)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("presence: Redis event subscription lost; reconnecting", exc_info=True)
+                self._aliases = None
+                await asyncio.sleep(1)
+                continue
+            if message is None:
+                continue
+            if message["type"] == "subscribe":  # (re)subscribed: anything may have changed meanwhile
+                self._aliases = {}
+                continue
+            if message["type"] != "message":
+                continue
+            event = json.loads(message["data"])
+            self._evict(event.get("x", ()))
+            if event["i"] == self.instance or self._listener is None:
+                continue
+            for person, old, new, at in event.get("t", ()):
+                try:
+                    await self._listener(Transition(person, _STATUS[old], _STATUS[new], int(at)))
+                except Exception:
+                    log.exception("presence: transition listener failed")
+
+    def _evict(self, accounts: Sequence[str]) -> None:
+        if self._aliases is not None:
+            for account in accounts:
+                self._aliases.pop(account, None)
+
+    async def _invalidate(self, accounts: Sequence[str]) -> None:
+        """Tells every process (this one at once) that these accounts may belong to someone else now."""
+        self._evict(accounts)
+        payload = json.dumps({"i": self.instance, "x": list(accounts)})
+        await self._io(self.client.publish(self.prefix + "events", payload))
+
+    # hot path --------------------------------------------------------------------------------------
+
+    def _policy_args(self, policy: Policy) -> tuple[int, int, int, int]:
+        return policy.away_after_ms, policy.activity_max_count, policy.activity_max_age_ms, policy.channel_window_ms
+
+    @staticmethod
+    def _payload(batch: Sequence[Activity], hints: Sequence[str]) -> str:
+        return json.dumps([[a.user_id, hint, a.device_id, a.device_name, a.type, a.timestamp, a.channel_id or "",
+                            a.user_name or "", 1 if a.logged else 0] for a, hint in zip(batch, hints)],
+                          ensure_ascii=False, separators=(",", ":"))
+
+    @staticmethod
+    def _transitions(batch: Sequence[Activity], positions: Sequence[int],
+                     found: Sequence[Any]) -> list[tuple[int, Transition]]:
+        """(batch position, transition) from a record script's {position in its call, person, old, new}."""
+        out = []
+        for pos, person, old, new in found:
+            i = positions[pos - 1]
+            out.append((i, Transition(person.decode(), _STATUS[old], _STATUS[new], batch[i].timestamp)))
+        return out
+
+    async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Transition]:
+        if not batch:
+            return []
+        if self.cluster:
+            return await self._record_cluster(batch, policy)
+        found, _, _ = await self._eval("RECORD", [], self.instance, "1", *self._policy_args(policy),
+                                       self._payload(batch, [""] * len(batch)))
+        return [t for _, t in self._transitions(batch, range(len(batch)), found)]
+
+    async def _record_cluster(self, batch: Sequence[Activity], policy: Policy) -> list[Transition]:
+        """One record script per person slot, then one channel script per channel slot."""
+        persons = await self.resolve([a.user_id for a in batch])
+        todo, decided = list(range(len(batch))), []
+        chan_ops: dict[str, list[object]] = defaultdict(list)
+        for _ in range(_STALE_RETRIES):
+            groups: dict[str, list[int]] = defaultdict(list)
+            for i in todo:
+                groups[_tag(persons[batch[i].user_id])].append(i)
+            calls = [("RECORD", [self._due_key(tag)], (self.instance, "0", *self._policy_args(policy),
+                      self._payload([batch[i] for i in idx], [persons[batch[i].user_id] for i in idx])))
+                     for tag, idx in groups.items()]
+            todo = []
+            for idx, (found, stale, ops) in zip(groups.values(), await self._eval_many(calls)):
+                decided += self._transitions(batch, idx, found)
+                todo += [idx[pos - 1] for pos in stale]
+                for chan, person, ts in ops:
+                    chan_ops[chan.decode()] += [ts, person]
+            if not todo:
+                break
+            self._evict([batch[i].user_id for i in todo])
+            persons.update(await self.resolve([batch[i].user_id for i in todo]))
+        else:
+            raise StoreUnavailable("Redis store: account links kept changing during a record; try again")
+        if chan_ops:
+            await self._eval_many([("CHANNEL", [self._key("c", chan)], (policy.channel_window_ms, *ops))
+                                   for chan, ops in chan_ops.items()])
+        return [t for _, t in sorted(decided, key=lambda pair: pair[0])]
+
+    # people ----------------------------------------------------------------------------------------
+
+    async def resolve(self, user_ids: Sequence[str]) -> dict[str, str]:
+        cache = self._aliases
+        found = {u: cache[u] for u in user_ids if cache is not None and u in cache}
+        missing = list(dict.fromkeys(u for u in user_ids if u not in found))
+        if missing:
+            keys = [self._key("a", u) for u in missing]
+            values = await self._io(self.client.mget_nonatomic(keys) if self.cluster else self.client.mget(keys))
+            fetched = {u: v.decode() if v is not None else u for u, v in zip(missing, values)}
+            found |= fetched
+            if cache is not None and cache is self._aliases:
+                if len(cache) > _ALIAS_CACHE_MAX:
+                    cache.clear()
+                cache |= fetched
+        return {u: found[u] for u in user_ids}
+
+    async def load(self, person_ids: Sequence[str]) -> dict[str, PersonRecord]:
+        ids = list(dict.fromkeys(person_ids))
+        if not ids:
+            return {}
+        pipe = self.client.pipeline(transaction=False)
+        for person_id in ids:
+            pipe.hgetall(self._key("p", person_id))
+        hashes = await self._io(pipe.execute())
+        return {pid: _decode(pid, h) for pid, h in zip(ids, hashes) if h}
+
+    async def save(self, record: PersonRecord, expected_version: int, transition: Transition | None) -> bool:
+        version = await self._save(record, str(expected_version), transition)
+        if not version:
+            return False
+        record.version = version
+        return True
+
+    async def _save(self, record: PersonRecord, expected: str, transition: Transition | None) -> int:
+        t = transition
+        event = "" if t is None else json.dumps({"i": self.instance,
+                                                 "t": [[t.user_id, _CODE[t.old], _CODE[t.new], t.at]]})
+        return int(await self._eval("SAVE", [self._key("p", record.id), self._due_key(_tag(record.id))],
+                                    expected, record.id, _opt(record.due), event, *_encode(record)))
+
+    async def activity(self, person_id: str, limit: int, since: int | None) -> list[ActivityEvent]:
+        entries = await self._io(self.client.lrange(self._key("l", person_id), 0, -1))
+        events = [_decode_entry(e) for e in reversed(entries)]
+        events.sort(key=lambda e: e.timestamp, reverse=True)
+        return [e for e in events if since is None or e.timestamp >= since][:limit]
+
+    async def channel_people(self, channel_id: str, since: int, limit: int) -> tuple[list[PersonRecord], int]:
+        reply = await self._eval("CHANNEL_PEOPLE", [self._key("c", channel_id)], since, limit,
+                                 "0" if self.cluster else "1")
+        total = int(reply[0])
+        if self.cluster:
+            ids = [m.decode() for m in reply[1:]]
+            records = await self.load(ids)
+            return [records[p] for p in ids if p in records], total
+        pairs = zip(reply[1::2], reply[2::2])
+        people = [_decode(pid.decode(), _pairs(fields)) for pid, fields in pairs if fields]
+        return people, total
+
+    async def due(self, now: int, limit: int) -> list[str]:
+        if not self.cluster:
+            return [m.decode() for m in await self._eval("DUE", [], now, limit)]
+        pipe = self.client.pipeline(transaction=False)
+        for shard in range(SHARDS):
+            pipe.zrangebyscore(self._due_key("{%d}" % shard), "-inf", now, start=0, num=limit, withscores=True)
+        found = [(score, m.decode()) for shard in await self._io(pipe.execute()) for m, score in shard]
+        return [pid for _, pid in sorted(found)[:limit]]
+
+    # links and privacy -----------------------------------------------------------------------------
+
+    async def merge(self, into: PersonRecord, expected_version: int, absorbed_id: str) -> bool:
+        absorbed = (await self.load([absorbed_id])).get(absorbed_id)
+        if not await self.save(into, expected_version, None):
+            return False
+        accounts = absorbed.accounts if absorbed else [absorbed_id]
+        pipe = self.client.pipeline(transaction=False)
+        for account in accounts:
+            pipe.set(self._key("a", account), into.id)
+        await self._io(pipe.execute())
+        await self._invalidate(accounts)
+        entries, channels = await self._io(self._log_and_channels(absorbed_id))
+        if entries:
+            await self._io(self.client.rpush(self._key("l", into.id), *entries))
+        if channels:
+            moved = await self._eval_many([("MOVE_MEMBER", [self._key("c", c)], (absorbed_id, into.id))
+                                           for c in channels])
+            joined = {c: float(score) for c, score in zip(channels, moved) if score is not None}
+            if joined:
+                await self._io(self.client.zadd(self._key("s", into.id), joined, gt=True))
+        await self._delete_person(absorbed_id)
+        return True
+
+    async def _log_and_channels(self, person_id: str) -> tuple[list[bytes], list[str]]:
+        pipe = self.client.pipeline(transaction=False)
+        pipe.lrange(self._key("l", person_id), 0, -1)
+        pipe.zrange(self._key("s", person_id), 0, -1)
+        entries, channels = await pipe.execute()
+        return entries, [c.decode() for c in channels]
+
+    async def _delete_person(self, person_id: str) -> None:
+        pipe = self.client.pipeline(transaction=False)
+        for kind in "plsk":
+            pipe.delete(self._key(kind, person_id))
+        pipe.zrem(self._due_key(_tag(person_id)), person_id)
+        await self._io(pipe.execute())
+
+    async def split(self, record: PersonRecord, expected_version: int, split_off: PersonRecord) -> bool:
+        if not await self.save(record, expected_version, None):
+            return False
+        await self._io(self.client.delete(self._key("a", split_off.id)))
+        split_off.version = await self._save(split_off, "", None)
+        await self._invalidate([split_off.id])
+        return True
+
+    async def forget(self, person_id: str) -> None:
+        record = (await self.load([person_id])).get(person_id)
+        accounts = record.accounts if record else [person_id]
+        _, channels = await self._io(self._log_and_channels(person_id))
+        codes = await self._io(self.client.smembers(self._key("k", person_id)))
+        pipe = self.client.pipeline(transaction=False)
+        for channel_id in channels:
+            pipe.zrem(self._key("c", channel_id), person_id)
+        for account in accounts:
+            pipe.delete(self._key("a", account))
+        for code in codes:
+            pipe.delete(self._key("o", code.decode()))
+        await self._io(pipe.execute())
+        await self._delete_person(person_id)
+        await self._invalidate(accounts)
+
+    async def put_code(self, code_hash: str, owner_id: str, expires_at: int) -> None:
+        pipe = self.client.pipeline(transaction=False)
+        pipe.set(self._key("o", code_hash), f"{expires_at}:{owner_id}", px=CODE_TTL_MS)
+        pipe.sadd(self._key("k", owner_id), code_hash)
+        pipe.pexpire(self._key("k", owner_id), CODE_TTL_MS)
+        await self._io(pipe.execute())
+
+    async def take_code(self, code_hash: str, now: int) -> str | None:
+        value = await self._io(self.client.getdel(self._key("o", code_hash)))
+        if value is None:
+            return None
+        expires_at, owner = value.decode().split(":", 1)
+        return owner if int(expires_at) > now else None
+
+    async def hit(self, key: str, window_ms: int, now: int) -> int:
+        counter = f"{self.prefix}h:{_tag(key)}{now // window_ms}:{key}"
+        return int(await self._eval("HIT", [counter], window_ms))
+
+
+# codec -------------------------------------------------------------------------------------------
+
+_SCALARS: tuple[tuple[str, str], ...] = (
+    ("n", "name"), ("me", "manual_expires"), ("ms", "manual_since"), ("c", "custom"),
+    ("ce", "custom_expires"), ("s", "last_seen"), ("g", "changed_at"), ("y", "last_sync"),
+    ("ku", "sticky_until"), ("u", "due"),
+)
+_INTS = frozenset({"manual_expires", "manual_since", "custom_expires", "last_seen", "changed_at", "last_sync",
+                   "sticky_until", "due"})
+
+
+def _encode(record: PersonRecord) -> list[object]:
+    """The hash fields of a record (version aside); absent fields mean None / the default."""
+    out: list[object] = []
+    for field, attr in _SCALARS:
+        value = getattr(record, attr)
+        if value is not None:
+            out += [field, value]
+    for field, status in (("m", record.manual), ("k", record.sticky)):
+        if status is not None:
+            out += [field, _CODE[status]]
+    if record.published is not Status.OFFLINE:
+        out += ["p", _CODE[record.published]]
+    if not record.tracking:
+        out += ["t", "0"]
+    if record.linked:
+        out += ["l", json.dumps(record.linked, ensure_ascii=False)]
+    for device in record.devices.values():
+        reported = "" if device.reported is None else _CODE[device.reported]
+        out += ["@" + device.id, f"{_opt(device.last_seen)},{_opt(device.synced_at)},{reported},"
+                                 f"{_opt(device.reported_expires)},{device.name}"]
+    return out
+
+
+def _pairs(flat: Sequence[bytes]) -> dict[bytes, bytes]:
+    return dict(zip(flat[::2], flat[1::2]))
+
+
+def _decode(person_id: str, fields: dict[bytes, bytes]) -> PersonRecord:
+    record = PersonRecord(person_id, version=int(fields[b"v"]))
+    for field, attr in _SCALARS:
+        value = fields.get(field.encode())
+        if value is not None:
+            setattr(record, attr, int(value) if attr in _INTS else value.decode())
+    record.manual = _STATUS.get(fields.get(b"m", b""))
+    record.sticky = _STATUS.get(fields.get(b"k", b""))
+    record.published = _STATUS[fields.get(b"p", b"f")]
+    record.tracking = fields.get(b"t") != b"0"
+    if b"l" in fields:
+        record.linked = json.loads(fields[b"l"])
+    for field, value in fields.items():
+        if field[:1] == b"@":
+            last_seen, synced_at, reported, reported_expires, name = value.decode().split(",", 4)
+            device_id = field[1:].decode()
+            record.devices[device_id] = DeviceRecord(device_id, name, _num(last_seen), _STATUS.get(reported),
+                                                     _num(reported_expires), _num(synced_at))
+    return record
+
+
+def _decode_entry(entry: bytes) -> ActivityEvent:
+    ts, type_len, device_len, rest = entry.split(b",", 3)
+    t, d = int(type_len), int(device_len)
+    channel = rest[t + d:]
+    return ActivityEvent(rest[:t].decode(), channel.decode() if channel else None, int(ts), rest[t:t + d].decode())

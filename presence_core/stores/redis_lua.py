@@ -1,0 +1,206 @@
+"""Server-side scripts of the Redis store (layout and round trips: see ``presence_core.stores.redis``).
+
+Every script touches keys of one hash tag only, except where the store runs on a single Redis
+("inline" mode), where the record and ``who`` scripts also reach the alias, channel and person keys
+of other tags so that a whole batch or a whole listing is one round trip.
+"""
+
+from __future__ import annotations
+
+# Shared helpers: ``shard`` must equal ``redis.shard`` in Python (first 16 bits of SHA-1, mod SHARDS).
+_COMMON = """
+local prefix = ARGV[1]
+local shards = {}
+local function tag(id)
+  local s = shards[id]
+  if not s then
+    s = '{' .. (tonumber(string.sub(redis.sha1hex(id), 1, 4), 16) % 1024) .. '}'
+    shards[id] = s
+  end
+  return s
+end
+local function key(kind, id) return prefix .. kind .. ':' .. tag(id) .. id end
+"""
+
+# Mirrors rules.apply_activity line for line, plus the log, the channels and the due index.
+# ARGV: prefix, instance, inline ('1': resolve aliases and write channels here), away_after_ms,
+#       log max count, log max age ms, channel window ms, JSON batch of
+#       [account, person hint ('' = resolve here), device, device name, type, ts, channel, name, logged].
+# Returns {transitions {pos, person, old, new}..., stale positions, channel ops {chan, person, ts|''}...}.
+RECORD = _COMMON + """
+local instance, inline = ARGV[2], ARGV[3] == '1'
+local away, max_count, max_age, window = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local batch = cjson.decode(ARGV[8])
+local transitions, events, stale, chan_ops, touched = {}, {}, {}, {}, {}
+
+local function person_of(account, hint)
+  if hint == '' then return redis.call('GET', key('a', account)) or account end
+  if hint == account then
+    if redis.call('EXISTS', key('a', account)) == 1 then return false end
+    return account
+  end
+  local linked = redis.call('HGET', key('p', hint), 'l')
+  if linked then
+    for _, a in ipairs(cjson.decode(linked)) do if a == account then return hint end end
+  end
+  return false
+end
+
+local function channel(chan, person, ts)
+  if not inline then
+    table.insert(chan_ops, {chan, person, ts})
+    return
+  end
+  if ts == '' then
+    redis.call('ZREM', key('c', chan), person)
+    return
+  end
+  redis.call('ZADD', key('c', chan), 'GT', ts, person)
+  if not touched[chan] or touched[chan] < ts then touched[chan] = ts end
+end
+
+for pos, a in ipairs(batch) do
+  local account, dev, devname, kind, ts, chan, name = a[1], a[3], a[4], a[5], a[6], a[7], a[8]
+  local person = person_of(account, a[2])
+  if not person then
+    table.insert(stale, pos)
+  else
+    local pk = key('p', person)
+    local f = redis.call('HMGET', pk, 'v', 't', 's', 'p', 'u', 'k', 'ku', 'm', '@' .. dev)
+    if f[2] ~= '0' then
+      local device
+      if f[9] then
+        local ls, sa, rest = string.match(f[9], '^(%-?%d*),(%-?%d*),(.*)$')
+        device = math.max(tonumber(ls) or ts, ts) .. ',' .. math.max(tonumber(sa) or ts, ts) .. ',' .. rest
+      else
+        device = ts .. ',' .. ts .. ',,,' .. devname
+      end
+      local fields = {'v', (tonumber(f[1]) or 0) + 1, 's', math.max(tonumber(f[3]) or ts, ts), '@' .. dev, device}
+      if name ~= '' then table.insert(fields, 'n'); table.insert(fields, name) end
+      if f[8] == 'a' then redis.call('HDEL', pk, 'm', 'me', 'ms') end
+      local sticky_until = tonumber(f[7])
+      local sticky = f[6] and (not sticky_until or sticky_until > ts) and f[6]
+      local new, old = sticky or 'o', f[4] or 'f'
+      local due = ts + away
+      if f[5] then due = math.min(due, tonumber(f[5])) end
+      if sticky and sticky_until then due = math.min(due, sticky_until) end
+      table.insert(fields, 'u'); table.insert(fields, due)
+      if new ~= old then
+        table.insert(fields, 'p'); table.insert(fields, new)
+        table.insert(transitions, {pos, person, old, new})
+        table.insert(events, {person, old, new, ts})
+      end
+      redis.call('HSET', pk, unpack(fields))
+      redis.call('ZADD', prefix .. 'd:' .. tag(person), due, person)
+      if a[9] == 1 then
+        local lk = key('l', person)
+        local entry = ts .. ',' .. #kind .. ',' .. #dev .. ',' .. kind .. dev .. chan
+        if redis.call('RPUSH', lk, entry) > max_count then redis.call('LTRIM', lk, -max_count, -1) end
+        while true do
+          local head = redis.call('LINDEX', lk, 0)
+          if not head or tonumber(string.match(head, '^%d+')) >= ts - max_age then break end
+          redis.call('LPOP', lk)
+        end
+        redis.call('PEXPIRE', lk, max_age)
+      end
+      if chan ~= '' then
+        local sk = key('s', person)
+        redis.call('ZADD', sk, 'GT', ts, chan)
+        local cutoff = '(' .. (ts - window)
+        for _, gone in ipairs(redis.call('ZRANGEBYSCORE', sk, '-inf', cutoff)) do channel(gone, person, '') end
+        redis.call('ZREMRANGEBYSCORE', sk, '-inf', cutoff)
+        channel(chan, person, ts)
+      end
+    end
+  end
+end
+for chan, ts in pairs(touched) do
+  redis.call('ZREMRANGEBYSCORE', key('c', chan), '-inf', '(' .. (ts - window))
+  redis.call('PEXPIRE', key('c', chan), 2 * window)
+end
+if #events > 0 then redis.call('PUBLISH', prefix .. 'events', cjson.encode({i = instance, t = events})) end
+return {transitions, stale, chan_ops}
+"""
+
+# Channel memberships decided by record scripts in cluster mode (the channel lives in its own slot).
+# KEYS[1]: channel; ARGV: prefix, window ms, then (ts | '' to leave, person) pairs in order.
+CHANNEL = """
+local ck, window, top = KEYS[1], tonumber(ARGV[2]), nil
+for i = 3, #ARGV, 2 do
+  if ARGV[i] == '' then
+    redis.call('ZREM', ck, ARGV[i + 1])
+  else
+    redis.call('ZADD', ck, 'GT', ARGV[i], ARGV[i + 1])
+    top = math.max(top or 0, tonumber(ARGV[i]))
+  end
+end
+if top then
+  redis.call('ZREMRANGEBYSCORE', ck, '-inf', '(' .. (top - window))
+  redis.call('PEXPIRE', ck, 2 * window)
+end
+return 1
+"""
+
+# Compare-and-set of one person. KEYS: person hash, due shard. ARGV: prefix, expected version
+# ('' = write unconditionally as version 1), person id, due ('' = none), event JSON ('' = none), fields...
+SAVE = """
+local v = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
+local version = 1
+if ARGV[2] ~= '' then
+  if v ~= tonumber(ARGV[2]) then return 0 end
+  version = v + 1
+end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'v', version, unpack(ARGV, 6))
+if ARGV[4] == '' then
+  redis.call('ZREM', KEYS[2], ARGV[3])
+else
+  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])
+end
+if ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[1] .. 'events', ARGV[5]) end
+return version
+"""
+
+# "who": trims the channel, then its most recent members and how many there are.
+# KEYS[1]: channel; ARGV: prefix, since, limit, inline ('1': also return each member's record).
+CHANNEL_PEOPLE = _COMMON + """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[2])
+local ids = redis.call('ZREVRANGEBYSCORE', KEYS[1], '+inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
+local out = {redis.call('ZCARD', KEYS[1])}
+for _, id in ipairs(ids) do
+  table.insert(out, id)
+  if ARGV[4] == '1' then table.insert(out, redis.call('HGETALL', key('p', id))) end
+end
+return out
+"""
+
+# The earliest due people over every shard of the due index (single Redis only).
+# ARGV: prefix, now, limit.
+DUE = """
+local now, limit, found = ARGV[2], tonumber(ARGV[3]), {}
+for s = 0, 1023 do
+  local r = redis.call('ZRANGEBYSCORE', ARGV[1] .. 'd:{' .. s .. '}', '-inf', now, 'WITHSCORES', 'LIMIT', 0, limit)
+  for i = 1, #r, 2 do table.insert(found, {tonumber(r[i + 1]), r[i]}) end
+end
+table.sort(found, function(x, y) return x[1] < y[1] or (x[1] == y[1] and x[2] < y[2]) end)
+local out = {}
+for i = 1, math.min(limit, #found) do out[i] = found[i][2] end
+return out
+"""
+
+# Moves one channel membership from an absorbed person to the person it joined (merge).
+# KEYS[1]: channel; ARGV: prefix, from, to. Returns the moved score or false.
+MOVE_MEMBER = """
+local score = redis.call('ZSCORE', KEYS[1], ARGV[2])
+if not score then return false end
+redis.call('ZREM', KEYS[1], ARGV[2])
+redis.call('ZADD', KEYS[1], 'GT', score, ARGV[3])
+return score
+"""
+
+# Counts a hit in a fixed window. KEYS[1]: counter; ARGV: prefix, window ms.
+HIT = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return n
+"""

@@ -1,0 +1,155 @@
+"""Throwaway redis-server processes on free loopback ports, for the tests and the benchmarks.
+
+Each server gets its own temporary directory and no persistence (``--save "" --appendonly no``).
+A cluster is three masters joined with ``redis-cli --cluster create``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+STARTUP_TIMEOUT_S = 15.0
+
+
+def binaries() -> tuple[str, str] | None:
+    """Paths of redis-server and redis-cli, or None when either is not installed."""
+    server, cli = shutil.which("redis-server"), shutil.which("redis-cli")
+    return (server, cli) if server and cli else None
+
+
+def _free_port(cluster_bus: bool) -> int:
+    """A port free on loopback now (and its +10000 cluster bus port, when asked)."""
+    while True:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        if not cluster_bus:
+            return port
+        if port + 10000 < 65536:
+            with socket.socket() as bus:
+                try:
+                    bus.bind(("127.0.0.1", port + 10000))
+                except OSError:
+                    continue
+            return port
+
+
+def _command(port: int, *args: str) -> str:
+    """One inline command over a raw socket, so starting a server needs no client library."""
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as conn:
+        conn.sendall((" ".join(args) + "\r\n").encode())
+        data = b""
+        while b"\r\n" not in data or (data.startswith(b"$") and len(data) < _bulk_end(data)):
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        return data.decode(errors="replace")
+
+
+def _bulk_end(data: bytes) -> int:
+    header, _, _ = data.partition(b"\r\n")
+    return len(header) + 2 + max(int(header[1:]), 0) + 2
+
+
+class RedisServer:
+    """One redis-server child process; ``stop`` kills it and removes its directory."""
+
+    def __init__(self, *, cluster: bool = False, extra: tuple[str, ...] = ()) -> None:
+        found = binaries()
+        if found is None:
+            raise FileNotFoundError("redis-server and redis-cli must be installed (apt-get install redis-server)")
+        self.dir = Path(tempfile.mkdtemp(prefix="presence-redis-"))
+        self.process: subprocess.Popen[bytes] | None = None
+        for _ in range(5):  # another process may take the port between probing and binding
+            self.port = _free_port(cluster)
+            args = [found[0], "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                    "--dir", str(self.dir), "--logfile", "server.log", *extra]
+            if cluster:
+                args += ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                         "--cluster-node-timeout", "5000"]
+            self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if self._wait_ready():
+                return
+            self._kill()
+        self.stop()
+        raise RuntimeError(f"redis-server did not start; see {self.dir / 'server.log'}")
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def _wait_ready(self) -> bool:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.process is None or self.process.poll() is not None:
+                return False
+            try:
+                if _command(self.port, "PING").startswith("+PONG"):
+                    return True
+            except OSError:
+                pass
+            time.sleep(0.02)
+        return False
+
+    def command(self, *args: str) -> str:
+        return _command(self.port, *args)
+
+    def _kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def stop(self) -> None:
+        self._kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class RedisCluster:
+    """Three masters on loopback, no replicas, every slot assigned."""
+
+    def __init__(self, masters: int = 3) -> None:
+        self.nodes: list[RedisServer] = []
+        try:
+            for _ in range(masters):
+                self.nodes.append(RedisServer(cluster=True))
+            found = binaries()
+            assert found is not None
+            subprocess.run([found[1], "--cluster", "create", *(f"127.0.0.1:{n.port}" for n in self.nodes),
+                            "--cluster-replicas", "0", "--cluster-yes"],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=60)
+            self._wait_ok()
+        except BaseException:
+            self.stop()
+            raise
+
+    @property
+    def url(self) -> str:
+        """The store's cluster URL: any node will do, the client discovers the others."""
+        return f"redis+cluster://127.0.0.1:{self.nodes[0].port}"
+
+    def _wait_ok(self) -> None:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S * 2
+        while time.monotonic() < deadline:
+            if all("cluster_state:ok" in n.command("CLUSTER", "INFO") for n in self.nodes):
+                return
+            time.sleep(0.1)
+        raise RuntimeError("the Redis cluster never reached cluster_state:ok")
+
+    def flush(self) -> None:
+        for node in self.nodes:
+            node.command("FLUSHALL")
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
