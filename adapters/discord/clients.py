@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import logging
+import asyncio
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import discord
 
 from adapters.discord.sessions import user_key
 from presence_core import PresenceService
-
-log = logging.getLogger(__name__)
 
 CLIENTS = ("desktop", "mobile", "web")
 # Discord's words for a client's status -> the core's. Invisible people look offline to bots.
@@ -31,6 +29,8 @@ def snapshot(client_status: discord.ClientStatus) -> Snapshot:
 class _Clients:
     discord: Snapshot          # what Discord reported last
     core: Snapshot | None      # what the core holds, None when not known
+    # One write at a time per person, so a late write never overtakes a newer report.
+    writing: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class ClientStatusFeed:
@@ -72,17 +72,18 @@ class ClientStatusFeed:
 
     async def _apply(self, user_id: int, known: _Clients) -> None:
         person = user_key(user_id)
-        status = await self.service.get_status(person, viewer_id=person)
-        if status.device_count == 0 or not status.tracking:
-            known.core = None
-            return
-        if known.core is None:
-            known.core = await self._stored(user_id)
-        target = known.discord
-        for client, now, before in zip(CLIENTS, target, known.core, strict=True):
-            if now != before:
-                await self.service.set_device_status(person, device_id(user_id, client), now)
-        known.core = target
+        async with known.writing:
+            status = await self.service.get_status(person, viewer_id=person)
+            if status.device_count == 0 or not status.tracking:
+                known.core = None
+                return
+            if known.core is None:
+                known.core = await self._stored(user_id)
+            target = known.discord
+            for client, now, before in zip(CLIENTS, target, known.core, strict=True):
+                if now != before:
+                    await self.service.set_device_status(person, device_id(user_id, client), now)
+            known.core = target
 
     async def _stored(self, user_id: int) -> Snapshot:
         """The clients the core holds; one it never had counts as offline, so it is not created offline."""

@@ -22,7 +22,6 @@ from adapters.discord.outbox import DiscordOutbox
 from adapters.discord.sessions import (
     is_person,
     mention,
-    mentions_in,
     session_from_interaction,
     session_from_message,
     user_key,

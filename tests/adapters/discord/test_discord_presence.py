@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 from discord.ext import commands
-from discord_harness import Chat, operator_intents, running
+from discord_harness import WAIT_S, Chat, operator_intents, running
 from fake_discord import ALICE_ID, BOB_ID, FakeDiscord, subcommand
 
 from adapters.discord import PresenceCog
@@ -101,3 +102,31 @@ async def test_with_the_members_intent_cached_members_feed_devices_too(
         await chat.presence_update(ALICE_ID, "online", {"mobile": "online"})
 
     assert (await device_statuses(presence, ALICE))["discord mobile"] == "online"
+
+
+async def test_a_newer_report_is_never_overtaken_by_a_slow_older_write(
+        chat: Chat, presence: PresenceService, monkeypatch: pytest.MonkeyPatch) -> None:
+    await chat.say(ALICE_ID, "hi")
+    release = asyncio.Event()
+    writes: list[tuple[Any, ...]] = []
+    set_device_status = presence.set_device_status
+
+    async def first_write_stalls(*args: Any, **kwargs: Any) -> None:
+        writes.append(args)
+        if len(writes) == 1:
+            await release.wait()
+        await set_device_status(*args, **kwargs)
+    monkeypatch.setattr(presence, "set_device_status", first_write_stalls)
+
+    await chat.fake.send_presence(ALICE_ID, "online", {"desktop": "online", "mobile": "online"})
+    await chat.fake.send_presence(ALICE_ID, "idle", {"desktop": "idle", "mobile": "idle"})
+    async with asyncio.timeout(WAIT_S):
+        while not writes or chat.bot.ws.sequence < chat.fake.last_seq:
+            await asyncio.sleep(0.005)
+    for _ in range(50):  # let the second report go as far as it can while the first write stalls
+        await asyncio.sleep(0)
+    release.set()
+    await chat.settle()
+
+    statuses = await device_statuses(presence, ALICE)
+    assert (statuses["discord desktop"], statuses["discord mobile"]) == ("away", "away")
