@@ -99,6 +99,8 @@ async def test_a_private_answer_in_a_private_chat_is_just_sent(api: FakeBotApi, 
     assert "reply_parameters" not in sent.params
 
 
+# python-telegram-bot warns about the int form of retry_after when it builds the error itself.
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 async def test_flood_control_waits_retry_after_and_sends_once(api: FakeBotApi, outbox: TelegramOutbox) -> None:
     api.flood("sendMessage", retry_after=1)
     started = time.monotonic()

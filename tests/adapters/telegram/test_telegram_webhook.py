@@ -1,0 +1,60 @@
+"""Webhook mode: Telegram's calls are accepted only with the secret token."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from typing import Any
+
+import aiohttp
+from fake_bot_api import TOKEN, FakeBotApi
+from harness import running
+from telegram_updates import GROUP, Messages, Person
+
+from bot.app import PresenceBot
+from bot.settings import TelegramSettings
+from presence_core.service import PresenceService
+
+ALICE = Person(42, "Alice", "alice", "en")
+SECRET = "s3cret-Token_1"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def post(url: str, update: dict[str, Any], headers: dict[str, str]) -> int:
+    """POST an update like Telegram does, once the webhook server is listening."""
+    async with aiohttp.ClientSession() as http, asyncio.timeout(5):
+        while True:
+            try:
+                async with http.post(url, json=update, headers=headers) as response:
+                    return response.status
+            except aiohttp.ClientConnectorError:
+                await asyncio.sleep(0.05)
+
+
+async def test_the_webhook_rejects_requests_without_the_secret_token(
+        api: FakeBotApi, presence: PresenceService, messages: Messages) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/telegram"
+    settings = TelegramSettings(token=TOKEN, base_url=api.base_url, webhook_url=url,
+                                webhook_listen="127.0.0.1", webhook_port=port, secret_token=SECRET)
+    presence_bot = PresenceBot(presence)
+
+    async with running(api, settings, presence_bot, ready="setWebhook") as telegram:
+        [registered] = api.called("setWebhook")
+        assert (registered["url"], registered["secret_token"]) == (url, SECRET)
+        update = {"update_id": 1, **messages.message(ALICE, GROUP, "hello")}
+
+        assert await post(url, update, headers={}) == 403
+        assert await post(url, update, headers={"X-Telegram-Bot-Api-Secret-Token": "guess"}) == 403
+        assert await post(url, update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}) == 200
+
+        await telegram.handled.reach(1)
+    await presence_bot.close()
+
+    assert len(await presence.get_activity("telegram:42")) == 1
+    assert api.called("getUpdates") == []
