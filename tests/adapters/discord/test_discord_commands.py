@@ -175,3 +175,27 @@ async def test_the_extension_builds_its_own_service_from_settings_when_the_bot_h
     # Closing the bot unloads the extension, and the cog closes the service it made.
     assert operator_bot.get_cog("Presence") is None
     assert closed == [cog.service]
+
+
+
+class KeyRecorder(app_commands.Translator):
+    """Collects the locale-file keys of every text the command tree asks to translate."""
+
+    def __init__(self) -> None:
+        self.keys: set[str] = set()
+
+    async def translate(self, string: app_commands.locale_str, locale: discord.Locale,
+                        context: app_commands.TranslationContextTypes) -> str | None:
+        if "presence_key" in string.extras:
+            self.keys.add(string.extras["presence_key"])
+        return None
+
+
+async def test_every_text_of_the_command_tree_is_in_both_locale_files(operator_bot: commands.Bot) -> None:
+    recorder = KeyRecorder()
+    await PresenceCog.group.get_translated_payload(operator_bot.tree, recorder)
+    wanted = recorder.keys | {"discord.cannot_post"}
+
+    assert {"help.who", "discord.option.duration", "words.on"} <= wanted
+    for locale in i18n.LOCALES:
+        assert sorted(wanted - set(i18n.strings(locale))) == [], f"missing in bot/locales/{locale}.toml"

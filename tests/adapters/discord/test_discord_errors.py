@@ -78,6 +78,16 @@ async def test_a_reply_rate_limited_for_too_long_is_logged_and_the_bot_goes_on(
     assert "alice" in reply.content
 
 
+async def test_without_permission_to_post_the_answer_comes_privately(chat: Chat) -> None:
+    chat.fake.fail("POST", CHANNEL_MESSAGES, status=403, code=50013, message="Missing Permissions")
+
+    [reply] = await chat.say(ALICE_ID, "/presence who")
+
+    assert reply.kind == "direct"
+    notice = i18n.reply("en", "discord.cannot_post", channel="general").render("discord_markdown")
+    assert reply.content.startswith(notice) and "alice" in reply.content
+
+
 async def test_a_failing_command_is_answered_with_an_error_and_activity_is_kept(
         chat: Chat, presence: PresenceService, monkeypatch: pytest.MonkeyPatch) -> None:
     async def broken(*args: Any, **kwargs: Any) -> Any:
