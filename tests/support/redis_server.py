@@ -100,6 +100,9 @@ class RedisServer:
     def command(self, *args: str) -> str:
         return _command(self.port, *args)
 
+    def flush(self) -> None:
+        self.command("FLUSHALL")
+
     def _kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()

@@ -30,7 +30,7 @@ def redis_server() -> Iterator[RedisServer]:
 
 @pytest.fixture
 async def redis_store(redis_server: RedisServer) -> AsyncIterator[RedisStore]:
-    redis_server.command("FLUSHALL")
+    redis_server.flush()
     store = RedisStore(redis_server.url)
     await store.start()
     yield store
