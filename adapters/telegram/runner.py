@@ -8,17 +8,22 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from adapters.telegram.plugin import install, setup_commands
 from bot.app import PresenceBot
 from bot.settings import TelegramSettings
+from presence_core.errors import InvalidArgument
 
 log = logging.getLogger(__name__)
 
 # The plugin reads messages only; asking for nothing else keeps webhook and polling traffic small.
 ALLOWED_UPDATES = (Update.MESSAGE, Update.EDITED_MESSAGE)
+# Network errors while registering for updates (deleteWebhook / setWebhook) are retried this often.
+BOOTSTRAP_RETRIES = 5
+MAX_START_DELAY_S = 60.0
+TOKEN_LOGGERS = {"httpx": logging.WARNING, "telegram.Bot": logging.INFO, "telegram.ext.ExtBot": logging.INFO}
 
 
 def build_application(settings: TelegramSettings) -> Application[Any, Any, Any, Any, Any, Any]:
@@ -35,38 +40,65 @@ async def serve(settings: TelegramSettings, presence_bot: PresenceBot) -> None:
     """Run the bot until cancelled, then stop it cleanly; ``presence_bot`` stays the caller's.
 
     Uses the running event loop (unlike ``Application.run_polling``), so Discord and Telegram
-    can share one loop and one presence service.
+    can share one loop and one presence service. A token Telegram rejects raises
+    ``InvalidArgument``; an unreachable Telegram at start-up is waited for.
     """
-    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
-    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger("httpx").level))
+    _quiet_token_loggers()
     application = build_application(settings)
     install(application, presence_bot.service, bot=presence_bot)
     application.add_error_handler(_log_error)
-    async with application:
+    updater = application.updater
+    assert updater is not None  # ApplicationBuilder always builds one unless told not to
+    try:
+        await _initialize(application)
         await setup_commands(application.bot)
         await application.start()
-        updater = application.updater
-        assert updater is not None  # ApplicationBuilder always builds one unless told not to
-        try:
-            if settings.webhook_url:
-                if settings.secret_token is None:
-                    log.warning("Telegram webhook without telegram.secret_token: anyone who finds the URL "
-                                "can send the bot forged updates")
-                await updater.start_webhook(
-                    listen=settings.webhook_listen, port=settings.webhook_port,
-                    url_path=settings.webhook_path or urlsplit(settings.webhook_url).path.lstrip("/"),
-                    webhook_url=settings.webhook_url, allowed_updates=ALLOWED_UPDATES,
-                    secret_token=settings.secret_token.get_secret_value() if settings.secret_token else None,
-                )
-                log.info("Telegram webhook listening on %s:%s", settings.webhook_listen, settings.webhook_port)
-            else:
-                await updater.start_polling(allowed_updates=ALLOWED_UPDATES, error_callback=_log_polling_error)
-                log.info("Telegram long polling started as @%s", application.bot.username)
-            await asyncio.Event().wait()
-        finally:
-            if updater.running:
-                await updater.stop()
+        if settings.webhook_url:
+            if settings.secret_token is None:
+                log.warning("Telegram webhook without telegram.secret_token: anyone who finds the URL "
+                            "can send the bot forged updates")
+            await updater.start_webhook(
+                listen=settings.webhook_listen, port=settings.webhook_port,
+                url_path=settings.webhook_path or urlsplit(settings.webhook_url).path.lstrip("/"),
+                webhook_url=settings.webhook_url, allowed_updates=ALLOWED_UPDATES,
+                secret_token=settings.secret_token.get_secret_value() if settings.secret_token else None,
+                bootstrap_retries=BOOTSTRAP_RETRIES,
+            )
+            log.info("Telegram webhook listening on %s:%s", settings.webhook_listen, settings.webhook_port)
+        else:
+            await updater.start_polling(allowed_updates=ALLOWED_UPDATES, error_callback=_log_polling_error,
+                                        bootstrap_retries=BOOTSTRAP_RETRIES)
+            log.info("Telegram long polling started as @%s", application.bot.username)
+        await asyncio.Event().wait()
+    finally:
+        if updater.running:
+            await updater.stop()
+        if application.running:
             await application.stop()
+        await application.shutdown()
+
+
+def _quiet_token_loggers() -> None:
+    """Bot API URLs contain the token: httpx logs each one at INFO, python-telegram-bot at DEBUG."""
+    for name, level in TOKEN_LOGGERS.items():
+        logger = logging.getLogger(name)
+        logger.setLevel(max(level, logger.getEffectiveLevel()))
+
+
+async def _initialize(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Connect (getMe), waiting out network trouble; a rejected token is a settings error."""
+    delay = 1.0
+    while True:
+        try:
+            await application.initialize()
+            return
+        except InvalidToken:
+            # python-telegram-bot's own message quotes the token, which must never reach a log.
+            raise InvalidArgument("Telegram rejected telegram.token; get a valid one from @BotFather") from None
+        except (NetworkError, RetryAfter) as error:
+            log.warning("Telegram is not reachable (%s); trying again in %.0f s", error, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, MAX_START_DELAY_S)
 
 
 def _log_polling_error(error: TelegramError) -> None:
