@@ -25,9 +25,14 @@ def intents_for(settings: DiscordSettings) -> discord.Intents:
     return intents
 
 
+def _no_prefix(bot: commands.Bot, message: discord.Message) -> list[str]:
+    """No message is a prefix command, so mentioning the bot is not a "command not found" error."""
+    return []
+
+
 def build_client(settings: DiscordSettings) -> commands.Bot:
     """A bot with no prefix commands of its own: everything it does comes from the cog."""
-    return commands.Bot(command_prefix=commands.when_mentioned, help_command=None,
+    return commands.Bot(command_prefix=_no_prefix, help_command=None,
                         intents=intents_for(settings), allowed_mentions=NO_PINGS)
 
 

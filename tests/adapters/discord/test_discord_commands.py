@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 from discord_harness import WAIT_S, running
-from fake_discord import ALICE_ID, APP_ID, CHANNEL_ID, GUILD_ID, FakeDiscord
+from fake_discord import ALICE_ID, APP_ID, BOT_ID, CHANNEL_ID, GUILD_ID, FakeDiscord
 
 from adapters.discord import PresenceCog, serve, sync_commands
 from adapters.discord.translator import PresenceTranslator
@@ -68,7 +69,7 @@ async def test_synced_options_are_typed_described_and_translated(fake: FakeDisco
 
 
 async def test_presence_bot_serves_discord_with_the_configured_intents_until_cancelled(
-        fake: FakeDiscord, presence: PresenceService) -> None:
+        fake: FakeDiscord, presence: PresenceService, caplog: pytest.LogCaptureFixture) -> None:
     presence_bot = PresenceBot(presence)
     task = asyncio.create_task(serve(SETTINGS, presence_bot))
     async with asyncio.timeout(WAIT_S):
@@ -76,9 +77,11 @@ async def test_presence_bot_serves_discord_with_the_configured_intents_until_can
 
     intents = discord.Intents(fake.identify["intents"])
     assert (intents.message_content, intents.presences, intents.members) == (True, True, False)
+    await fake.send_message(ALICE_ID, f"<@{BOT_ID}> hello there", mentions=(BOT_ID,))
     await fake.send_message(ALICE_ID, "/presence who")
     [reply] = await fake.wait_for_call("POST", rf"/channels/{CHANNEL_ID}/messages")
     assert "alice" in reply.json["content"]
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
     assert fake.calls_to("PUT", r"/applications/.*") == []  # never syncs on start
 
     task.cancel()
