@@ -50,6 +50,19 @@ def _retry_after_s(error: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, dtm.timedelta) else float(value)
 
 
+def render_chunks(reply: Reply) -> list[str]:
+    """The reply as Telegram HTML messages, each within Telegram's length limit.
+
+    Telegram counts UTF-16 code units, in which an emoji is two; a chunk of half the limit in
+    code points always fits, so that is the fallback for emoji-heavy replies.
+    """
+    limit = MessageLimit.MAX_TEXT_LENGTH
+    chunks = reply.render_chunks("telegram_html", limit)
+    if any(len(chunk.encode("utf-16-le")) // 2 > limit for chunk in chunks):
+        chunks = reply.render_chunks("telegram_html", limit // 2)
+    return chunks
+
+
 class TelegramOutbox:
     """The Outbox for sessions built from Telegram updates (one per bot)."""
 
@@ -74,7 +87,7 @@ class TelegramOutbox:
     async def _send_text(self, chat_id: int, thread_id: int | None, reply: Reply,
                          reply_to: int | None) -> Delivery:
         """Every chunk of ``reply`` in order; stops at the first chunk that cannot be sent."""
-        for index, chunk in enumerate(reply.render_chunks("telegram_html", MessageLimit.MAX_TEXT_LENGTH)):
+        for index, chunk in enumerate(render_chunks(reply)):
             # Only the first chunk quotes the command; the rest follow it.
             outcome = await self._send_chunk(chat_id, thread_id, chunk, reply_to if index == 0 else None)
             if outcome is not Delivery.SENT:

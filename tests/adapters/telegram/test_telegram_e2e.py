@@ -69,6 +69,26 @@ async def test_a_forum_topic_is_answered_in_the_topic_and_lists_only_its_people(
     assert "bob" not in answer.text
 
 
+async def test_a_big_who_arrives_in_several_messages_under_telegrams_limit(
+        telegram: Telegram, messages: Messages, presence: PresenceService) -> None:
+    crowd = [Person(1000 + n, f"Trader{n}", f"trader{n}") for n in range(60)]
+    await telegram.deliver(*(messages.message(person, GROUP, "gm") for person in crowd))
+    for person in crowd:
+        await presence.set_custom_status(f"telegram:{person.id}", "watching BTC & ETH <closely> " * 4)
+
+    # 61 people seen here, Alice included: 50 listed, then a line for the other 11.
+    last_line = html("en", "who.more", count=11)
+    before = len(telegram.api.sent)
+    await telegram.deliver(messages.message(ALICE, GROUP, "/presence who"))
+    await telegram.api.wait_for(lambda api: bool(api.sent) and api.sent[-1].text.endswith(last_line))
+    parts = telegram.api.sent[before:]
+
+    assert len(parts) > 1
+    assert all(part.chat_id == GROUP.id and len(part.text) <= 4096 for part in parts)
+    assert parts[0].text.startswith(html("en", "who.header", count=50))
+    assert sum(part.text.count("&amp; ETH &lt;closely&gt;") for part in parts) == 50 * 4
+
+
 async def test_presence_addressed_to_another_bot_is_recorded_but_not_answered(
         telegram: Telegram, messages: Messages, presence: PresenceService) -> None:
     await telegram.deliver(messages.message(ALICE, GROUP, "/presence@OtherBot who"))

@@ -67,6 +67,16 @@ async def test_a_long_reply_is_split_under_telegrams_message_limit(api: FakeBotA
     assert ["reply_parameters" in sent.params for sent in api.sent] == [True] + [False] * (len(api.sent) - 1)
 
 
+async def test_an_emoji_heavy_reply_stays_under_the_limit_telegram_counts_in_utf16(
+        api: FakeBotApi, outbox: TelegramOutbox) -> None:
+    lines = ["🟢" * 100 for _ in range(60)]
+
+    await outbox.send(session(outbox=outbox), plain(*lines))
+
+    assert all(len(sent.text.encode("utf-16-le")) // 2 <= 4096 for sent in api.sent)
+    assert "\n".join(sent.text for sent in api.sent).split("\n") == lines
+
+
 async def test_a_private_answer_asked_in_a_group_goes_to_the_private_chat(api: FakeBotApi,
                                                                           outbox: TelegramOutbox) -> None:
     await outbox.send(session(channel_id=f"telegram:{GROUP_ID}/9", locale="zh-CN", outbox=outbox),
