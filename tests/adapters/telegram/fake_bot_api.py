@@ -18,7 +18,7 @@ from aiohttp import web
 
 BOT_ID = 123
 BOT_USERNAME = "PresenceBot"
-TOKEN = f"{BOT_ID}:TEST"
+TOKEN = f"{BOT_ID}:AAfake-token-for-tests"
 # Form fields PTB sends JSON-encoded; everything else arrives as a plain string.
 _JSON_FIELDS = {"reply_parameters", "commands", "allowed_updates", "link_preview_options", "scope"}
 _INT_FIELDS = {"chat_id", "message_thread_id", "offset", "limit"}
