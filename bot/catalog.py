@@ -15,6 +15,9 @@ SUBCOMMANDS: tuple[str, ...] = (
 
 SET_STATUS = ("online", "away", "dnd", "offline")
 
+# Answers about the asker alone: sent privately (Discord: ephemeral) when asked for in a group.
+PERSONAL = frozenset({"activity", "devices", "link", "unlink"})
+
 
 
 @cache

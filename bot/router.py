@@ -6,8 +6,9 @@ import difflib
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
-from bot.catalog import known_words, resolve_subcommand
+from bot.catalog import PERSONAL, known_words, resolve_subcommand
 from bot.commands import account, personal, status, who
 from bot.commands.context import Context, Handler, UsageError
 from bot.commands.help import show_help
@@ -58,14 +59,19 @@ async def route(ctx: Context, text: str) -> Reply | None:
             args = split_args(text)
         except UnbalancedQuote as quote:
             raise UsageError("error.unbalanced_quote", quote=quote.opener) from None
-        return await _run(ctx, args)
+        reply = await _run(ctx, args)
     except UsageError as error:
-        return ctx.reply(ctx.line(error.key, **error.values), ctx.line("usage.line", usage=ctx.text(f"usage.{topic}")))
+        reply = ctx.reply(ctx.line(error.key, **error.values), ctx.line("usage.line", usage=ctx.text(f"usage.{topic}")))
     except StoreUnavailable:
         return ctx.reply(ctx.line("error.unavailable"))
     except PresenceError as error:
         log.warning("presence refused %s: %s", topic, error)
         return ctx.reply(ctx.line("error.internal"))
+    return _privately_if_personal(topic, reply)
+
+
+def _privately_if_personal(name: str, reply: Reply | None) -> Reply | None:
+    return replace(reply, private=True) if reply is not None and name in PERSONAL else reply
 
 
 def _is_person(ctx: Context, word: str) -> bool:
@@ -110,4 +116,4 @@ async def _did_you_mean(ctx: Context, word: str, suggestion: str, rest: Sequence
     answer = await ctx.session.prompt(ctx.options.prompt_timeout_s)
     if answer is None or answer.content.strip() != ".":
         return None
-    return await HANDLERS[name](ctx, rest)
+    return _privately_if_personal(name, await HANDLERS[name](ctx, rest))

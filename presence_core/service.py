@@ -56,7 +56,16 @@ def system_clock() -> int:
 def _require_id(value: object, what: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidArgument(f"{what} must be a non-empty string")
+    _require_text(value, what)
     return value
+
+
+def _require_text(value: str, what: str) -> None:
+    """Lone surrogates cannot be stored as UTF-8: refused the same way on every backend."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidArgument(f"{what} must be valid Unicode text") from None
 
 
 class PresenceService:
@@ -123,8 +132,10 @@ class PresenceService:
             raise InvalidArgument("activity timestamp must be epoch milliseconds (a non-negative int)")
         if channel_id is not None:
             _require_id(channel_id, "channel_id")
+        _require_text(device_id or "", "device_id")
+        _require_text(kind, "activity type")
         await self._batcher.submit(Activity(
-            user_id=user_id, device_id=device_id or user_id, device_name=device_name(device_id or user_id),
+            user_id=user_id, device_id=device_id or user_id, device_name=self._device_name(device_id or user_id),
             type=kind, timestamp=self.clock() if timestamp is None else timestamp,
             channel_id=channel_id, user_name=self._clean_name(user_name),
         ))
@@ -133,7 +144,8 @@ class PresenceService:
         """Keep a device alive without writing to the activity log."""
         _require_id(user_id, "user_id")
         device = device_id or user_id
-        await self._batcher.submit(Activity(user_id, device, device_name(device), "heartbeat", self.clock(),
+        _require_text(device, "device_id")
+        await self._batcher.submit(Activity(user_id, device, self._device_name(device), "heartbeat", self.clock(),
                                             logged=False))
 
     async def _flush(self, batch: Sequence[Activity]) -> None:
@@ -149,6 +161,10 @@ class PresenceService:
             return None
         name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
         return name[: self.policy.name_max_len] or None
+
+    def _device_name(self, device_id: str) -> str:
+        """Names derived from ids are names too: held to the same length limit."""
+        return device_name(device_id)[: self.policy.name_max_len]
 
     # reads -------------------------------------------------------------------------------------
 
@@ -253,7 +269,7 @@ class PresenceService:
         expiry = self._expiry(expires_at_ms)
         if chosen is Status.ONLINE and expiry is not None:
             raise InvalidArgument("online cannot expire: it already returns to automatic")
-        device = DeviceRecord(user_id, device_name(user_id))
+        device = DeviceRecord(user_id, self._device_name(user_id))
         record = await self._update(user_id, lambda r, now: rules.set_manual(r, chosen, expiry, now, device))
         return status_view(record, user_id, self.clock(), self.policy, as_self=True)
 
@@ -263,7 +279,7 @@ class PresenceService:
         _require_id(device_id, "device_id")
         reported = None if status is None else Status.parse(status)
         expiry = self._expiry(expires_at_ms)
-        device = DeviceRecord(device_id, device_name(device_id))
+        device = DeviceRecord(device_id, self._device_name(device_id))
         await self._update(user_id, lambda r, now: rules.set_device_reported(r, device, reported, expiry, now))
 
     async def set_custom_status(self, user_id: str, text: str, *, expires_at_ms: int | None = None) -> None:
@@ -274,6 +290,7 @@ class PresenceService:
             raise InvalidArgument("custom status must not be empty; use clear_custom_status to remove it")
         if len(text) > self.policy.custom_status_max_len:
             raise TextTooLong("custom status", self.policy.custom_status_max_len)
+        _require_text(text, "custom status")
         expiry = self._expiry(expires_at_ms)
 
         def change(record: PersonRecord, now: int) -> None:

@@ -13,7 +13,7 @@ from presence_core.views import device_name
 async def link(ctx: Context, args: Sequence[str]) -> Reply:
     if not args:
         code = await ctx.service.create_link_code(ctx.user_id)
-        return ctx.reply(ctx.line("link.code", code=code, minutes=linking.CODE_TTL_MS // 60_000), private=True)
+        return ctx.reply(ctx.line("link.code", code=code, minutes=linking.CODE_TTL_MS // 60_000))
     code, rest = args[0], args[1:]
     expect_no_more(rest)
     try:
@@ -25,8 +25,8 @@ async def link(ctx: Context, args: Sequence[str]) -> Reply:
     except LinkRateLimited as limited:
         raise UsageError("link.rate_limited", wait=ctx.until(limited.retry_at)) from None
     except AlreadyLinked:
-        return ctx.reply(ctx.line("link.already"), private=True)
-    return ctx.reply(ctx.line("link.done", device=device_name(ctx.user_id)), private=True)
+        return ctx.reply(ctx.line("link.already"))
+    return ctx.reply(ctx.line("link.done", device=device_name(ctx.user_id)))
 
 
 def _match_account(wanted: str, accounts: Sequence[str]) -> str | None:
@@ -50,7 +50,7 @@ async def unlink(ctx: Context, args: Sequence[str]) -> Reply:
         # The first account holds the shared history; split the others off it instead.
         raise UsageError("unlink.current", device=device_name(account))
     await ctx.service.unlink_account(ctx.user_id, account)
-    return ctx.reply(ctx.line("unlink.done", device=f"{device_name(account)} ({account})"), private=True)
+    return ctx.reply(ctx.line("unlink.done", device=f"{device_name(account)} ({account})"))
 
 
 async def tracking(ctx: Context, args: Sequence[str]) -> Reply:

@@ -1,4 +1,4 @@
-"""Answers about the asker alone, sent privately from a group: ``activity``, ``devices``, ``sync``."""
+"""Answers about the asker's own activity and devices: ``activity``, ``devices``, ``sync``."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ async def activity(ctx: Context, args: Sequence[str]) -> Reply:
     expect_no_more(rest)
     events = await ctx.service.get_activity(ctx.user_id, limit=limit, since=since)
     if not events:
-        return ctx.reply(ctx.line("activity.empty"), private=True)
+        return ctx.reply(ctx.line("activity.empty"))
     lines: list[Line] = [ctx.line("activity.header", count=len(events))]
     for event in events:
         values = {"when": ctx.ago(event.timestamp), "type": ctx.text(f"type.{event.type}")
@@ -37,20 +37,20 @@ async def activity(ctx: Context, args: Sequence[str]) -> Reply:
             lines.append(ctx.line("activity.line_here", **values))
         else:
             lines.append(ctx.line("activity.line", channel=event.channel_id, **values))
-    return ctx.reply(*lines, private=True)
+    return ctx.reply(*lines)
 
 
 async def devices(ctx: Context, args: Sequence[str]) -> Reply:
     expect_no_more(args)
     found = await ctx.service.get_devices(ctx.user_id)
     if not found:
-        return ctx.reply(ctx.line("devices.empty"), private=True)
+        return ctx.reply(ctx.line("devices.empty"))
     lines: list[Line] = [ctx.line("devices.header", count=len(found))]
     for device in found:
         key = "devices.active" if device.is_active else "devices.stale" if device.is_stale else "devices.line"
         lines.append(ctx.line(key, name=device.name, icon=ctx.icon(device.status),
                               status=ctx.status_name(device.status), when=ctx.ago(device.last_seen)))
-    return ctx.reply(*lines, private=True)
+    return ctx.reply(*lines)
 
 
 async def sync(ctx: Context, args: Sequence[str]) -> Reply:

@@ -213,3 +213,9 @@ async def test_one_person_cannot_make_the_bot_spam_a_chat(chat: Chat, clock: Fak
 async def test_a_flood_of_plain_messages_is_recorded_without_replies(chat: Chat) -> None:
     assert [await chat.say("chatty", f"message {i}") for i in range(100)] == [[]] * 100
     assert len(await chat.bot.service.get_activity("test:chatty", limit=50)) == 50
+
+
+async def test_a_personal_answer_reached_through_did_you_mean_stays_private(chat: Chat) -> None:
+    await chat.say("alice", "/presence activty")
+    [sent] = await chat.say("alice", ".")
+    assert sent.reply.private and "Your last" in sent.text

@@ -311,3 +311,9 @@ async def test_concurrent_messages_are_all_recorded(service: PresenceService) ->
     for person in range(7):
         logged = await service.get_activity(f"telegram:{person}", limit=50)
         assert sorted(int(e.channel_id.split(":")[1]) for e in logged) == list(range(person, 140, 7))
+
+
+async def test_tracking_off_ignores_device_reports_too(service: PresenceService) -> None:
+    await service.set_tracking(ALICE, False)
+    await service.set_device_status(ALICE, "discord:2/desktop", "online")
+    assert await service.get_devices(ALICE) == []
