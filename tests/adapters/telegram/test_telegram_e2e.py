@@ -11,6 +11,7 @@ from telegram_updates import FORUM, GROUP, Messages, Person, private
 
 from bot import i18n
 from bot.app import PresenceBot
+from bot.options import BotOptions
 from presence_core.service import PresenceService
 
 ALICE = Person(42, "Alice", "alice", "en")
@@ -171,3 +172,14 @@ async def test_an_edited_message_counts_as_activity(telegram: Telegram, messages
     await telegram.deliver(original, messages.edited(original, "hello all", seconds_later=60))
 
     assert len(await presence.get_activity("telegram:43")) == 2
+
+
+async def test_forget_asks_for_confirmation_and_takes_the_next_message_as_the_answer(
+        telegram: Telegram, messages: Messages, presence: PresenceService) -> None:
+    [question] = await telegram.ask(messages.message(ALICE, GROUP, "/presence forget"))
+    assert question.text == html("en", "forget.confirm", seconds=int(BotOptions().prompt_timeout_s))
+
+    [done] = await telegram.ask(messages.message(ALICE, GROUP, "yes"))
+
+    assert (done.chat_id, done.text) == (GROUP.id, html("en", "forget.done"))
+    assert (await presence.get_status("telegram:42")).last_seen is None
