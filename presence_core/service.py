@@ -280,7 +280,11 @@ class PresenceService:
         reported = None if status is None else Status.parse(status)
         expiry = self._expiry(expires_at_ms)
         device = DeviceRecord(device_id, self._device_name(device_id))
-        await self._update(user_id, lambda r, now: rules.set_device_reported(r, device, reported, expiry, now))
+
+        def change(record: PersonRecord, now: int) -> None:
+            if record.tracking:  # a platform's report is recorded activity too
+                rules.set_device_reported(record, device, reported, expiry, now)
+        await self._update(user_id, change)
 
     async def set_custom_status(self, user_id: str, text: str, *, expires_at_ms: int | None = None) -> None:
         if not isinstance(text, str):
