@@ -9,8 +9,9 @@ of the id, ``kind + S + id`` is one-to-one: no id, whatever it contains, can rea
 
     P p:{S}<person>    HASH  the PersonRecord: v version, n name, m/me/ms manual, c/ce custom,
                              s last seen, p published, t tracking ('0' = off), g changed, y last sync,
-                             k/ku sticky, u due, l linked accounts (JSON), "@<device>" ->
-                             "last_seen,synced_at,reported,reported_expires,name"
+                             k/ku sticky, u due, l linked accounts (JSON), "@<device>" (just "@" for
+                             the person's own account) -> "last_seen,synced_at,reported,reported_expires,
+                             name" (synced_at "=" when it equals last_seen); statuses as o/a/d/f
     P l:{S}<person>    LIST  activity log "ts,len(type),len(device),<type><device><channel>",
                              capped by count and age on every append; expires after max age idle
     P s:{S}<person>    ZSET  channels the person was seen in -> last time (for forget and merge)
@@ -117,7 +118,11 @@ class RedisStore(Store):
         self.timeout = timeout
         # One asyncio.timeout per call instead of redis-py's per-reply socket timeouts (PERF_NOTES).
         options = {"socket_timeout": None, "socket_connect_timeout": timeout, **client_options}
-        self.client: Any = RedisCluster.from_url(url, **options) if self.cluster else aioredis.from_url(url, **options)
+        if self.cluster:
+            self.client: Any = RedisCluster.from_url(url, **options)
+        else:  # callers beyond the pool size wait for a connection (within the timeout) instead of failing
+            pool = aioredis.BlockingConnectionPool.from_url(url, timeout=None, **{"max_connections": 64, **options})
+            self.client = aioredis.Redis.from_pool(pool)
         self.instance = os.urandom(8).hex()
         self._shas: dict[str, str] = {}
         self._aliases: dict[str, str] | None = None
@@ -251,14 +256,17 @@ class RedisStore(Store):
 
     # hot path --------------------------------------------------------------------------------------
 
-    def _policy_args(self, policy: Policy) -> tuple[int, int, int, int]:
-        return policy.away_after_ms, policy.activity_max_count, policy.activity_max_age_ms, policy.channel_window_ms
+    @staticmethod
+    def _policy_args(policy: Policy) -> tuple[int, int, int, int]:
+        window = policy.channel_window_ms
+        return policy.activity_max_count, policy.activity_max_age_ms, window, 2 * window
 
     @staticmethod
-    def _payload(batch: Sequence[Activity], hints: Sequence[str]) -> str:
-        return json.dumps([[a.user_id, hint, a.device_id, a.device_name, a.type, a.timestamp, a.channel_id or "",
-                            a.user_name or "", 1 if a.logged else 0] for a, hint in zip(batch, hints)],
-                          ensure_ascii=False, separators=(",", ":"))
+    def _payload(batch: Sequence[Activity], hints: Sequence[str], policy: Policy) -> str:
+        away = policy.away_after_ms
+        return json.dumps([[a.user_id, hint, a.device_id, a.device_name, a.type, str(a.timestamp),
+                            str(a.timestamp + away), a.channel_id or "", a.user_name or "", 1 if a.logged else 0]
+                           for a, hint in zip(batch, hints)], ensure_ascii=False, separators=(",", ":"))
 
     @staticmethod
     def _transitions(batch: Sequence[Activity], positions: Sequence[int],
@@ -276,7 +284,7 @@ class RedisStore(Store):
         if self.cluster:
             return await self._record_cluster(batch, policy)
         found, _, _ = await self._eval("RECORD", [], self.instance, "1", *self._policy_args(policy),
-                                       self._payload(batch, [""] * len(batch)))
+                                       self._payload(batch, [""] * len(batch), policy))
         return [t for _, t in self._transitions(batch, range(len(batch)), found)]
 
     async def _record_cluster(self, batch: Sequence[Activity], policy: Policy) -> list[Transition]:
@@ -289,7 +297,7 @@ class RedisStore(Store):
             for i in todo:
                 groups[_tag(persons[batch[i].user_id])].append(i)
             calls = [("RECORD", [self._due_key(tag)], (self.instance, "0", *self._policy_args(policy),
-                      self._payload([batch[i] for i in idx], [persons[batch[i].user_id] for i in idx])))
+                      self._payload([batch[i] for i in idx], [persons[batch[i].user_id] for i in idx], policy)))
                      for tag, idx in groups.items()]
             todo = []
             for idx, (found, stale, ops) in zip(groups.values(), await self._eval_many(calls)):
@@ -304,7 +312,7 @@ class RedisStore(Store):
         else:
             raise StoreUnavailable("Redis store: account links kept changing during a record; try again")
         if chan_ops:
-            await self._eval_many([("CHANNEL", [self._key("c", chan)], (policy.channel_window_ms, *ops))
+            await self._eval_many([("CHANNEL", [self._key("c", chan)], (*self._policy_args(policy)[2:], *ops))
                                    for chan, ops in chan_ops.items()])
         return [t for _, t in sorted(decided, key=lambda pair: pair[0])]
 
@@ -486,8 +494,9 @@ def _encode(record: PersonRecord) -> list[object]:
         out += ["l", json.dumps(record.linked, ensure_ascii=False)]
     for device in record.devices.values():
         reported = "" if device.reported is None else _CODE[device.reported]
-        out += ["@" + device.id, f"{_opt(device.last_seen)},{_opt(device.synced_at)},{reported},"
-                                 f"{_opt(device.reported_expires)},{device.name}"]
+        synced = "=" if device.synced_at is not None and device.synced_at == device.last_seen else device.synced_at
+        out += ["@" if device.id == record.id else "@" + device.id,
+                f"{_opt(device.last_seen)},{_opt(synced)},{reported},{_opt(device.reported_expires)},{device.name}"]
     return out
 
 
@@ -510,9 +519,10 @@ def _decode(person_id: str, fields: dict[bytes, bytes]) -> PersonRecord:
     for field, value in fields.items():
         if field[:1] == b"@":
             last_seen, synced_at, reported, reported_expires, name = value.decode().split(",", 4)
-            device_id = field[1:].decode()
+            device_id = field[1:].decode() or person_id
             record.devices[device_id] = DeviceRecord(device_id, name, _num(last_seen), _STATUS.get(reported),
-                                                     _num(reported_expires), _num(synced_at))
+                                                     _num(reported_expires),
+                                                     _num(last_seen if synced_at == "=" else synced_at))
     return record
 
 

@@ -23,110 +23,138 @@ local function key(kind, id) return prefix .. kind .. ':' .. tag(id) .. id end
 """
 
 # Mirrors rules.apply_activity line for line, plus the log, the channels and the due index.
-# ARGV: prefix, instance, inline ('1': resolve aliases and write channels here), away_after_ms,
-#       log max count, log max age ms, channel window ms, JSON batch of
-#       [account, person hint ('' = resolve here), device, device name, type, ts, channel, name, logged].
+# ARGV: prefix, instance, inline ('1': resolve aliases and write channels here), log max count,
+#       log max age ms, channel window ms, channel ttl ms, JSON batch of [account, person hint
+#       ('' = resolve here), device, device name, type, ts, ts + away_after_ms, channel, name, logged].
+# Numbers stay strings unless compared: Lua's own number-to-string conversion costs more than a command.
 # Returns {transitions {pos, person, old, new}..., stale positions, channel ops {chan, person, ts|''}...}.
 RECORD = _COMMON + """
-local instance, inline = ARGV[2], ARGV[3] == '1'
-local away, max_count, max_age, window = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local instance, inline, max_count, max_age = ARGV[2], ARGV[3] == '1', ARGV[4], tonumber(ARGV[5])
+local window, channel_ttl = tonumber(ARGV[6]), ARGV[7]
 local batch = cjson.decode(ARGV[8])
-local transitions, events, stale, chan_ops, touched = {}, {}, {}, {}, {}
+local transitions, events, stale, chan_ops, joins, newest = {}, {}, {}, {}, {}, {}
+local fmt = string.format
 
-local function person_of(account, hint)
-  if hint == '' then return redis.call('GET', key('a', account)) or account end
+-- A person's own device is field '@', any other '@<device id>'.
+local function fields_of(person, dev)
+  local field = dev == person and '@' or '@' .. dev
+  local f = redis.call('HMGET', key('p', person), 'v', 't', 's', 'p', 'u', 'k', 'ku', 'm', field)
+  f.device = field
+  return f
+end
+
+-- The person an account belongs to and their fields; false when the client's guess was stale.
+local function person_of(account, hint, dev)
+  if hint == '' then
+    local f = fields_of(account, dev)
+    if f[1] then return account, f end
+    local alias = redis.call('GET', key('a', account))
+    if alias then return alias, fields_of(alias, dev) end
+    return account, f
+  end
   if hint == account then
     if redis.call('EXISTS', key('a', account)) == 1 then return false end
-    return account
+    return account, fields_of(account, dev)
   end
   local linked = redis.call('HGET', key('p', hint), 'l')
   if linked then
-    for _, a in ipairs(cjson.decode(linked)) do if a == account then return hint end end
+    for _, a in ipairs(cjson.decode(linked)) do if a == account then return hint, fields_of(hint, dev) end end
   end
   return false
+end
+
+-- The later of a stored time (maybe absent or '') and ts, as the string it was given in.
+local function later(stored, ts, tsn)
+  if stored and stored ~= '' and tonumber(stored) > tsn then return stored end
+  return ts
 end
 
 local function channel(chan, person, ts)
   if not inline then
     table.insert(chan_ops, {chan, person, ts})
-    return
-  end
-  if ts == '' then
+  elseif ts == '' then
     redis.call('ZREM', key('c', chan), person)
-    return
+  else
+    local members = joins[chan]
+    if not members then members = {}; joins[chan] = members end
+    table.insert(members, ts); table.insert(members, person)
+    local tsn = tonumber(ts)
+    if not newest[chan] or newest[chan] < tsn then newest[chan] = tsn end
   end
-  redis.call('ZADD', key('c', chan), 'GT', ts, person)
-  if not touched[chan] or touched[chan] < ts then touched[chan] = ts end
 end
 
 for pos, a in ipairs(batch) do
-  local account, dev, devname, kind, ts, chan, name = a[1], a[3], a[4], a[5], a[6], a[7], a[8]
-  local person = person_of(account, a[2])
+  local account, dev, devname, kind, ts, due, chan, name = a[1], a[3], a[4], a[5], a[6], a[7], a[8], a[9]
+  local person, f = person_of(account, a[2], dev)
   if not person then
     table.insert(stale, pos)
-  else
-    local pk = key('p', person)
-    local f = redis.call('HMGET', pk, 'v', 't', 's', 'p', 'u', 'k', 'ku', 'm', '@' .. dev)
-    if f[2] ~= '0' then
-      local device
-      if f[9] then
-        local ls, sa, rest = string.match(f[9], '^(%-?%d*),(%-?%d*),(.*)$')
-        device = math.max(tonumber(ls) or ts, ts) .. ',' .. math.max(tonumber(sa) or ts, ts) .. ',' .. rest
-      else
-        device = ts .. ',' .. ts .. ',,,' .. devname
-      end
-      local fields = {'v', (tonumber(f[1]) or 0) + 1, 's', math.max(tonumber(f[3]) or ts, ts), '@' .. dev, device}
-      if name ~= '' then table.insert(fields, 'n'); table.insert(fields, name) end
-      if f[8] == 'a' then redis.call('HDEL', pk, 'm', 'me', 'ms') end
-      local sticky_until = tonumber(f[7])
-      local sticky = f[6] and (not sticky_until or sticky_until > ts) and f[6]
-      local new, old = sticky or 'o', f[4] or 'f'
-      local due = ts + away
-      if f[5] then due = math.min(due, tonumber(f[5])) end
-      if sticky and sticky_until then due = math.min(due, sticky_until) end
-      table.insert(fields, 'u'); table.insert(fields, due)
-      if new ~= old then
-        table.insert(fields, 'p'); table.insert(fields, new)
-        table.insert(transitions, {pos, person, old, new})
-        table.insert(events, {person, old, new, ts})
-      end
-      redis.call('HSET', pk, unpack(fields))
+  elseif f[2] ~= '0' then
+    local pk, tsn = key('p', person), tonumber(ts)
+    local device = ts .. ',=,,,' .. devname
+    if f[9] then  -- "last_seen,synced_at ('=': the same),reported,reported_expires,name"
+      local ls, sa, rest = string.match(f[9], '^(%-?%d*),([=%-%d]*),(.*)$')
+      if sa == '=' then sa = ls end
+      ls, sa = later(ls, ts, tsn), later(sa, ts, tsn)
+      device = ls .. ',' .. (sa == ls and '=' or sa) .. ',' .. rest
+    end
+    local update = {'v', fmt('%d', (tonumber(f[1]) or 0) + 1), 's', later(f[3], ts, tsn), f.device, device}
+    if name ~= '' then table.insert(update, 'n'); table.insert(update, name) end
+    if f[8] == 'a' then redis.call('HDEL', pk, 'm', 'me', 'ms') end
+    local sticky_until = tonumber(f[7])
+    local sticky = f[6] and (not sticky_until or sticky_until > tsn) and f[6]
+    local new, old = sticky or 'o', f[4] or 'f'
+    if f[5] and tonumber(f[5]) < tonumber(due) then due = f[5] end
+    if sticky and sticky_until and sticky_until < tonumber(due) then due = f[7] end
+    if due ~= f[5] then  -- due only moves earlier here: someone active stays put until the sweep
+      table.insert(update, 'u'); table.insert(update, due)
       redis.call('ZADD', prefix .. 'd:' .. tag(person), due, person)
-      if a[9] == 1 then
-        local lk = key('l', person)
-        local entry = ts .. ',' .. #kind .. ',' .. #dev .. ',' .. kind .. dev .. chan
-        if redis.call('RPUSH', lk, entry) > max_count then redis.call('LTRIM', lk, -max_count, -1) end
-        while true do
-          local head = redis.call('LINDEX', lk, 0)
-          if not head or tonumber(string.match(head, '^%d+')) >= ts - max_age then break end
-          redis.call('LPOP', lk)
+    end
+    if new ~= old then
+      table.insert(update, 'p'); table.insert(update, new)
+      table.insert(transitions, {pos, person, old, new})
+      table.insert(events, {person, old, new, ts})
+    end
+    redis.call('HSET', pk, unpack(update))
+    if a[10] == 1 then
+      local lk = key('l', person)
+      local entry = ts .. ',' .. fmt('%d', #kind) .. ',' .. fmt('%d', #dev) .. ',' .. kind .. dev .. chan
+      if redis.call('RPUSH', lk, entry) > tonumber(max_count) then redis.call('LTRIM', lk, '-' .. max_count, '-1') end
+      while true do
+        local head = redis.call('LINDEX', lk, '0')
+        if not head or tonumber(string.match(head, '^%d+')) >= tsn - max_age then break end
+        redis.call('LPOP', lk)
+      end
+      redis.call('PEXPIRE', lk, ARGV[5])
+    end
+    if chan ~= '' then
+      local sk = key('s', person)
+      if redis.call('ZADD', sk, 'GT', ts, chan) == 1 then  -- a new channel: leave those out of the window
+        local cutoff = '(' .. fmt('%d', tsn - window)
+        local gone = redis.call('ZRANGEBYSCORE', sk, '-inf', cutoff)
+        if #gone > 0 then
+          for _, old_chan in ipairs(gone) do channel(old_chan, person, '') end
+          redis.call('ZREMRANGEBYSCORE', sk, '-inf', cutoff)
         end
-        redis.call('PEXPIRE', lk, max_age)
       end
-      if chan ~= '' then
-        local sk = key('s', person)
-        redis.call('ZADD', sk, 'GT', ts, chan)
-        local cutoff = '(' .. (ts - window)
-        for _, gone in ipairs(redis.call('ZRANGEBYSCORE', sk, '-inf', cutoff)) do channel(gone, person, '') end
-        redis.call('ZREMRANGEBYSCORE', sk, '-inf', cutoff)
-        channel(chan, person, ts)
-      end
+      channel(chan, person, ts)
     end
   end
 end
-for chan, ts in pairs(touched) do
-  redis.call('ZREMRANGEBYSCORE', key('c', chan), '-inf', '(' .. (ts - window))
-  redis.call('PEXPIRE', key('c', chan), 2 * window)
+for chan, members in pairs(joins) do
+  local ck = key('c', chan)
+  redis.call('ZADD', ck, 'GT', unpack(members))
+  redis.call('ZREMRANGEBYSCORE', ck, '-inf', '(' .. fmt('%d', newest[chan] - window))
+  redis.call('PEXPIRE', ck, channel_ttl)
 end
 if #events > 0 then redis.call('PUBLISH', prefix .. 'events', cjson.encode({i = instance, t = events})) end
 return {transitions, stale, chan_ops}
 """
 
 # Channel memberships decided by record scripts in cluster mode (the channel lives in its own slot).
-# KEYS[1]: channel; ARGV: prefix, window ms, then (ts | '' to leave, person) pairs in order.
+# KEYS[1]: channel; ARGV: prefix, window ms, ttl ms, then (ts | '' to leave, person) pairs in order.
 CHANNEL = """
 local ck, window, top = KEYS[1], tonumber(ARGV[2]), nil
-for i = 3, #ARGV, 2 do
+for i = 4, #ARGV, 2 do
   if ARGV[i] == '' then
     redis.call('ZREM', ck, ARGV[i + 1])
   else
@@ -135,8 +163,8 @@ for i = 3, #ARGV, 2 do
   end
 end
 if top then
-  redis.call('ZREMRANGEBYSCORE', ck, '-inf', '(' .. (top - window))
-  redis.call('PEXPIRE', ck, 2 * window)
+  redis.call('ZREMRANGEBYSCORE', ck, '-inf', '(' .. string.format('%d', top - window))
+  redis.call('PEXPIRE', ck, ARGV[3])
 end
 return 1
 """
@@ -151,7 +179,7 @@ if ARGV[2] ~= '' then
   version = v + 1
 end
 redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'v', version, unpack(ARGV, 6))
+redis.call('HSET', KEYS[1], 'v', string.format('%d', version), unpack(ARGV, 6))
 if ARGV[4] == '' then
   redis.call('ZREM', KEYS[2], ARGV[3])
 else
@@ -165,7 +193,7 @@ return version
 # KEYS[1]: channel; ARGV: prefix, since, limit, inline ('1': also return each member's record).
 CHANNEL_PEOPLE = _COMMON + """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[2])
-local ids = redis.call('ZREVRANGEBYSCORE', KEYS[1], '+inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
+local ids = redis.call('ZREVRANGEBYSCORE', KEYS[1], '+inf', ARGV[2], 'LIMIT', '0', ARGV[3])
 local out = {redis.call('ZCARD', KEYS[1])}
 for _, id in ipairs(ids) do
   table.insert(out, id)
@@ -179,7 +207,8 @@ return out
 DUE = """
 local now, limit, found = ARGV[2], tonumber(ARGV[3]), {}
 for s = 0, 1023 do
-  local r = redis.call('ZRANGEBYSCORE', ARGV[1] .. 'd:{' .. s .. '}', '-inf', now, 'WITHSCORES', 'LIMIT', 0, limit)
+  local shard = ARGV[1] .. 'd:{' .. string.format('%d', s) .. '}'
+  local r = redis.call('ZRANGEBYSCORE', shard, '-inf', now, 'WITHSCORES', 'LIMIT', '0', ARGV[3])
   for i = 1, #r, 2 do table.insert(found, {tonumber(r[i + 1]), r[i]}) end
 end
 table.sort(found, function(x, y) return x[1] < y[1] or (x[1] == y[1] and x[2] < y[2]) end)
