@@ -71,6 +71,16 @@ async def test_a_failed_batch_writes_nothing_and_the_store_goes_on(sqlite_store:
     assert await sqlite_store.record([message("console:a", T0)], POLICY)
 
 
+async def test_merge_keeps_the_latest_time_each_person_was_seen_in_a_channel(sqlite_store: SqliteStore) -> None:
+    await sqlite_store.record([message("telegram:1", T0 + 5, "console:room"), message("discord:2", T0, "console:room"),
+                               message("console:3", T0 + 3, "console:room")], POLICY)
+    into = (await sqlite_store.load(["telegram:1"]))["telegram:1"]
+    into.linked.append("discord:2")
+    assert await sqlite_store.merge(into, into.version, "discord:2")
+    people, total = await sqlite_store.channel_people("console:room", T0 + 4, 10)
+    assert [p.id for p in people] == ["telegram:1"] and total == 1
+
+
 async def test_everything_survives_close_and_reopen(tmp_path: Path, clock: FakeClock) -> None:
     path = tmp_path / "presence.sqlite3"
     async with PresenceService(SqliteStore(path), Policy(), clock) as presence:
