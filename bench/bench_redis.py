@@ -38,7 +38,7 @@ from bot.session import Session
 from presence_core.models import Activity
 from presence_core.policy import Policy
 from presence_core.service import PresenceService
-from presence_core.stores.redis import RedisStore
+from presence_core.stores.redis import RedisStore, hash_tag
 from tests.support.redis_server import RedisServer
 
 POLICY = Policy()
@@ -175,18 +175,22 @@ async def used_memory(client: Any) -> int:
     return int((await client.info("memory"))["used_memory"])
 
 
-async def memory(server: RedisServer, people: int) -> dict[str, float]:
-    """Bytes per person for our layout in three shapes and for the seed layout, same server, same run."""
+async def memory(server: RedisServer, people: int) -> tuple[dict[str, float], dict[str, float]]:
+    """Bytes per person for our layout in three shapes and for the seed layout, same server, same run;
+    and where the bytes of one shape go (MEMORY USAGE of a sample of each kind of key)."""
     client = seed_client(server)
     ts = now_ms()
+    parts: dict[str, float] = {}
 
-    async def ours(make: Callable[[int], Activity]) -> float:
+    async def ours(make: Callable[[int], Activity], explain: bool = False) -> float:
         await flushed(server)
         store = RedisStore(server.url)
         before = await used_memory(client)
         for i in range(0, people, 1000):
             await store.record([make(n) for n in range(i, min(people, i + 1000))], POLICY)
         after = await used_memory(client)
+        if explain:
+            parts.update(await breakdown(store, [user(n) for n in range(0, people, max(1, people // 200))]))
         await store.close()
         return (after - before) / people
 
@@ -213,12 +217,26 @@ async def memory(server: RedisServer, people: int) -> dict[str, float]:
             "heartbeat": await ours(lambda n: Activity(user(n), user(n), "console", "heartbeat", ts, None,
                                                       logged=False)),
             "message, groups of 100": await ours(lambda n: Activity(user(n), user(n), "console", "message", ts,
-                                                                   f"console:room{n // 100}")),
+                                                                   f"console:room{n // 100}"), explain=True),
             "message, one channel": await ours(lambda n: Activity(user(n), user(n), "console", "message", ts,
                                                                  "console:everyone")),
-        }
+        }, parts
     finally:
         await client.aclose()
+
+
+async def breakdown(store: RedisStore, sample: Sequence[str]) -> dict[str, float]:
+    """Average MEMORY USAGE per person of each kind of key, and per member of the shared sorted sets."""
+    client, out = store.client, {}
+    for kind, name in (("p", "person HASH"), ("l", "activity log LIST"),
+                       ("s", "channels-seen ZSET")):
+        sizes = [await client.memory_usage(store._key(kind, person), samples=0) or 0 for person in sample]
+        out[name] = sum(sizes) / len(sizes)
+    for name, keys in (("due index member", {store._due_key(hash_tag(p)) for p in sample}),
+                       ("channel member (ZSET of 100)", {store._key("c", "console:room0")})):
+        usage = [(await client.memory_usage(k, samples=0) or 0, await client.zcard(k)) for k in keys]
+        out[name] = sum(u for u, _ in usage) / max(1, sum(c for _, c in usage))
+    return out
 
 
 async def reads(server: RedisServer, members: int = 10_000, calls: int = 500) -> dict[str, float]:
@@ -292,11 +310,14 @@ async def run(args: argparse.Namespace) -> list[str]:
                       f"| added by batching | {(lat['batched_p50'] - lat['direct_p50']) * 1e3:.3f} | "
                       f"{(lat['batched_p99'] - lat['direct_p99']) * 1e3:.3f} |", ""]
         if "memory" in args.only:
-            mem = await memory(server, args.people)
+            mem, parts = await memory(server, args.people)
             lines += [f"## Redis memory per tracked person at {args.people:,} people (INFO used_memory delta)", "",
                       "| layout | bytes/person | vs seed |", "|---|--:|--:|"]
             lines += [f"| {'seed: status HASH + session STRING + ZSET member' if name == 'seed' else 'ours: ' + name}"
                       f" | {value:.0f} | {value / mem['seed']:.2f} |" for name, value in mem.items()]
+            lines += ["", "Where the bytes of \"message, groups of 100\" go (MEMORY USAGE, average of a sample; "
+                      "keyspace dictionary and TTL entries not included):", "", "| part | bytes |", "|---|--:|"]
+            lines += [f"| {name} | {value:.0f} |" for name, value in parts.items()]
             lines.append("")
         if "reads" in args.only:
             got = await reads(server)

@@ -87,7 +87,8 @@ _STATUS = {code.encode(): status for status, code in _CODE.items()} | {code: s f
 
 
 @lru_cache(maxsize=65536)
-def _tag(id_: str) -> str:
+def hash_tag(id_: str) -> str:
+    """``{S}``: the hash tag of every key about this id (its slot on a cluster), S = shard(id)."""
     return "{%d}" % (int.from_bytes(hashlib.sha1(id_.encode()).digest()[:2], "big") % SHARDS)
 
 
@@ -133,7 +134,7 @@ class RedisStore(Store):
     # keys ------------------------------------------------------------------------------------------
 
     def _key(self, kind: str, id_: str) -> str:
-        return f"{self.prefix}{kind}:{_tag(id_)}{id_}"
+        return f"{self.prefix}{kind}:{hash_tag(id_)}{id_}"
 
     def _due_key(self, tag: str) -> str:
         return f"{self.prefix}d:{tag}"
@@ -148,7 +149,7 @@ class RedisStore(Store):
             raise StoreUnavailable(f"Redis store: {type(exc).__name__}: {exc}") from exc
 
     async def _load_scripts(self) -> None:
-        for name in ("RECORD", "CHANNEL", "SAVE", "CHANNEL_PEOPLE", "DUE", "MOVE_MEMBER", "HIT"):
+        for name in ("RECORD", "CHANNEL", "SAVE", "CHANNEL_PEOPLE", "DUE", "TAKE", "MOVE_MEMBER", "HIT"):
             sha = await self.client.script_load(getattr(redis_lua, name))
             self._shas[name] = sha.decode() if isinstance(sha, bytes) else sha
 
@@ -295,7 +296,7 @@ class RedisStore(Store):
         for _ in range(_STALE_RETRIES):
             groups: dict[str, list[int]] = defaultdict(list)
             for i in todo:
-                groups[_tag(persons[batch[i].user_id])].append(i)
+                groups[hash_tag(persons[batch[i].user_id])].append(i)
             calls = [("RECORD", [self._due_key(tag)], (self.instance, "0", *self._policy_args(policy),
                       self._payload([batch[i] for i in idx], [persons[batch[i].user_id] for i in idx], policy)))
                      for tag, idx in groups.items()]
@@ -354,7 +355,7 @@ class RedisStore(Store):
         t = transition
         event = "" if t is None else json.dumps({"i": self.instance,
                                                  "t": [[t.user_id, _CODE[t.old], _CODE[t.new], t.at]]})
-        return int(await self._eval("SAVE", [self._key("p", record.id), self._due_key(_tag(record.id))],
+        return int(await self._eval("SAVE", [self._key("p", record.id), self._due_key(hash_tag(record.id))],
                                     expected, record.id, _opt(record.due), event, *_encode(record)))
 
     async def activity(self, person_id: str, limit: int, since: int | None) -> list[ActivityEvent]:
@@ -387,6 +388,8 @@ class RedisStore(Store):
     # links and privacy -----------------------------------------------------------------------------
 
     async def merge(self, into: PersonRecord, expected_version: int, absorbed_id: str) -> bool:
+        """CAS on ``into``; then the absorbed accounts point at it; then the absorbed person is taken
+        out atomically (a message that raced the link is in its log) and its log and channels move."""
         absorbed = (await self.load([absorbed_id])).get(absorbed_id)
         if not await self.save(into, expected_version, None):
             return False
@@ -396,7 +399,7 @@ class RedisStore(Store):
             pipe.set(self._key("a", account), into.id)
         await self._io(pipe.execute())
         await self._invalidate(accounts)
-        entries, channels = await self._io(self._log_and_channels(absorbed_id))
+        entries, channels, _ = await self._take(absorbed_id)
         if entries:
             await self._io(self.client.rpush(self._key("l", into.id), *entries))
         if channels:
@@ -405,45 +408,36 @@ class RedisStore(Store):
             joined = {c: float(score) for c, score in zip(channels, moved) if score is not None}
             if joined:
                 await self._io(self.client.zadd(self._key("s", into.id), joined, gt=True))
-        await self._delete_person(absorbed_id)
         return True
 
-    async def _log_and_channels(self, person_id: str) -> tuple[list[bytes], list[str]]:
-        pipe = self.client.pipeline(transaction=False)
-        pipe.lrange(self._key("l", person_id), 0, -1)
-        pipe.zrange(self._key("s", person_id), 0, -1)
-        entries, channels = await pipe.execute()
-        return entries, [c.decode() for c in channels]
-
-    async def _delete_person(self, person_id: str) -> None:
-        pipe = self.client.pipeline(transaction=False)
-        for kind in "plsk":
-            pipe.delete(self._key(kind, person_id))
-        pipe.zrem(self._due_key(_tag(person_id)), person_id)
-        await self._io(pipe.execute())
+    async def _take(self, person_id: str) -> tuple[list[bytes], list[str], list[str]]:
+        """Deletes the person's own keys; returns their log entries, channels seen and issued codes."""
+        keys = [self._key(kind, person_id) for kind in "plsk"] + [self._due_key(hash_tag(person_id))]
+        entries, channels, codes = await self._eval("TAKE", keys, person_id)
+        return entries, [c.decode() for c in channels], [c.decode() for c in codes]
 
     async def split(self, record: PersonRecord, expected_version: int, split_off: PersonRecord) -> bool:
+        """CAS on ``record``; the split-off account gets its own record before its link goes, so its
+        messages never fall between the two."""
         if not await self.save(record, expected_version, None):
             return False
-        await self._io(self.client.delete(self._key("a", split_off.id)))
         split_off.version = await self._save(split_off, "", None)
+        await self._io(self.client.delete(self._key("a", split_off.id)))
         await self._invalidate([split_off.id])
         return True
 
     async def forget(self, person_id: str) -> None:
         record = (await self.load([person_id])).get(person_id)
         accounts = record.accounts if record else [person_id]
-        _, channels = await self._io(self._log_and_channels(person_id))
-        codes = await self._io(self.client.smembers(self._key("k", person_id)))
+        _, channels, codes = await self._take(person_id)
         pipe = self.client.pipeline(transaction=False)
         for channel_id in channels:
             pipe.zrem(self._key("c", channel_id), person_id)
         for account in accounts:
             pipe.delete(self._key("a", account))
         for code in codes:
-            pipe.delete(self._key("o", code.decode()))
+            pipe.delete(self._key("o", code))
         await self._io(pipe.execute())
-        await self._delete_person(person_id)
         await self._invalidate(accounts)
 
     async def put_code(self, code_hash: str, owner_id: str, expires_at: int) -> None:
@@ -461,7 +455,7 @@ class RedisStore(Store):
         return owner if int(expires_at) > now else None
 
     async def hit(self, key: str, window_ms: int, now: int) -> int:
-        counter = f"{self.prefix}h:{_tag(key)}{now // window_ms}:{key}"
+        counter = f"{self.prefix}h:{hash_tag(key)}{now // window_ms}:{key}"
         return int(await self._eval("HIT", [counter], window_ms))
 
 

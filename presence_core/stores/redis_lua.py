@@ -217,6 +217,16 @@ for i = 1, math.min(limit, #found) do out[i] = found[i][2] end
 return out
 """
 
+# Takes a person out (merge, forget): deletes every key of the person's slot, returning what must
+# be moved or cleaned elsewhere. KEYS: record, log, channels seen, codes, due shard; ARGV: prefix, person.
+TAKE = """
+local out = {redis.call('LRANGE', KEYS[2], '0', '-1'), redis.call('ZRANGE', KEYS[3], '0', '-1'),
+             redis.call('SMEMBERS', KEYS[4])}
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+redis.call('ZREM', KEYS[5], ARGV[2])
+return out
+"""
+
 # Moves one channel membership from an absorbed person to the person it joined (merge).
 # KEYS[1]: channel; ARGV: prefix, from, to. Returns the moved score or false.
 MOVE_MEMBER = """
