@@ -2,14 +2,14 @@
 
 Threading: sqlite3 blocks, so every store call is one function run on a single worker thread that
 owns the only connection. The event loop never waits on the disk, and writes are serialized
-without locks. Each call is one transaction (``BEGIN IMMEDIATE`` when it writes), so a batch of
-concurrent messages is one commit and a compare-and-set never interleaves with another write,
-even one from another process opening the same file.
+without locks. Each call is one transaction that takes the write lock up front (``BEGIN
+IMMEDIATE``), so a batch of concurrent messages is one commit and a compare-and-set never
+interleaves with another write, even one from another process opening the same file.
 
 Durability: WAL journal with ``synchronous=NORMAL``. A call returns only after its COMMIT has
-been appended to the WAL by the operating system, so a process that dies, even by SIGKILL, loses
-nothing that was committed. Only a power loss or an OS crash may lose the last commits, and
-never leaves a corrupt file.
+been written to the WAL file (handed to the operating system, not yet fsynced), so a process
+that dies, even by SIGKILL, loses nothing that was committed. Only a power loss or an OS crash
+may lose the last commits, and it never leaves a corrupt file.
 
 Transitions are not announced to other processes: one bot process per file is the supported
 setup (another process may read and write the file safely, but hears no events).
@@ -260,7 +260,7 @@ def _migrate(conn: sqlite3.Connection) -> None:
 
 
 def _transact(conn: sqlite3.Connection, work: Callable[..., T], args: tuple[Any, ...]) -> T:
-    """``work`` in one transaction, taking the write lock up front so it never fails half way for a lock."""
+    """``work`` in one transaction; the write lock is taken up front so it never fails half way for a lock."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         result = work(conn, *args)
