@@ -59,7 +59,7 @@ import json
 import logging
 import os
 from collections import defaultdict
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -149,7 +149,7 @@ class RedisStore(Store):
             raise StoreUnavailable(f"Redis store: {type(exc).__name__}: {exc}") from exc
 
     async def _load_scripts(self) -> None:
-        for name in ("RECORD", "CHANNEL", "SAVE", "CHANNEL_PEOPLE", "DUE", "TAKE", "MOVE_MEMBER", "HIT"):
+        for name in ("RECORD", "CHANNEL", "SAVE", "LOAD", "CHANNEL_PEOPLE", "DUE", "TAKE", "MOVE_MEMBER", "HIT"):
             sha = await self.client.script_load(getattr(redis_lua, name))
             self._shas[name] = sha.decode() if isinstance(sha, bytes) else sha
 
@@ -338,6 +338,9 @@ class RedisStore(Store):
         ids = list(dict.fromkeys(person_ids))
         if not ids:
             return {}
+        if not self.cluster:
+            flat = await self._eval("LOAD", [], *ids)
+            return {pid: _decode(pid, _pairs(h)) for pid, h in zip(ids, flat) if h}
         pipe = self.client.pipeline(transaction=False)
         for person_id in ids:
             pipe.hgetall(self._key("p", person_id))
@@ -461,31 +464,43 @@ class RedisStore(Store):
 
 # codec -------------------------------------------------------------------------------------------
 
-_SCALARS: tuple[tuple[str, str], ...] = (
-    ("n", "name"), ("me", "manual_expires"), ("ms", "manual_since"), ("c", "custom"),
-    ("ce", "custom_expires"), ("s", "last_seen"), ("g", "changed_at"), ("y", "last_sync"),
-    ("ku", "sticky_until"), ("u", "due"),
+
+def _status_field(value: bytes) -> Status:
+    return _STATUS[value]
+
+
+def _status_code(status: Status) -> str:
+    return _CODE[status]
+
+
+# hash field, PersonRecord attribute, its default (not stored), from Redis, to Redis
+_FIELDS: tuple[tuple[bytes, str, Any, Callable[[bytes], Any], Callable[[Any], object]], ...] = (
+    (b"n", "name", None, bytes.decode, str),
+    (b"m", "manual", None, _status_field, _status_code),
+    (b"me", "manual_expires", None, int, int),
+    (b"ms", "manual_since", None, int, int),
+    (b"c", "custom", None, bytes.decode, str),
+    (b"ce", "custom_expires", None, int, int),
+    (b"s", "last_seen", None, int, int),
+    (b"p", "published", Status.OFFLINE, _status_field, _status_code),
+    (b"t", "tracking", True, lambda v: v != b"0", lambda v: "1" if v else "0"),
+    (b"g", "changed_at", None, int, int),
+    (b"y", "last_sync", None, int, int),
+    (b"k", "sticky", None, _status_field, _status_code),
+    (b"ku", "sticky_until", None, int, int),
+    (b"u", "due", None, int, int),
+    (b"l", "linked", [], json.loads, lambda v: json.dumps(v, ensure_ascii=False)),
 )
-_INTS = frozenset({"manual_expires", "manual_since", "custom_expires", "last_seen", "changed_at", "last_sync",
-                   "sticky_until", "due"})
+_DECODERS = {field: (attr, decode) for field, attr, _, decode, _ in _FIELDS}
 
 
 def _encode(record: PersonRecord) -> list[object]:
-    """The hash fields of a record (version aside); absent fields mean None / the default."""
+    """The hash fields of a record (version aside); absent fields hold the default."""
     out: list[object] = []
-    for field, attr in _SCALARS:
+    for field, attr, default, _, encode in _FIELDS:
         value = getattr(record, attr)
-        if value is not None:
-            out += [field, value]
-    for field, status in (("m", record.manual), ("k", record.sticky)):
-        if status is not None:
-            out += [field, _CODE[status]]
-    if record.published is not Status.OFFLINE:
-        out += ["p", _CODE[record.published]]
-    if not record.tracking:
-        out += ["t", "0"]
-    if record.linked:
-        out += ["l", json.dumps(record.linked, ensure_ascii=False)]
+        if value != default:
+            out += [field, encode(value)]
     for device in record.devices.values():
         reported = "" if device.reported is None else _CODE[device.reported]
         synced = "=" if device.synced_at is not None and device.synced_at == device.last_seen else device.synced_at
@@ -500,18 +515,11 @@ def _pairs(flat: Sequence[bytes]) -> dict[bytes, bytes]:
 
 def _decode(person_id: str, fields: dict[bytes, bytes]) -> PersonRecord:
     record = PersonRecord(person_id, version=int(fields[b"v"]))
-    for field, attr in _SCALARS:
-        value = fields.get(field.encode())
-        if value is not None:
-            setattr(record, attr, int(value) if attr in _INTS else value.decode())
-    record.manual = _STATUS.get(fields.get(b"m", b""))
-    record.sticky = _STATUS.get(fields.get(b"k", b""))
-    record.published = _STATUS[fields.get(b"p", b"f")]
-    record.tracking = fields.get(b"t") != b"0"
-    if b"l" in fields:
-        record.linked = json.loads(fields[b"l"])
     for field, value in fields.items():
-        if field[:1] == b"@":
+        known = _DECODERS.get(field)
+        if known is not None:
+            setattr(record, known[0], known[1](value))
+        elif field[:1] == b"@":
             last_seen, synced_at, reported, reported_expires, name = value.decode().split(",", 4)
             device_id = field[1:].decode() or person_id
             record.devices[device_id] = DeviceRecord(device_id, name, _num(last_seen), _STATUS.get(reported),

@@ -202,6 +202,13 @@ end
 return out
 """
 
+# Many people's records in one call (single Redis only). ARGV: prefix, person ids...
+LOAD = _COMMON + """
+local out = {}
+for i = 2, #ARGV do out[i - 1] = redis.call('HGETALL', key('p', ARGV[i])) end
+return out
+"""
+
 # The earliest due people over every shard of the due index (single Redis only).
 # ARGV: prefix, now, limit.
 DUE = """
