@@ -347,7 +347,9 @@ def main(argv: Sequence[str] | None = None) -> None:
               f"- command: `python -m bench.bench_redis {shlex.join(argv if argv is not None else sys.argv[1:])}`",
               f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
               f"- machine: {os.cpu_count()} CPUs (nproc), {cpu_model()}; Python {platform.python_version()}; "
-              f"{' '.join(version[:3])} on loopback, no persistence; Redis and Python share the CPUs", ""]
+              f"{' '.join(version[:3])} on loopback, no persistence; Redis and Python share the CPUs",
+              f"- load average when it started: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
+              "(anything else running on the machine competes for the same CPUs)", ""]
     lines = header + asyncio.run(run(args))
     print("\n".join(lines))
     if args.output:

@@ -28,11 +28,11 @@ of the id, ``kind + S + id`` is one-to-one: no id, whatever it contains, can rea
 A person's keys and due shard share the tag ``{S}``, so each script touches one slot. Round trips
 (single Redis): ``record`` of a batch 1 (one script resolves aliases, applies ``rules.apply_activity``
 per activity, appends the log, updates channels and due, publishes the transitions); ``load``
-(``get_statuses``) 1 pipeline; ``channel_people`` (``who``) 1 script; ``resolve`` 0 from the alias
+(``get_statuses``) 1 script; ``channel_people`` (``who``) 1 script; ``resolve`` 0 from the alias
 cache, else 1 MGET; ``save`` 1 CAS script; ``due`` 1 script over the 1024 due shards.
-On a cluster the same scripts run per slot in one pipeline per call (one round trip per node, in
+On a cluster the scripts run per slot in one pipeline per call (one round trip per node, in
 parallel): ``record`` is 2 (person scripts, then channel scripts, as a channel is in another slot),
-plus 1 when the alias cache is cold or stale; ``channel_people`` is 2.
+plus 1 when the alias cache is cold or stale; ``load`` is a pipeline; ``channel_people`` is 2.
 
 Exactly once: every transition is decided inside a script, atomically with the write that makes it
 (``record``), or by a compare-and-set on the version (``save``: the sweep of every process may try,
