@@ -14,6 +14,7 @@ from importlib import resources
 from typing import Any
 
 from bot.reply import Line, Reply, Span, Style
+from bot.text import sanitize
 
 LOCALES = ("en", "zh-CN")
 _TOKEN = re.compile(r"<(/?)(b|i|code)>|\{(\w+)\}")
@@ -61,7 +62,7 @@ def template(locale: str, key: str) -> str:
 
 
 def line(locale: str, key: str, **values: object) -> Line:
-    """One line of a reply from a template, values inserted as (escaped later) user text."""
+    """One line of a reply from a template, values inserted as sanitized (and later escaped) user text."""
     spans: list[Span] = []
     style: Style = ""
     text = template(locale, key)
@@ -72,7 +73,7 @@ def line(locale: str, key: str, **values: object) -> Line:
         if tag:
             style = "" if closing else tag  # type: ignore[assignment]
         else:
-            spans.append((style, str(values[name])))
+            spans.append((style, sanitize(str(values[name]))))
         pos = match.end()
     spans.append((style, text[pos:]))
     return tuple(s for s in spans if s[1])

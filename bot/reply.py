@@ -46,9 +46,7 @@ class Reply:
         chunks: list[str] = []
         current = ""
         for line in self.lines:
-            text = self.render_line(line, target)
-            if len(text) > limit:
-                text = text[: limit - 1] + "…"
+            text = self._fit_line(line, target, limit)
             candidate = f"{current}\n{text}" if current else text
             if len(candidate) > limit and current:
                 chunks.append(current)
@@ -58,5 +56,30 @@ class Reply:
             chunks.append(current)
         return chunks
 
+    def _fit_line(self, line: Line, target: Target, limit: int) -> str:
+        """The line rendered within ``limit``: cut in its text, never inside an escape or a tag."""
+        text = self.render_line(line, target)
+        if len(text) <= limit:
+            return text
+        fits, too_long = 0, sum(len(t) for _, t in line)
+        while too_long - fits > 1:
+            keep = (fits + too_long) // 2
+            if len(self.render_line(_cut(line, keep), target)) <= limit:
+                fits = keep
+            else:
+                too_long = keep
+        return self.render_line(_cut(line, fits), target)
+
     def __add__(self, other: Reply) -> Reply:
         return Reply(self.lines + other.lines, self.private or other.private)
+
+
+def _cut(line: Line, keep: int) -> Line:
+    """The first ``keep`` characters of the line's text, each in its own style, then an ellipsis."""
+    spans: list[Span] = []
+    for style, text in line:
+        if keep <= 0:
+            break
+        spans.append((style, text[:keep]))
+        keep -= len(text)
+    return (*spans, ("", "…"))
