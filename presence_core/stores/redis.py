@@ -11,9 +11,11 @@ of the id, ``kind + S + id`` is one-to-one: no id, whatever it contains, can rea
                              s last seen, p published, t tracking ('0' = off), g changed, y last sync,
                              k/ku sticky, u due, l linked accounts (JSON), "@<device>" (just "@" for
                              the person's own account) -> "last_seen,synced_at,reported,reported_expires,
-                             name" (synced_at "=" when it equals last_seen); statuses as o/a/d/f
-    P l:{S}<person>    LIST  activity log "ts,len(type),len(device),<type><device><channel>",
-                             capped by count and age on every append; expires after max age idle
+                             name" (synced_at "=" when it equals last_seen); statuses as o/a/d/f;
+                             lh: time of the log's first entry, a hint of the record script
+    P l:{S}<person>    LIST  activity log "ts,len(type),len(device),<type><device><channel>" in
+                             time order, capped by count and age on every append; expires after
+                             max age idle
     P s:{S}<person>    ZSET  channels the person was seen in -> last time (for forget and merge)
     P k:{S}<person>    SET   link code hashes the person issued (for forget)
     P d:{S}            ZSET  due index shard: person -> due (the sweep's work list)
@@ -80,6 +82,7 @@ T = TypeVar("T")
 SHARDS = 1024  # part of the key format: every process sharing a Redis must agree on it
 CODE_TTL_MS = 24 * 3_600_000  # garbage collection of link codes; take_code checks their own expiry
 _ALIAS_CACHE_MAX = 100_000
+SCRIPTS = ("RECORD", "CHANNEL", "SAVE", "LOAD", "CHANNEL_PEOPLE", "DUE", "TAKE", "MERGE_LOG", "MOVE_MEMBER", "HIT")
 _STALE_RETRIES = 3
 
 _CODE = {Status.ONLINE: "o", Status.AWAY: "a", Status.DND: "d", Status.OFFLINE: "f"}
@@ -149,7 +152,7 @@ class RedisStore(Store):
             raise StoreUnavailable(f"Redis store: {type(exc).__name__}: {exc}") from exc
 
     async def _load_scripts(self) -> None:
-        for name in ("RECORD", "CHANNEL", "SAVE", "LOAD", "CHANNEL_PEOPLE", "DUE", "TAKE", "MOVE_MEMBER", "HIT"):
+        for name in SCRIPTS:
             sha = await self.client.script_load(getattr(redis_lua, name))
             self._shas[name] = sha.decode() if isinstance(sha, bytes) else sha
 
@@ -404,7 +407,7 @@ class RedisStore(Store):
         await self._invalidate(accounts)
         entries, channels, _ = await self._take(absorbed_id)
         if entries:
-            await self._io(self.client.rpush(self._key("l", into.id), *entries))
+            await self._eval("MERGE_LOG", [self._key("l", into.id), self._key("p", into.id)], *entries)
         if channels:
             moved = await self._eval_many([("MOVE_MEMBER", [self._key("c", c)], (absorbed_id, into.id))
                                            for c in channels])

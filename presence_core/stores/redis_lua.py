@@ -38,7 +38,7 @@ local fmt = string.format
 -- A person's own device is field '@', any other '@<device id>'.
 local function fields_of(person, dev)
   local field = dev == person and '@' or '@' .. dev
-  local f = redis.call('HMGET', key('p', person), 'v', 't', 's', 'p', 'u', 'k', 'ku', 'm', field)
+  local f = redis.call('HMGET', key('p', person), 'v', 't', 's', 'p', 'u', 'k', 'ku', 'm', field, 'lh')
   f.device = field
   return f
 end
@@ -114,18 +114,23 @@ for pos, a in ipairs(batch) do
       table.insert(transitions, {pos, person, old, new})
       table.insert(events, {person, old, new, ts})
     end
-    redis.call('HSET', pk, unpack(update))
-    if a[10] == 1 then
+    if a[10] == 1 then  -- 'lh' remembers the time of the log's first entry, so the age cap rarely reads it
       local lk = key('l', person)
       local entry = ts .. ',' .. fmt('%d', #kind) .. ',' .. fmt('%d', #dev) .. ',' .. kind .. dev .. chan
-      if redis.call('RPUSH', lk, entry) > tonumber(max_count) then redis.call('LTRIM', lk, '-' .. max_count, '-1') end
-      while true do
-        local head = redis.call('LINDEX', lk, '0')
-        if not head or tonumber(string.match(head, '^%d+')) >= tsn - max_age then break end
-        redis.call('LPOP', lk)
+      local n, head = redis.call('RPUSH', lk, entry), tonumber(f[10])
+      if n == 1 then head = tsn end
+      if n > tonumber(max_count) then
+        redis.call('LTRIM', lk, '-' .. max_count, '-1')
+        head = nil
       end
+      while not head or head < tsn - max_age do
+        if head then redis.call('LPOP', lk) end
+        head = tonumber(string.match(redis.call('LINDEX', lk, '0'), '^%d+'))
+      end
+      if head ~= tonumber(f[10]) then table.insert(update, 'lh'); table.insert(update, fmt('%d', head)) end
       redis.call('PEXPIRE', lk, ARGV[5])
     end
+    redis.call('HSET', pk, unpack(update))
     if chan ~= '' then
       local sk = key('s', person)
       if redis.call('ZADD', sk, 'GT', ts, chan) == 1 then  -- a new channel: leave those out of the window
@@ -232,6 +237,24 @@ local out = {redis.call('LRANGE', KEYS[2], '0', '-1'), redis.call('ZRANGE', KEYS
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 redis.call('ZREM', KEYS[5], ARGV[2])
 return out
+"""
+
+# Merges entries into a person's log in time order (equal times keep their order, the log's first).
+# KEYS: log, record; ARGV: prefix, entries...
+MERGE_LOG = """
+local all = redis.call('LRANGE', KEYS[1], '0', '-1')
+for i = 2, #ARGV do table.insert(all, ARGV[i]) end
+local keyed = {}
+for i, entry in ipairs(all) do keyed[i] = {tonumber(string.match(entry, '^%d+')), i, entry} end
+table.sort(keyed, function(x, y) return x[1] < y[1] or (x[1] == y[1] and x[2] < y[2]) end)
+redis.call('DEL', KEYS[1])
+for i = 1, #keyed, 1000 do
+  local chunk = {}
+  for j = i, math.min(i + 999, #keyed) do table.insert(chunk, keyed[j][3]) end
+  redis.call('RPUSH', KEYS[1], unpack(chunk))
+end
+redis.call('HDEL', KEYS[2], 'lh')
+return #keyed
 """
 
 # Moves one channel membership from an absorbed person to the person it joined (merge).

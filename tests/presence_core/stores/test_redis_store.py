@@ -130,6 +130,20 @@ async def test_the_log_and_channels_stay_bounded(redis_store: RedisStore) -> Non
     assert await redis_store.client.zrange(redis_store._key("s", "console:old0"), 0, -1) == [b"console:elsewhere"]
 
 
+async def test_merged_logs_interleave_in_time_and_keep_their_age_cap(redis_store: RedisStore) -> None:
+    day = Policy(activity_max_age_ms=24 * HOUR_MS)
+    await redis_store.record([message("telegram:1", T0 + 2 * i) for i in range(3)], day)
+    await redis_store.record([message("discord:2", T0 + 2 * i + 1) for i in range(3)], day)
+    into = (await redis_store.load(["telegram:1"]))["telegram:1"]
+    into.linked.append("discord:2")
+    assert await redis_store.merge(into, into.version, "discord:2")
+    raw = await redis_store.client.lrange(redis_store._key("l", "telegram:1"), 0, -1)
+    assert [int(entry.split(b",")[0]) - T0 for entry in raw] == [0, 1, 2, 3, 4, 5]
+    await redis_store.record([message("discord:2", T0 + 24 * HOUR_MS + 3)], day)
+    events = await redis_store.activity("telegram:1", 50, None)
+    assert [e.timestamp - T0 for e in events] == [24 * HOUR_MS + 3, 5, 4, 3]
+
+
 async def test_other_processes_hear_transitions_and_the_deciding_one_does_not(
         redis_store: RedisStore, redis_server: RedisServer) -> None:
     heard_here: list[Transition] = []
