@@ -234,18 +234,21 @@ class RedisStore(Store):
                 continue
             if message["type"] == "subscribe":  # (re)subscribed: anything may have changed meanwhile
                 self._aliases = {}
-                continue
-            if message["type"] != "message":
-                continue
-            event = json.loads(message["data"])
-            self._evict(event.get("x", ()))
-            if event["i"] == self.instance or self._listener is None:
-                continue
-            for person, old, new, at in event.get("t", ()):
+            if message["type"] == "message":
                 try:
-                    await self._listener(Transition(person, _STATUS[old], _STATUS[new], int(at)))
+                    await self._dispatch(json.loads(message["data"]))
                 except Exception:
-                    log.exception("presence: transition listener failed")
+                    log.exception("presence: could not handle the Redis event %r", message["data"][:200])
+
+    async def _dispatch(self, event: dict[str, Any]) -> None:
+        self._evict(event.get("x", ()))
+        if event["i"] == self.instance or self._listener is None:
+            return
+        for person, old, new, at in event.get("t", ()):
+            try:
+                await self._listener(Transition(person, _STATUS[old], _STATUS[new], int(at)))
+            except Exception:
+                log.exception("presence: transition listener failed")
 
     def _evict(self, accounts: Sequence[str]) -> None:
         if self._aliases is not None:
