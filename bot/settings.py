@@ -34,6 +34,13 @@ class DiscordSettings(BaseModel):
     text_commands: bool = True
 
 
+class MetricsSettings(BaseModel):
+    # A Prometheus /metrics endpoint; off unless enabled. Keep it on loopback or a private network.
+    enabled: bool = False
+    listen: str = "127.0.0.1"
+    port: int = Field(9464, ge=1, le=65535)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PRESENCE_", env_nested_delimiter="__", extra="forbid")
 
@@ -50,6 +57,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     telegram: TelegramSettings = TelegramSettings()
     discord: DiscordSettings = DiscordSettings()
+    metrics: MetricsSettings = MetricsSettings()
 
     # Set on a subclass by load_settings: pydantic-settings builds sources from the class.
     toml_path: ClassVar[Path | None] = None
@@ -68,6 +76,12 @@ class Settings(BaseSettings):
         return BotOptions(default_locale=self.default_locale, coarse_last_seen=self.coarse_last_seen,
                           user_commands_per_minute=self.user_commands_per_minute,
                           chat_commands_per_minute=self.chat_commands_per_minute)
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret, so log lines can blank them wherever a library prints one."""
+        sections = [value for value in dict(self).values() if isinstance(value, BaseModel)]
+        return [value.get_secret_value() for model in (self, *sections) for value in dict(model).values()
+                if isinstance(value, SecretStr)]
 
 
 def load_settings(config: Path | None = None) -> tuple[Settings, Path | None]:

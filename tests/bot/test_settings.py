@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import DiscordSettings, Settings, TelegramSettings, load_settings
+from bot.settings import DiscordSettings, MetricsSettings, Settings, TelegramSettings, load_settings
 
 EXAMPLE = Path(__file__).parents[2] / "config.example.toml"
 
@@ -14,11 +14,12 @@ EXAMPLE = Path(__file__).parents[2] / "config.example.toml"
 def test_the_example_config_is_valid_and_documents_every_setting() -> None:
     load_settings(EXAMPLE)
     text = EXAMPLE.read_text(encoding="utf-8")
-    for model, section in ((Settings, ""), (TelegramSettings, "[telegram]"), (DiscordSettings, "[discord]")):
-        body = text.split(section, 1)[1] if section else text.split("[telegram]", 1)[0]
+    for model, section in ((Settings, ""), (TelegramSettings, "[telegram]"), (DiscordSettings, "[discord]"),
+                           (MetricsSettings, "[metrics]")):
+        body = (text.split(section, 1)[1] if section else text).split("\n[", 1)[0]
         for name in model.model_fields:
-            if name not in ("telegram", "discord"):
-                assert f"{name} =" in body, f"{section or 'top level'} {name} is not documented"
+            if name not in ("telegram", "discord", "metrics"):
+                assert f"\n{name} =" in body or f"# {name} =" in body, f"{section or 'top level'} {name} is not documented"
 
 
 def test_environment_overrides_the_file_and_nests_with_double_underscore(tmp_path: Path,
