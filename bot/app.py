@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import replace
 
 from bot import i18n
 from bot.catalog import COMMAND
 from bot.commands.context import Context
+from bot.logs import request_scope
+from bot.metrics import Metrics, command_label
 from bot.options import BotOptions
 from bot.prompts import Prompts
 from bot.router import command_text, route
@@ -21,9 +24,11 @@ RATE_WINDOW_MS = 60_000
 
 
 class PresenceBot:
-    def __init__(self, service: PresenceService, options: BotOptions | None = None) -> None:
+    def __init__(self, service: PresenceService, options: BotOptions | None = None,
+                 metrics: Metrics | None = None) -> None:
         self.service = service
         self.options = options or BotOptions()
+        self.metrics = metrics or Metrics()
         self.prompts = Prompts()
         self._running: set[asyncio.Task[None]] = set()
 
@@ -37,8 +42,13 @@ class PresenceBot:
         """Record the event as activity, give it to a waiting question, and answer a /presence command.
 
         Returns once the answer is sent, or once the command waits for the person's next message
-        (that wait must not hold up the adapter, which delivers that very message).
+        (that wait must not hold up the adapter, which delivers that very message). Everything logged
+        meanwhile, also by the command's own task, carries this message's request id.
         """
+        with request_scope(session):
+            await self._handle(session)
+
+    async def _handle(self, session: Session) -> None:
         session = replace(session, prompter=self.prompts)
         await self._record(session)
         parked = self.prompts.parked(session)
@@ -68,7 +78,9 @@ class PresenceBot:
                 {"type": session.kind, "channel_id": session.channel_id, "timestamp": session.timestamp},
                 device_id=session.device_id, user_name=session.user_name,
             )
+            self.metrics.messages.labels(platform=session.platform).inc()
         except Exception:
+            self.metrics.errors.labels(kind="record").inc()
             log.exception("could not record activity of %s in %s", session.user_id, session.channel_id)
 
     async def _over_limit(self, ctx: Context) -> bool:
@@ -87,18 +99,25 @@ class PresenceBot:
 
     async def _answer(self, session: Session, text: str) -> None:
         ctx = Context(session, self.service, self.options, self.locale_for(session))
+        name, started = command_label(text, session.mentions), time.perf_counter()
         try:
             if await self._over_limit(ctx):
+                self.metrics.rate_limited.inc()
                 return
+            self.metrics.commands.labels(command=name).inc()
             reply = await route(ctx, text)
         except Exception:
+            self.metrics.errors.labels(kind="command").inc()
             log.exception("/%s failed for %s", COMMAND, session.user_id)
             reply = ctx.reply(ctx.line("error.internal"))
         if reply is not None:
             try:
                 await session.send(reply)
             except Exception:
+                self.metrics.errors.labels(kind="delivery").inc()
                 log.exception("could not deliver a reply to %s in %s", session.user_id, session.channel_id)
+        ms = round((time.perf_counter() - started) * 1000, 1)
+        log.info("/%s %s answered in %s ms", COMMAND, name, ms, extra={"command": name, "ms": ms})
 
     async def close(self) -> None:
         """Answer what is pending: open questions end as unanswered, running commands finish."""

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 from bot.app import PresenceBot
+from bot.metrics import InstrumentedStore, Metrics
 from bot.settings import Settings
-from presence_core import PresenceService, create_presence_service
+from presence_core import PresenceService, create_presence_service, open_store
 
 
-def build_service(settings: Settings) -> PresenceService:
+def build_metrics(settings: Settings) -> Metrics | None:
+    """Metrics when the /metrics endpoint is enabled; without it nothing times the store."""
+    return Metrics() if settings.metrics.enabled else None
+
+
+def build_service(settings: Settings, metrics: Metrics | None = None) -> PresenceService:
     redis_url = settings.redis_url.get_secret_value() if settings.redis_url else None
+    store = open_store(settings.storage, redis_url=redis_url, sqlite_path=settings.sqlite_path)
     return create_presence_service(
         heartbeat_interval_ms=settings.heartbeat_interval_ms, away_after_ms=settings.away_after_ms,
-        offline_after_ms=settings.offline_after_ms, storage=settings.storage, redis_url=redis_url,
-        sqlite_path=settings.sqlite_path,
+        offline_after_ms=settings.offline_after_ms,
+        store=store if metrics is None else InstrumentedStore(store, metrics),
     )
 
 
-def build_bot(settings: Settings, service: PresenceService) -> PresenceBot:
-    return PresenceBot(service, settings.bot_options())
+def build_bot(settings: Settings, service: PresenceService, metrics: Metrics | None = None) -> PresenceBot:
+    return PresenceBot(service, settings.bot_options(), metrics)
