@@ -12,14 +12,16 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Coroutine, Sequence
+from collections.abc import AsyncIterator, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from bot import logs
+from bot.metrics import Metrics
 from bot.settings import Settings, load_settings
-from bot.wiring import build_bot, build_service
+from bot.wiring import build_bot, build_metrics, build_service
 from presence_core import PresenceError
 
 log = logging.getLogger("presence")
@@ -39,13 +41,25 @@ def _platforms(settings: Settings) -> list[str]:
     return [name for name in ("telegram", "discord") if getattr(settings, name).token is not None]
 
 
+@contextlib.asynccontextmanager
+async def _metrics_endpoint(settings: Settings, metrics: Metrics | None) -> AsyncIterator[None]:
+    """``/metrics`` while the bot runs, only when enabled."""
+    if metrics is None:
+        yield
+        return
+    from adapters.metrics_http import MetricsServer
+    async with MetricsServer(metrics.registry, settings.metrics.listen, settings.metrics.port):
+        yield
+
+
 async def _run(settings: Settings, source: Path | None) -> None:
-    service = build_service(settings)
-    presence_bot = build_bot(settings, service)
+    metrics = build_metrics(settings)
+    service = build_service(settings, metrics)
+    presence_bot = build_bot(settings, service, metrics)
     platforms = _platforms(settings)
     log.warning("presence-bot: adapters=%s store=%s settings=%s", ",".join(platforms) or "console",
                 settings.storage, source or "defaults and environment")
-    async with service:
+    async with service, _metrics_endpoint(settings, metrics):
         runs: list[Coroutine[Any, Any, None]] = []
         if "telegram" in platforms:
             from adapters.telegram import serve as serve_telegram
@@ -88,8 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (FileNotFoundError, ValidationError) as error:
         print(f"presence-bot: bad settings: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(settings.log_level.upper(), sys.stderr, settings.secret_values())
     if not _platforms(settings):
         # The console shares the terminal: only problems go to stderr there.
         logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
