@@ -1,7 +1,8 @@
 """Hostile names and texts through the adapters' pure session builders (console, Telegram, Discord).
 
 Whatever a person calls themself or types, building the Session never raises, ids stay the
-composite ids of SPEC section 2, and the bot answers it with a reply every platform can render.
+composite ids of SPEC section 2, and the bot answers it with a reply every platform can render;
+Telegram's chunks also fit its limit counted in UTF-16.
 """
 
 from __future__ import annotations
@@ -14,20 +15,31 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 from telegram import Update
+from telegram.constants import MessageLimit
 
 from adapters.console import Console
 from adapters.discord.sessions import command_line, mentions_in
+from adapters.telegram.outbox import render_chunks as telegram_chunks
 from adapters.telegram.sessions import session_from_update
 from bot.app import PresenceBot
 from bot.options import BotOptions
 from bot.parsing import split_args
+from bot.reply import Reply
 from bot.router import command_text
 from bot.session import Session
 from presence_core import PresenceService
 from presence_core.stores.memory import MemoryStore
 from tests.support.chat import RecordingOutbox
 from tests.support.clock import FakeClock
-from tests.support.hostile import FUZZ, check_renders, hostile_id, hostile_text, storable
+from tests.support.hostile import (
+    FUZZ,
+    assert_well_formed_html,
+    check_renders,
+    hostile_id,
+    hostile_text,
+    huge_text,
+    storable,
+)
 
 names = st.one_of(hostile_text, st.text(max_size=200))
 # What Telegram sends is valid UTF-8: no lone surrogates.
@@ -127,3 +139,13 @@ def test_slash_command_options_come_back_as_the_same_arguments(args: list[str]) 
 def test_discord_mentions_are_only_well_formed_user_ids(content: str) -> None:
     for token, user_id in mentions_in(content).items():
         assert token in content and user_id.startswith("discord:") and user_id.removeprefix("discord:").isdigit()
+
+
+@FUZZ
+@given(lines=st.lists(st.lists(st.tuples(st.sampled_from(["", "b", "i", "code"]),
+                                         st.one_of(telegram_texts, huge_text.filter(storable))), max_size=4)
+                      .map(tuple), min_size=1, max_size=4))
+def test_telegram_chunks_fit_in_utf16_and_stay_well_formed(lines: list[tuple[tuple[str, str], ...]]) -> None:
+    for chunk in telegram_chunks(Reply(tuple(lines))):  # type: ignore[arg-type]
+        assert len(chunk.encode("utf-16-le")) // 2 <= MessageLimit.MAX_TEXT_LENGTH
+        assert_well_formed_html(chunk)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from bot.reply import Reply
 
 # Deterministic in CI, so a red build is reproducible; exploring new examples elsewhere.
-FUZZ = settings(max_examples=150, deadline=None, derandomize=bool(os.environ.get("CI")), database=None,
+FUZZ = settings(max_examples=150, deadline=None, derandomize=os.environ.get("CI", "").lower() in ("1", "true"), database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 LIMITS = {"plain": 4096, "telegram_html": 4096, "discord_markdown": 2000}
