@@ -59,7 +59,10 @@ class RequestFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         request = _current.get()
         for name in REQUEST_FIELDS:
-            setattr(record, name, getattr(request, name) if request else None)
+            if request is not None:
+                setattr(record, name, getattr(request, name))
+            elif not hasattr(record, name):  # keep what a caller passed in ``extra``
+                setattr(record, name, None)
         return True
 
 

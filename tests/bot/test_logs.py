@@ -164,3 +164,9 @@ def test_every_configured_secret_is_handed_to_the_formatter(monkeypatch: pytest.
                         ("DISCORD__TOKEN", "dc.token"), ("REDIS_URL", "redis://:pw@db:6379/0")):
         monkeypatch.setenv(f"PRESENCE_{name}", value)
     assert sorted(Settings().secret_values()) == ["123:tg", "dc.token", "hook", "redis://:pw@db:6379/0"]
+
+
+def test_ids_given_outside_a_request_are_kept(logged: pytest.LogCaptureFixture) -> None:
+    logging.getLogger("adapters.discord").warning("presence update dropped", extra={"user_id": "discord:7"})
+    [line] = lines(logged)
+    assert "user_id=discord:7" in line and "request_id" not in line
