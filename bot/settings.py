@@ -44,7 +44,7 @@ class MetricsSettings(BaseModel):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PRESENCE_", env_nested_delimiter="__", extra="forbid")
 
-    storage: Literal["memory", "sqlite", "redis"] = "memory"
+    storage: Literal["memory", "sqlite", "redis"] = "sqlite"
     redis_url: SecretStr | None = None
     sqlite_path: str = "presence.sqlite3"
     default_locale: Literal["en", "zh-CN"] = "en"

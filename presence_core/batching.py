@@ -7,6 +7,7 @@ and whatever arrives while a flush is in flight goes together into the next one.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
@@ -25,7 +26,8 @@ class Batcher(Generic[T]):
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending.append((item, future))
         if self._runner is None or self._runner.done():
-            self._runner = asyncio.create_task(self._run())
+            # A fresh context: the batch belongs to no single message's request id.
+            self._runner = asyncio.create_task(self._run(), context=contextvars.Context())
         await future
 
     async def _run(self) -> None:
