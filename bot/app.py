@@ -16,7 +16,7 @@ from bot.options import BotOptions
 from bot.prompts import Prompts
 from bot.router import command_text, route
 from bot.session import Session
-from presence_core import PresenceService
+from presence_core import PresenceService, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,10 @@ class PresenceBot:
         limits = ((f"cmd:user:{session.user_id}", options.user_commands_per_minute),
                   (f"cmd:chat:{session.channel_id}", options.chat_commands_per_minute))
         for key, limit in limits:
-            count = await self.service.count_hit(key, RATE_WINDOW_MS)
+            try:
+                count = await self.service.count_hit(key, RATE_WINDOW_MS)
+            except StoreUnavailable:
+                return False  # the command itself will say that presence is unavailable
             if count > limit:
                 if count == limit + 1:
                     window_end = (ctx.now() // RATE_WINDOW_MS + 1) * RATE_WINDOW_MS

@@ -22,12 +22,14 @@ class Policy:
     stale_after_ms: int = DAY_MS
     # A device unseen this long is removed by the sweep.
     prune_after_ms: int = 30 * DAY_MS
+    # Recorded activities kept while the store is unavailable; beyond it the oldest are dropped.
+    outage_buffer_max: int = 10_000
     custom_status_max_len: int = 128
     name_max_len: int = 64
 
     def __post_init__(self) -> None:
         for name in ("heartbeat_interval_ms", "away_after_ms", "offline_after_ms", "activity_max_count",
-                     "activity_max_age_ms", "stale_after_ms", "prune_after_ms"):
+                     "activity_max_age_ms", "stale_after_ms", "prune_after_ms", "outage_buffer_max"):
             if getattr(self, name) <= 0:
                 raise InvalidArgument(f"{name} must be positive")
         if self.offline_after_ms <= self.away_after_ms:

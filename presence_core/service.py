@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import Any
 
 from presence_core import linking, rules
+from presence_core.backlog import Backlog
 from presence_core.batching import Batcher
 from presence_core.errors import (
     AlreadyLinked,
@@ -20,6 +21,7 @@ from presence_core.errors import (
     InvalidLinkCode,
     LinkRateLimited,
     LinkSameAccount,
+    StoreUnavailable,
     TextTooLong,
     UnknownDevice,
 )
@@ -75,6 +77,7 @@ class PresenceService:
         self.clock: Clock = clock or system_clock
         self.events = EventBus()
         self._batcher: Batcher[Activity] = Batcher(self._flush)
+        self._backlog = Backlog(self._write, self.policy.outage_buffer_max)
         self._sweeper: asyncio.Task[None] | None = None
 
     # lifecycle ---------------------------------------------------------------------------------
@@ -90,6 +93,7 @@ class PresenceService:
                 await self._sweeper
             self._sweeper = None
         await self._batcher.drain()
+        await self._backlog.close()
         await self.store.close()
 
     async def __aenter__(self) -> PresenceService:
@@ -105,6 +109,8 @@ class PresenceService:
             await asyncio.sleep(self.policy.heartbeat_interval_ms / 1000)
             try:
                 await self.sweep()
+            except StoreUnavailable as error:
+                log.warning("presence sweep skipped: %s", error)
             except Exception:
                 log.exception("presence sweep failed; retrying next interval")
 
@@ -149,6 +155,16 @@ class PresenceService:
                                             logged=False))
 
     async def _flush(self, batch: Sequence[Activity]) -> None:
+        """Write a batch; while the store is unavailable (or older ones still wait) keep it for later."""
+        if len(self._backlog):
+            self._backlog.add(batch)
+            return
+        try:
+            await self._write(batch)
+        except StoreUnavailable:
+            self._backlog.add(batch)
+
+    async def _write(self, batch: Sequence[Activity]) -> None:
         for transition in await self.store.record(batch, self.policy):
             await self.events.emit(transition)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from presence_core import StoreUnavailable
+
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
 
@@ -219,3 +221,21 @@ async def test_a_personal_answer_reached_through_did_you_mean_stays_private(chat
     await chat.say("alice", "/presence activty")
     [sent] = await chat.say("alice", ".")
     assert sent.reply.private and "Your last" in sent.text
+
+
+async def test_while_the_store_is_unavailable_commands_say_so_and_messages_are_kept(chat: Chat) -> None:
+    store = chat.bot.service.store
+    originals = {name: getattr(store, name) for name in ("load", "resolve", "hit", "channel_people", "record")}
+
+    async def unavailable(*args: object, **kwargs: object) -> None:
+        raise StoreUnavailable("down for the test")
+    for name in originals:
+        setattr(store, name, unavailable)
+    assert await chat.say("alice", "hello while down") == []
+    for command in ("/presence", "/presence who", "/presence dnd", "/presence activity"):
+        [sent] = await chat.say("alice", command)
+        assert sent.text == "⚠️ Presence data is temporarily unavailable. Try again in a moment."
+    for name, method in originals.items():
+        setattr(store, name, method)
+    await chat.bot.service.close()
+    assert len(await chat.bot.service.get_activity("test:alice", limit=50)) == 5
