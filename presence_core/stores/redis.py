@@ -14,8 +14,8 @@ of the id, ``kind + S + id`` is one-to-one: no id, whatever it contains, can rea
                              name" (synced_at "=" when it equals last_seen); statuses as o/a/d/f;
                              lh: time of the log's first entry, a hint of the record script
     P l:{S}<person>    LIST  activity log "ts,len(type),len(device),<type><device><channel>" in
-                             time order, capped by count and age on every append; expires after
-                             max age idle
+                             arrival order (a merge interleaves two logs by time), capped by count
+                             and age on every append; expires after max age idle
     P s:{S}<person>    ZSET  channels the person was seen in -> last time (for forget and merge)
     P k:{S}<person>    SET   link code hashes the person issued (for forget)
     P d:{S}            ZSET  due index shard: person -> due (the sweep's work list)
