@@ -49,7 +49,6 @@ class PresenceBot:
             await self._handle(session)
 
     async def _handle(self, session: Session) -> None:
-        session = replace(session, prompter=self.prompts)
         await self._record(session)
         parked = self.prompts.parked(session)
         resumed = self.prompts.offer(session)
@@ -60,6 +59,7 @@ class PresenceBot:
         if text is None:
             self.prompts.unpark(session, parked)
             return
+        session = replace(session, prompter=self.prompts)
         task = asyncio.create_task(self._answer(session, text))
         self._running.add(task)
         task.add_done_callback(self._running.discard)
@@ -78,7 +78,7 @@ class PresenceBot:
                 {"type": session.kind, "channel_id": session.channel_id, "timestamp": session.timestamp},
                 device_id=session.device_id, user_name=session.user_name,
             )
-            self.metrics.messages.labels(platform=session.platform).inc()
+            self.metrics.recorded(session.platform).inc()
         except Exception:
             self.metrics.errors.labels(kind="record").inc()
             log.exception("could not record activity of %s in %s", session.user_id, session.channel_id)

@@ -8,6 +8,7 @@ Lines never hold message text, and configured secrets are blanked in case a libr
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import re
@@ -36,6 +37,9 @@ class Request:
 
 
 _current: ContextVar[Request | None] = ContextVar("presence_request", default=None)
+# Request ids: a random tag per process and a counter, unique across processes and cheap per message.
+_PROCESS = secrets.token_hex(3)
+_sequence = itertools.count(1)
 
 
 def current_request() -> Request | None:
@@ -45,7 +49,7 @@ def current_request() -> Request | None:
 @contextmanager
 def request_scope(session: Session) -> Iterator[Request]:
     """The request of one incoming session, current until the block ends."""
-    request = Request(secrets.token_hex(6), session.platform, session.user_id, session.channel_id)
+    request = Request(f"{_PROCESS}-{next(_sequence):x}", session.platform, session.user_id, session.channel_id)
     token = _current.set(request)
     try:
         yield request

@@ -47,6 +47,14 @@ class Metrics:
                                        ["operation"], buckets=LATENCY_BUCKETS, registry=self.registry)
         self.batch_size = Histogram("presence_record_batch_size", "Activities written by one store record call",
                                     buckets=BATCH_BUCKETS, registry=self.registry)
+        self._recorded: dict[str, Counter] = {}
+
+    def recorded(self, platform: str) -> Counter:
+        """The per-platform counter, looked up once: it is bumped for every message."""
+        counter = self._recorded.get(platform)
+        if counter is None:
+            counter = self._recorded[platform] = self.messages.labels(platform=platform)
+        return counter
 
 
 def command_label(text: str, mentions: Mapping[str, str]) -> str:

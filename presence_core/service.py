@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], int]
 MAX_ACTIVITY_LIMIT = 50
 FIND_SCAN_LIMIT = 500
+WRITERS = 2
 _CAS_ATTEMPTS = 16
 
 
@@ -76,7 +77,9 @@ class PresenceService:
         self.policy = policy or Policy()
         self.clock: Clock = clock or system_clock
         self.events = EventBus()
-        self._batcher: Batcher[Activity] = Batcher(self._flush)
+        # Writers in flight at once: one person always goes to the same one, so their activity stays
+        # in order, while the store works on one batch as Python prepares the next.
+        self._writers: list[Batcher[Activity]] = [Batcher(self._flush) for _ in range(WRITERS)]
         self._backlog = Backlog(self._write, self.policy.outage_buffer_max)
         self._sweeper: asyncio.Task[None] | None = None
 
@@ -92,7 +95,7 @@ class PresenceService:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sweeper
             self._sweeper = None
-        await self._batcher.drain()
+        await self.flush()
         await self._backlog.close()
         await self.store.close()
 
@@ -140,7 +143,7 @@ class PresenceService:
             _require_id(channel_id, "channel_id")
         _require_text(device_id or "", "device_id")
         _require_text(kind, "activity type")
-        await self._batcher.submit(Activity(
+        await self._submit(Activity(
             user_id=user_id, device_id=device_id or user_id, device_name=self._device_name(device_id or user_id),
             type=kind, timestamp=self.clock() if timestamp is None else timestamp,
             channel_id=channel_id, user_name=self._clean_name(user_name),
@@ -151,8 +154,11 @@ class PresenceService:
         _require_id(user_id, "user_id")
         device = device_id or user_id
         _require_text(device, "device_id")
-        await self._batcher.submit(Activity(user_id, device, self._device_name(device), "heartbeat", self.clock(),
+        await self._submit(Activity(user_id, device, self._device_name(device), "heartbeat", self.clock(),
                                             logged=False))
+
+    async def _submit(self, activity: Activity) -> None:
+        await self._writers[hash(activity.user_id) % WRITERS].submit(activity)
 
     async def _flush(self, batch: Sequence[Activity]) -> None:
         """Write a batch; while the store is unavailable (or older ones still wait) keep it for later."""
@@ -170,7 +176,8 @@ class PresenceService:
 
     async def flush(self) -> None:
         """Wait until every activity recorded so far is written."""
-        await self._batcher.drain()
+        for writer in self._writers:
+            await writer.drain()
 
     def _clean_name(self, name: str | None) -> str | None:
         if not name:

@@ -19,6 +19,7 @@ from bot.settings import Settings
 from bot.wiring import build_metrics, build_service
 from presence_core import PresenceService, Policy, Transition
 from presence_core.models import Activity
+from presence_core.service import WRITERS
 from presence_core.stores.base import Store
 from presence_core.stores.memory import MemoryStore
 from tests.support.chat import Chat, RecordingOutbox
@@ -65,9 +66,10 @@ async def test_store_calls_are_timed_by_operation_and_record_batches_measured(me
     await asyncio.gather(*(service.record_activity(f"test:{n}", {"channel_id": "test:room"}) for n in range(5)))
     await chat.say("alice", "/presence who")
 
-    assert sample(metrics, "presence_record_batch_size_count") == 2
+    # The five arrive together: at most one batch per writer; the lone "/presence who" is one more.
+    assert 2 <= sample(metrics, "presence_record_batch_size_count") <= WRITERS + 1
     assert sample(metrics, "presence_record_batch_size_sum") == 6
-    assert sample(metrics, "presence_record_batch_size_bucket", le="4.0") == 1  # the lone "/presence who"
+    assert sample(metrics, "presence_record_batch_size_bucket", le="1.0") >= 1
     for operation in ("record", "hit", "channel_people"):
         assert sample(metrics, "presence_store_seconds_count", operation=operation) >= 1
     assert sample(metrics, "presence_store_seconds_sum", operation="record") > 0
