@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], int]
 MAX_ACTIVITY_LIMIT = 50
 FIND_SCAN_LIMIT = 500
-WRITERS = 2
+WRITERS = 4
 _CAS_ATTEMPTS = 16
 
 
