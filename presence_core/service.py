@@ -174,6 +174,11 @@ class PresenceService:
         for transition in await self.store.record(batch, self.policy):
             await self.events.emit(transition)
 
+    @property
+    def buffered(self) -> int:
+        """Activities waiting for the store to come back."""
+        return len(self._backlog)
+
     async def flush(self) -> None:
         """Wait until every activity recorded so far is written."""
         for writer in self._writers:

@@ -73,6 +73,7 @@ class RedisServer:
             if cluster:
                 args += ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
                          "--cluster-node-timeout", "5000"]
+            self._args = args
             self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             if self._wait_ready():
                 return
@@ -113,6 +114,16 @@ class RedisServer:
                 self.process.wait()
         self.process = None
 
+    def halt(self) -> None:
+        """Stop the server process, keeping its port and directory for ``resume`` (an outage)."""
+        self._kill()
+
+    def resume(self) -> None:
+        """Start the same server again; with ``--appendonly yes`` in ``extra`` its data survives."""
+        self.process = subprocess.Popen(self._args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not self._wait_ready():
+            raise RuntimeError(f"redis-server did not restart; see {self.dir / 'server.log'}")
+
     def stop(self) -> None:
         self._kill()
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -152,6 +163,16 @@ class RedisCluster:
     def flush(self) -> None:
         for node in self.nodes:
             node.command("FLUSHALL")
+
+    def halt(self) -> None:
+        """Stop the server process, keeping its port and directory for ``resume`` (an outage)."""
+        self._kill()
+
+    def resume(self) -> None:
+        """Start the same server again; with ``--appendonly yes`` in ``extra`` its data survives."""
+        self.process = subprocess.Popen(self._args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not self._wait_ready():
+            raise RuntimeError(f"redis-server did not restart; see {self.dir / 'server.log'}")
 
     def stop(self) -> None:
         for node in self.nodes:
