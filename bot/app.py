@@ -86,11 +86,11 @@ class PresenceBot:
     async def _over_limit(self, ctx: Context) -> bool:
         """One person, or one chat, asking too often: told once per minute, then ignored until it passes."""
         session, options = ctx.session, self.options
-        limits = ((f"cmd:user:{session.user_id}", options.user_commands_per_minute),
-                  (f"cmd:chat:{session.channel_id}", options.chat_commands_per_minute))
-        for key, limit in limits:
+        limits = (("cmd:user", session.user_id, options.user_commands_per_minute),
+                  ("cmd:chat", session.channel_id, options.chat_commands_per_minute))
+        for kind, subject, limit in limits:
             try:
-                count = await self.service.count_hit(key, RATE_WINDOW_MS)
+                count = await self.service.count_hit(kind, subject, RATE_WINDOW_MS)
             except StoreUnavailable:
                 return False  # the command itself will say that presence is unavailable
             if count > limit:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import time
 import unicodedata
@@ -363,7 +364,7 @@ class PresenceService:
     async def link_account(self, user_id: str, code: str) -> str:
         """Join this account into the person who made ``code``; returns that person's id."""
         now = self.clock()
-        attempts = await self.store.hit(f"link:{_require_id(user_id, 'user_id')}", linking.ATTEMPT_WINDOW_MS, now)
+        attempts = await self.count_hit("link", _require_id(user_id, "user_id"), linking.ATTEMPT_WINDOW_MS)
         if attempts > linking.ATTEMPTS_PER_WINDOW:
             window_end = (now // linking.ATTEMPT_WINDOW_MS + 1) * linking.ATTEMPT_WINDOW_MS
             raise LinkRateLimited(window_end)
@@ -417,9 +418,13 @@ class PresenceService:
         await self.flush()
         await self.store.forget(await self.person_id(user_id))
 
-    async def count_hit(self, key: str, window_ms: int) -> int:
-        """Hits on ``key`` in the current window, this one included; shared by every process on the store."""
-        return await self.store.hit(key, window_ms, self.clock())
+    async def count_hit(self, kind: str, subject: str, window_ms: int) -> int:
+        """Hits of ``kind`` by ``subject`` in the current window, this one included, across every process.
+
+        The subject is hashed into the key: a counter never holds an id that ``forget`` would miss.
+        """
+        digest = hashlib.sha256(subject.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+        return await self.store.hit(f"{kind}:{digest}", window_ms, self.clock())
 
     async def sweep(self, limit: int = 1000) -> list[Transition]:
         """Apply every expiry and idle transition that is due; returns the transitions this process won."""
