@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     heartbeat_interval_ms: int = Field(30_000, gt=0)
     away_after_ms: int = Field(300_000, gt=0)
     offline_after_ms: int = Field(3_600_000, gt=0)
+    device_stale_after_ms: int = Field(86_400_000, gt=0)
+    device_prune_after_ms: int = Field(2_592_000_000, gt=0)
     coarse_last_seen: bool = True
     user_commands_per_minute: int = Field(20, gt=0)
     chat_commands_per_minute: int = Field(60, gt=0)

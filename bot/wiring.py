@@ -18,7 +18,8 @@ def build_service(settings: Settings, metrics: Metrics | None = None) -> Presenc
     store = open_store(settings.storage, redis_url=redis_url, sqlite_path=settings.sqlite_path)
     return create_presence_service(
         heartbeat_interval_ms=settings.heartbeat_interval_ms, away_after_ms=settings.away_after_ms,
-        offline_after_ms=settings.offline_after_ms,
+        offline_after_ms=settings.offline_after_ms, stale_after_ms=settings.device_stale_after_ms,
+        prune_after_ms=settings.device_prune_after_ms,
         store=store if metrics is None else InstrumentedStore(store, metrics),
     )
 

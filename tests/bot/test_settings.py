@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import DiscordSettings, MetricsSettings, Settings, TelegramSettings, load_settings
+from bot.wiring import build_service
 
 EXAMPLE = Path(__file__).parents[2] / "config.example.toml"
 
@@ -45,3 +46,12 @@ def test_unknown_keys_are_rejected(tmp_path: Path) -> None:
     config.write_text('storag = "redis"\n', encoding="utf-8")
     with pytest.raises(ValueError, match="storag"):
         load_settings(config)
+
+
+def test_device_timers_reach_the_service(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('storage = "memory"\ndevice_stale_after_ms = 1000\ndevice_prune_after_ms = 5000\n',
+                      encoding="utf-8")
+    settings, _ = load_settings(config)
+    policy = build_service(settings).policy
+    assert (policy.stale_after_ms, policy.prune_after_ms) == (1000, 5000)
