@@ -35,9 +35,6 @@ class PresenceBot:
     def locale_for(self, session: Session) -> str:
         return i18n.pick_locale(session.locale, self.options.default_locale)
 
-    def is_command(self, session: Session) -> bool:
-        return command_text(session.content, session.self_name) is not None
-
     async def handle(self, session: Session) -> None:
         """Record the event as activity, give it to a waiting question, and answer a /presence command.
 

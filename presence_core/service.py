@@ -156,7 +156,7 @@ class PresenceService:
         device = device_id or user_id
         _require_text(device, "device_id")
         await self._submit(Activity(user_id, device, self._device_name(device), "heartbeat", self.clock(),
-                                            logged=False))
+                                    logged=False))
 
     async def _submit(self, activity: Activity) -> None:
         await self._writers[hash(activity.user_id) % WRITERS].submit(activity)
@@ -345,12 +345,6 @@ class PresenceService:
     async def sync(self, user_id: str) -> SyncStatus:
         record = await self._update(user_id, lambda r, now: rules.sync(r, now, self.policy))
         return self._sync_view(record)
-
-    async def remove_device(self, user_id: str, device_id: str) -> None:
-        def change(record: PersonRecord, now: int) -> None:
-            if record.devices.pop(device_id, None) is None:
-                raise UnknownDevice(device_id)
-        await self._update(user_id, change)
 
     # linked accounts ---------------------------------------------------------------------------
 

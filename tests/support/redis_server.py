@@ -164,16 +164,6 @@ class RedisCluster:
         for node in self.nodes:
             node.command("FLUSHALL")
 
-    def halt(self) -> None:
-        """Stop the server process, keeping its port and directory for ``resume`` (an outage)."""
-        self._kill()
-
-    def resume(self) -> None:
-        """Start the same server again; with ``--appendonly yes`` in ``extra`` its data survives."""
-        self.process = subprocess.Popen(self._args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if not self._wait_ready():
-            raise RuntimeError(f"redis-server did not restart; see {self.dir / 'server.log'}")
-
     def stop(self) -> None:
         for node in self.nodes:
             node.stop()
