@@ -47,20 +47,19 @@ class PresenceBot:
 
     async def _handle(self, session: Session) -> None:
         await self._record(session)
-        parked = self.prompts.parked(session)
+        # The resumed or new command runs no sooner than our next await: watching for it to park
+        # right after starting it is in time, and a plain message creates nothing to watch.
         resumed = self.prompts.offer(session)
         if resumed is not None:
-            await self._until_answered(session, resumed, parked)
-            parked = self.prompts.parked(session)
+            await self._until_answered(session, resumed, self.prompts.parked(session))
         text = command_text(session.content, session.self_name)
         if text is None:
-            self.prompts.unpark(session, parked)
             return
         session = replace(session, prompter=self.prompts)
         task = asyncio.create_task(self._answer(session, text))
         self._running.add(task)
         task.add_done_callback(self._running.discard)
-        await self._until_answered(session, task, parked)
+        await self._until_answered(session, task, self.prompts.parked(session))
 
     async def _until_answered(self, session: Session, task: asyncio.Future[object],
                               parked: asyncio.Future[None]) -> None:

@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, GCCollector, Histogram, ProcessCollector
 
-from bot.catalog import resolve_subcommand
+from bot.router import command_topic
 from presence_core.models import Activity, ActivityEvent, PersonRecord, Transition
 from presence_core.policy import Policy
 from presence_core.stores.base import Store, TransitionListener
@@ -58,14 +58,8 @@ class Metrics:
 
 
 def command_label(text: str, mentions: Mapping[str, str]) -> str:
-    """The subcommand a command line asks for: "presence" for none, "user" for a person, "other" otherwise."""
-    words = text.split(maxsplit=1)
-    if not words:
-        return "presence"
-    word = words[0]
-    if word.startswith(("@", "<@")) or word in mentions:
-        return "user"
-    return resolve_subcommand(word) or "other"
+    """The command's label: what the router would run, "other" for an unknown word, never raw user text."""
+    return command_topic(text, mentions) or "other"
 
 
 class InstrumentedStore(Store):

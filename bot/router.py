@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from bot.catalog import PERSONAL, known_words, resolve_subcommand
@@ -52,8 +52,7 @@ def command_text(content: str, self_name: str | None) -> str | None:
 
 async def route(ctx: Context, text: str) -> Reply | None:
     """Run the command; bad input becomes one localized error line plus the usage line."""
-    first = text.split(maxsplit=1)[0] if text.strip() else ""
-    topic = resolve_subcommand(first) or ("user" if first and _is_person(ctx, first) else "presence")
+    topic = command_topic(text, ctx.session.mentions) or "presence"
     try:
         try:
             args = split_args(text)
@@ -74,8 +73,16 @@ def _privately_if_personal(name: str, reply: Reply | None) -> Reply | None:
     return replace(reply, private=True) if reply is not None and name in PERSONAL else reply
 
 
-def _is_person(ctx: Context, word: str) -> bool:
-    return word.startswith(("@", "<@")) or word in ctx.session.mentions
+def command_topic(text: str, mentions: Mapping[str, str]) -> str | None:
+    """What a command line asks for: a subcommand, "user", or "presence" when bare; None for an unknown word."""
+    words = text.split(maxsplit=1)
+    if not words:
+        return "presence"
+    return resolve_subcommand(words[0]) or ("user" if _is_person(mentions, words[0]) else None)
+
+
+def _is_person(mentions: Mapping[str, str], word: str) -> bool:
+    return word.startswith(("@", "<@")) or word in mentions
 
 
 async def _run(ctx: Context, args: Sequence[str]) -> Reply | None:
@@ -89,7 +96,7 @@ async def _run(ctx: Context, args: Sequence[str]) -> Reply | None:
     name = resolve_subcommand(word)
     if name is not None:
         return await HANDLERS[name](ctx, rest)
-    if _is_person(ctx, word):
+    if _is_person(session.mentions, word):
         return await _show_person(ctx, word, rest)
     suggestion = difflib.get_close_matches(word.lower(), known_words(), n=1, cutoff=0.6)
     if not suggestion:
