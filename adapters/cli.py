@@ -18,10 +18,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bot import logs
-from bot.metrics import Metrics
-from bot.settings import Settings, load_settings
-from bot.wiring import build_bot, build_metrics, build_service
+from presence_bot import logs
+from presence_bot.metrics import Metrics
+from presence_bot.settings import Settings, load_settings
+from presence_bot.wiring import build_bot, build_metrics, build_service
 from presence_core import PresenceError
 
 log = logging.getLogger("presence")
@@ -47,7 +47,7 @@ async def _metrics_endpoint(settings: Settings, metrics: Metrics | None) -> Asyn
     if metrics is None:
         yield
         return
-    from adapters.metrics_http import MetricsServer
+    from presence_adapters.metrics_http import MetricsServer
     async with MetricsServer(metrics.registry, settings.metrics.listen, settings.metrics.port):
         yield
 
@@ -62,13 +62,13 @@ async def _run(settings: Settings, source: Path | None) -> None:
     async with service, _metrics_endpoint(settings, metrics):
         runs: list[Coroutine[Any, Any, None]] = []
         if "telegram" in platforms:
-            from adapters.telegram import serve as serve_telegram
+            from presence_adapters.telegram import serve as serve_telegram
             runs.append(serve_telegram(settings.telegram, presence_bot))
         if "discord" in platforms:
-            from adapters.discord import serve as serve_discord
+            from presence_adapters.discord import serve as serve_discord
             runs.append(serve_discord(settings.discord, presence_bot))
         if not runs:
-            from adapters.console import Console
+            from presence_adapters.console import Console
             runs.append(Console(presence_bot).run())
         try:
             await asyncio.gather(*runs)
@@ -79,7 +79,7 @@ async def _run(settings: Settings, source: Path | None) -> None:
 async def _sync_commands(settings: Settings, guild: int | None) -> None:
     if settings.discord.token is None:
         raise SystemExit("presence-bot: sync-commands needs discord.token (or PRESENCE_DISCORD__TOKEN)")
-    from adapters.discord import sync_commands
+    from presence_adapters.discord import sync_commands
     names = await sync_commands(settings.discord, guild)
     print(f"synced {len(names)} command(s): {', '.join(names)}")
 

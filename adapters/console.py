@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TextIO
 
-from bot import i18n
-from bot.app import PresenceBot
-from bot.reply import Reply
-from bot.session import Session
+from presence_bot import i18n
+from presence_bot.app import PresenceBot
+from presence_bot.reply import Reply
+from presence_bot.session import Session
 
 PLATFORM = "console"
 _MENTION = re.compile(r"@([\w.-]+)")

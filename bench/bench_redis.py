@@ -34,8 +34,8 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from bot.app import PresenceBot
-from bot.session import Session
+from presence_bot.app import PresenceBot
+from presence_bot.session import Session
 from presence_core.models import Activity
 from presence_core.policy import Policy
 from presence_core.service import WRITERS, PresenceService

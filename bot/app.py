@@ -7,15 +7,15 @@ import logging
 import time
 from dataclasses import replace
 
-from bot import i18n
-from bot.catalog import COMMAND
-from bot.commands.context import Context
-from bot.logs import request_scope
-from bot.metrics import Metrics, command_label
-from bot.options import BotOptions
-from bot.prompts import Prompts
-from bot.router import command_text, route
-from bot.session import Session
+from presence_bot import i18n
+from presence_bot.catalog import COMMAND
+from presence_bot.commands.context import Context
+from presence_bot.logs import request_scope
+from presence_bot.metrics import Metrics, command_label
+from presence_bot.options import BotOptions
+from presence_bot.prompts import Prompts
+from presence_bot.router import command_text, route
+from presence_bot.session import Session
 from presence_core import PresenceService, StoreUnavailable
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from bot import i18n
+from presence_bot import i18n
 
 COMMAND = "presence"
 

@@ -1,4 +1,4 @@
-"""Locale catalogs (bot/locales/*.toml) and the tiny template language their strings use.
+"""Locale catalogs (``presence_bot/locales/*.toml``) and the tiny template language their strings use.
 
 A template may use <b>, <i> and <code> (trusted markup) and {name} placeholders, whose values are
 user text: they keep the surrounding style and are escaped when the reply is rendered.
@@ -13,8 +13,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from bot.reply import Line, Reply, Span, Style
-from bot.text import sanitize
+from presence_bot.reply import Line, Reply, Span, Style
+from presence_bot.text import sanitize
 
 LOCALES = ("en", "zh-CN")
 _TOKEN = re.compile(r"<(/?)(b|i|code)>|\{(\w+)\}")
@@ -22,7 +22,7 @@ _TOKEN = re.compile(r"<(/?)(b|i|code)>|\{(\w+)\}")
 
 @cache
 def _catalog(locale: str) -> Mapping[str, Any]:
-    return tomllib.loads(resources.files("bot").joinpath(f"locales/{locale}.toml").read_text("utf-8"))
+    return tomllib.loads(resources.files("presence_bot").joinpath(f"locales/{locale}.toml").read_text("utf-8"))
 
 
 def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, str]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TextIO
 
-from bot.session import Session
+from presence_bot.session import Session
 
 REQUEST_FIELDS = ("request_id", "platform", "user_id", "channel_id")
 # Attributes every LogRecord has; anything else on a record came from ``extra=`` and is logged too.

@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, GCCollector, Histogram, ProcessCollector
 
-from bot.router import command_topic
+from presence_bot.router import command_topic
 from presence_core.models import Activity, ActivityEvent, PersonRecord, Transition
 from presence_core.policy import Policy
 from presence_core.stores.base import Store, TransitionListener

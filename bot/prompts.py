@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.session import Session
+from presence_bot.session import Session
 
 Key = tuple[str, str]
 

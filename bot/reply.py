@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.text import escape_discord, escape_html
+from presence_bot.text import escape_discord, escape_html
 
 Style = Literal["", "b", "i", "code"]
 Span = tuple[Style, str]

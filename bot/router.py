@@ -8,12 +8,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from bot.catalog import PERSONAL, known_words, resolve_subcommand
-from bot.commands import account, personal, status, who
-from bot.commands.context import Context, Handler, UsageError
-from bot.commands.help import show_help
-from bot.parsing import UnbalancedQuote, split_args
-from bot.reply import Reply
+from presence_bot.catalog import PERSONAL, known_words, resolve_subcommand
+from presence_bot.commands import account, personal, status, who
+from presence_bot.commands.context import Context, Handler, UsageError
+from presence_bot.commands.help import show_help
+from presence_bot.parsing import UnbalancedQuote, split_args
+from presence_bot.reply import Reply
 from presence_core import PresenceError, Status, StoreUnavailable
 
 log = logging.getLogger(__name__)

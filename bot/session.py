@@ -8,7 +8,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
-    from bot.reply import Reply
+    from presence_bot.reply import Reply
 
 SessionKind = Literal["message", "command", "interaction"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import i18n
+from presence_bot import i18n
 from presence_core.policy import DAY_MS, HOUR_MS, MINUTE_MS
 
 _PARTS = (("d", DAY_MS), ("h", HOUR_MS), ("m", MINUTE_MS), ("s", 1000))

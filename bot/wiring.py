@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.app import PresenceBot
-from bot.metrics import InstrumentedStore, Metrics
-from bot.settings import Settings
+from presence_bot.app import PresenceBot
+from presence_bot.metrics import InstrumentedStore, Metrics
+from presence_bot.settings import Settings
 from presence_core import PresenceService, create_presence_service, open_store
 
 

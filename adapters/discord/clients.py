@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import discord
 
-from adapters.discord.sessions import user_key
+from presence_adapters.discord.sessions import user_key
 from presence_core import PresenceService
 
 CLIENTS = ("desktop", "mobile", "web")

@@ -17,25 +17,25 @@ from discord import app_commands
 from discord.app_commands import Choice, Range
 from discord.ext import commands
 
-from adapters.discord.clients import ClientStatusFeed
-from adapters.discord.outbox import DiscordOutbox
-from adapters.discord.sessions import (
+from presence_adapters.discord.clients import ClientStatusFeed
+from presence_adapters.discord.outbox import DiscordOutbox
+from presence_adapters.discord.sessions import (
     is_person,
     mention,
     session_from_interaction,
     session_from_message,
     user_key,
 )
-from adapters.discord.translator import DESCRIPTION_LIMIT, PresenceTranslator, localized
-from bot import i18n, timefmt
-from bot.app import PresenceBot
-from bot.catalog import COMMAND
-from bot.commands.help import TOPICS
-from bot.options import BotOptions
-from bot.parsing import MAX_DURATION_MS, parse_duration
-from bot.session import Session
-from bot.settings import Settings, load_settings
-from bot.wiring import build_bot, build_service
+from presence_adapters.discord.translator import DESCRIPTION_LIMIT, PresenceTranslator, localized
+from presence_bot import i18n, timefmt
+from presence_bot.app import PresenceBot
+from presence_bot.catalog import COMMAND
+from presence_bot.commands.help import TOPICS
+from presence_bot.options import BotOptions
+from presence_bot.parsing import MAX_DURATION_MS, parse_duration
+from presence_bot.session import Session
+from presence_bot.settings import Settings, load_settings
+from presence_bot.wiring import build_bot, build_service
 from presence_core import PresenceService
 from presence_core.policy import DAY_MS, HOUR_MS, MINUTE_MS
 from presence_core.service import MAX_ACTIVITY_LIMIT
@@ -306,7 +306,7 @@ class PresenceCog(commands.Cog, name="Presence"):
 
 
 async def setup(bot: commands.Bot) -> None:
-    """Extension entry point: ``await bot.load_extension("adapters.discord")``.
+    """Extension entry point: ``await bot.load_extension("presence_adapters.discord")``.
 
     Uses ``bot.presence`` (a PresenceService or PresenceBot) when the bot has one; otherwise
     builds and starts a service from presence-bot's settings (config.toml, PRESENCE_*).

@@ -14,10 +14,10 @@ from collections.abc import AsyncIterator, Sequence
 
 import discord
 
-from adapters.discord.sessions import parse_key
-from bot import i18n
-from bot.reply import Reply
-from bot.session import Session
+from presence_adapters.discord.sessions import parse_key
+from presence_bot import i18n
+from presence_bot.reply import Reply
+from presence_bot.session import Session
 
 log = logging.getLogger(__name__)
 

@@ -7,10 +7,10 @@ import logging
 import discord
 from discord.ext import commands
 
-from adapters.discord.cog import PresenceCog
-from adapters.discord.outbox import NO_PINGS
-from bot.app import PresenceBot
-from bot.settings import DiscordSettings
+from presence_adapters.discord.cog import PresenceCog
+from presence_adapters.discord.outbox import NO_PINGS
+from presence_bot.app import PresenceBot
+from presence_bot.settings import DiscordSettings
 from presence_core import create_presence_service
 
 log = logging.getLogger(__name__)

@@ -9,10 +9,10 @@ from types import MappingProxyType
 
 import discord
 
-from bot.catalog import COMMAND
-from bot.parsing import quote_arg
-from bot.router import command_text
-from bot.session import Outbox, Session
+from presence_bot.catalog import COMMAND
+from presence_bot.parsing import quote_arg
+from presence_bot.router import command_text
+from presence_bot.session import Outbox, Session
 
 PLATFORM = "discord"
 _MENTION = re.compile(r"<@!?(\d{1,20})>")

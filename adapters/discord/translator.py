@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from discord import Locale, app_commands
 
-from bot import i18n
+from presence_bot import i18n
 
 # Discord's limit for command, option and choice descriptions.
 DESCRIPTION_LIMIT = 100

@@ -17,10 +17,10 @@ from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
-from adapters.telegram.sessions import parse_channel_key, parse_user_key
-from bot import i18n
-from bot.reply import Reply
-from bot.session import Session
+from presence_adapters.telegram.sessions import parse_channel_key, parse_user_key
+from presence_bot import i18n
+from presence_bot.reply import Reply
+from presence_bot.session import Session
 
 log = logging.getLogger(__name__)
 

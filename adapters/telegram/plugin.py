@@ -10,12 +10,12 @@ from telegram import Bot, BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
-from adapters.telegram.outbox import TelegramOutbox
-from adapters.telegram.sessions import session_from_update
-from bot import i18n
-from bot.app import PresenceBot
-from bot.catalog import COMMAND
-from bot.options import BotOptions
+from presence_adapters.telegram.outbox import TelegramOutbox
+from presence_adapters.telegram.sessions import session_from_update
+from presence_bot import i18n
+from presence_bot.app import PresenceBot
+from presence_bot.catalog import COMMAND
+from presence_bot.options import BotOptions
 from presence_core.service import PresenceService
 
 log = logging.getLogger(__name__)

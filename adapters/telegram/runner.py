@@ -11,9 +11,9 @@ from telegram import Update
 from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
-from adapters.telegram.plugin import install, setup_commands
-from bot.app import PresenceBot
-from bot.settings import TelegramSettings
+from presence_adapters.telegram.plugin import install, setup_commands
+from presence_bot.app import PresenceBot
+from presence_bot.settings import TelegramSettings
 from presence_core.errors import InvalidArgument
 
 log = logging.getLogger(__name__)

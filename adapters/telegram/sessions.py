@@ -6,7 +6,7 @@ from types import MappingProxyType
 
 from telegram import Bot, Chat, Message, MessageEntity, Update, User
 
-from bot.session import Outbox, Session
+from presence_bot.session import Outbox, Session
 
 PLATFORM = "telegram"
 

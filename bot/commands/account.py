@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.commands.context import Context, UsageError, expect_no_more, words
-from bot.reply import Reply
+from presence_bot.commands.context import Context, UsageError, expect_no_more, words
+from presence_bot.reply import Reply
 from presence_core import AlreadyLinked, InvalidLinkCode, LinkRateLimited, LinkSameAccount, linking
 from presence_core.views import device_name
 

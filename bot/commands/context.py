@@ -6,11 +6,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from bot import i18n, timefmt
-from bot.options import BotOptions
-from bot.parsing import MAX_DURATION_MS, parse_duration
-from bot.reply import Line, Reply
-from bot.session import Session
+from presence_bot import i18n, timefmt
+from presence_bot.options import BotOptions
+from presence_bot.parsing import MAX_DURATION_MS, parse_duration
+from presence_bot.reply import Line, Reply
+from presence_bot.session import Session
 from presence_core import PresenceService, Status
 from presence_core.policy import MINUTE_MS
 

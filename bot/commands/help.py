@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.catalog import SUBCOMMANDS, resolve_subcommand
-from bot.commands.context import Context, UsageError, expect_no_more
-from bot.reply import Line, Reply
+from presence_bot.catalog import SUBCOMMANDS, resolve_subcommand
+from presence_bot.commands.context import Context, UsageError, expect_no_more
+from presence_bot.reply import Line, Reply
 
 # Every entry in the help list: the bare command, looking someone up, then the subcommands.
 TOPICS = ("presence", "user", *SUBCOMMANDS)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.commands.context import Context, UsageError, expect_no_more, read_duration, words
-from bot.reply import Line, Reply
+from presence_bot.commands.context import Context, UsageError, expect_no_more, read_duration, words
+from presence_bot.reply import Line, Reply
 from presence_core.service import MAX_ACTIVITY_LIMIT
 
 DEFAULT_ACTIVITY = 10

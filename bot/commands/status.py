@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.commands.context import Context, Handler, UsageError, expect_no_more, read_duration, words
-from bot.parsing import parse_duration
-from bot.reply import Line, Reply
-from bot.text import sanitize
+from presence_bot.commands.context import Context, Handler, UsageError, expect_no_more, read_duration, words
+from presence_bot.parsing import parse_duration
+from presence_bot.reply import Line, Reply
+from presence_bot.text import sanitize
 from presence_core import InvalidArgument, Status, TextTooLong, UserStatus
 from presence_core.views import device_name
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.commands.context import Context, expect_no_more
-from bot.reply import Line, Reply
-from bot.text import sanitize
+from presence_bot.commands.context import Context, expect_no_more
+from presence_bot.reply import Line, Reply
+from presence_bot.text import sanitize
 
 
 async def who(ctx: Context, args: Sequence[str]) -> Reply:

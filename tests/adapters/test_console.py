@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.console import Console
-from bot.app import PresenceBot
+from presence_adapters.console import Console
+from presence_bot.app import PresenceBot
 from presence_core import PresenceService
 from presence_core.stores.memory import MemoryStore
 from tests.support.clock import FakeClock
@@ -38,7 +38,7 @@ hi all
 def run_bot(tmp_path: Path, stdin: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PRESENCE_")}
     env["PRESENCE_STORAGE"] = "memory"
-    return subprocess.run([sys.executable, "-m", "adapters.cli", *args], input=stdin, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "presence_adapters.cli", *args], input=stdin, capture_output=True,
                           text=True, cwd=tmp_path, env={**env, "PYTHONPATH": str(Path(__file__).parents[2])},
                           timeout=60)
 
@@ -99,7 +99,7 @@ async def test_console_mentions_name_console_users(console_bot: PresenceBot) -> 
 def test_two_linked_accounts_share_dnd_in_a_live_console(tmp_path: Path) -> None:
     """Link alice's two accounts through the chat itself, set dnd on one, read it on the other."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PRESENCE_")}
-    bot = subprocess.Popen([sys.executable, "-m", "adapters.cli"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    bot = subprocess.Popen([sys.executable, "-m", "presence_adapters.cli"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True, cwd=tmp_path,
                            env={**env, "PRESENCE_STORAGE": "memory", "PYTHONPATH": str(Path(__file__).parents[2])})
     assert bot.stdin is not None and bot.stdout is not None

@@ -13,9 +13,9 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from adapters.metrics_http import MetricsServer
-from bot.app import PresenceBot
-from bot.metrics import InstrumentedStore, Metrics
+from presence_adapters.metrics_http import MetricsServer
+from presence_bot.app import PresenceBot
+from presence_bot.metrics import InstrumentedStore, Metrics
 from presence_core import PresenceService
 from presence_core.stores.memory import MemoryStore
 from tests.support.chat import Chat
@@ -91,7 +91,7 @@ async def refused(port: int) -> bool:
 async def run_console(tmp_path: Path, port: int, **env: str) -> asyncio.subprocess.Process:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("PRESENCE_")}
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "adapters.cli", cwd=tmp_path, stdin=asyncio.subprocess.PIPE,
+        sys.executable, "-m", "presence_adapters.cli", cwd=tmp_path, stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         env={**clean, "PYTHONPATH": str(ROOT), "PRESENCE_METRICS__PORT": str(port), **env})
 

@@ -17,16 +17,16 @@ from hypothesis import strategies as st
 from telegram import Update
 from telegram.constants import MessageLimit
 
-from adapters.console import Console
-from adapters.discord.sessions import command_line, mentions_in
-from adapters.telegram.outbox import render_chunks as telegram_chunks
-from adapters.telegram.sessions import session_from_update
-from bot.app import PresenceBot
-from bot.options import BotOptions
-from bot.parsing import split_args
-from bot.reply import Reply
-from bot.router import command_text
-from bot.session import Session
+from presence_adapters.console import Console
+from presence_adapters.discord.sessions import command_line, mentions_in
+from presence_adapters.telegram.outbox import render_chunks as telegram_chunks
+from presence_adapters.telegram.sessions import session_from_update
+from presence_bot.app import PresenceBot
+from presence_bot.options import BotOptions
+from presence_bot.parsing import split_args
+from presence_bot.reply import Reply
+from presence_bot.router import command_text
+from presence_bot.session import Session
 from presence_core import PresenceService
 from presence_core.stores.memory import MemoryStore
 from tests.support.chat import RecordingOutbox

@@ -4,8 +4,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.app import PresenceBot
-from bot.options import BotOptions
+from presence_bot.app import PresenceBot
+from presence_bot.options import BotOptions
 from presence_core import PresenceService
 from presence_core.stores.memory import MemoryStore
 from tests.support.chat import Chat

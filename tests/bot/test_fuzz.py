@@ -17,11 +17,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.app import PresenceBot
-from bot.options import BotOptions
-from bot.reply import Reply
-from bot.router import command_text
-from bot.session import Session
+from presence_bot.app import PresenceBot
+from presence_bot.options import BotOptions
+from presence_bot.reply import Reply
+from presence_bot.router import command_text
+from presence_bot.session import Session
 from presence_core import InvalidArgument, PresenceService
 from presence_core.stores.memory import MemoryStore
 from tests.support.chat import Chat, Sent

@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.logs import KeyValueFormatter, RequestFilter, configure, current_request
-from bot.reply import Reply
-from bot.session import Session
-from bot.settings import Settings
+from presence_bot.logs import KeyValueFormatter, RequestFilter, configure, current_request
+from presence_bot.reply import Reply
+from presence_bot.session import Session
+from presence_bot.settings import Settings
 from tests.support.chat import Chat, RecordingOutbox
 from tests.support.hostile import FUZZ
 
@@ -48,7 +48,7 @@ async def test_every_line_of_one_message_carries_its_request_id_and_ids(chat: Ch
     await chat.say("alice", "/presence who")
     await chat.say("bob", "/presence who", channel="other")
 
-    records = [r for r in logged.records if r.name.startswith("bot")]
+    records = [r for r in logged.records if r.name.startswith("presence_bot")]
     by_user = {r.user_id for r in records}  # type: ignore[attr-defined]
     assert by_user == {"test:alice", "test:bob"}
     for user, channel in (("test:alice", "test:room"), ("test:bob", "test:other")):
@@ -96,7 +96,7 @@ async def test_lines_are_key_value_without_message_text_or_secrets(chat: Chat,
     text = "\n".join(lines(logged))
     assert "private words" not in text and "SECRET" not in text and "bot***/getMe" in text
     answered = next(line for line in lines(logged) if "answered" in line)
-    assert answered.startswith("ts=") and " level=INFO logger=bot.app request_id=" in answered
+    assert answered.startswith("ts=") and " level=INFO logger=presence_bot.app request_id=" in answered
     assert " platform=test user_id=test:alice channel_id=test:room msg=" in answered
     assert " command=status ms=" in answered
 
@@ -113,7 +113,7 @@ def parse(line: str) -> dict[str, str]:
 
 def test_hostile_ids_cannot_forge_or_break_lines() -> None:
     forged = 'x"\nts=1 level=ERROR msg="forged\u2028\u202e'
-    record = logging.LogRecord("bot.app", logging.ERROR, __file__, 1, "could not record activity of %s", (forged,), None)
+    record = logging.LogRecord("presence_bot.app", logging.ERROR, __file__, 1, "could not record activity of %s", (forged,), None)
     record.user_id = "telegram:1\nlevel=CRITICAL"
     line = KeyValueFormatter().format(record)
     assert "\n" not in line and "\u2028" not in line and "\u202e" not in line
@@ -126,7 +126,7 @@ def test_hostile_ids_cannot_forge_or_break_lines() -> None:
 @FUZZ
 @given(user_id=st.text(), message=st.text())
 def test_any_value_comes_back_intact_from_its_one_line(user_id: str, message: str) -> None:
-    record = logging.LogRecord("bot.app", logging.INFO, __file__, 1, "%s", (message,), None)
+    record = logging.LogRecord("presence_bot.app", logging.INFO, __file__, 1, "%s", (message,), None)
     record.user_id = user_id
     line = KeyValueFormatter().format(record)
     assert line.isprintable()
@@ -138,7 +138,7 @@ def test_exceptions_stay_on_one_line() -> None:
     try:
         raise ValueError("boom")
     except ValueError:
-        record = logging.LogRecord("bot.app", logging.ERROR, __file__, 1, "failed", (), sys.exc_info())
+        record = logging.LogRecord("presence_bot.app", logging.ERROR, __file__, 1, "failed", (), sys.exc_info())
     line = KeyValueFormatter().format(record)
     assert "\n" not in line and 'exc="Traceback' in line and "ValueError: boom" in line
 
@@ -167,6 +167,6 @@ def test_every_configured_secret_is_handed_to_the_formatter(monkeypatch: pytest.
 
 
 def test_ids_given_outside_a_request_are_kept(logged: pytest.LogCaptureFixture) -> None:
-    logging.getLogger("adapters.discord").warning("presence update dropped", extra={"user_id": "discord:7"})
+    logging.getLogger("presence_adapters.discord").warning("presence update dropped", extra={"user_id": "discord:7"})
     [line] = lines(logged)
     assert "user_id=discord:7" in line and "request_id" not in line

@@ -9,14 +9,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.app import PresenceBot
-from bot.catalog import SUBCOMMANDS
-from bot.metrics import InstrumentedStore, Metrics, command_label
-from bot.options import BotOptions
-from bot.reply import Reply
-from bot.session import Session
-from bot.settings import Settings
-from bot.wiring import build_metrics, build_service
+from presence_bot.app import PresenceBot
+from presence_bot.catalog import SUBCOMMANDS
+from presence_bot.metrics import InstrumentedStore, Metrics, command_label
+from presence_bot.options import BotOptions
+from presence_bot.reply import Reply
+from presence_bot.session import Session
+from presence_bot.settings import Settings
+from presence_bot.wiring import build_metrics, build_service
 from presence_core import PresenceService, Policy, Transition
 from presence_core.models import Activity
 from presence_core.service import WRITERS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.parsing import UnbalancedQuote, parse_duration, quote_arg, split_args
+from presence_bot.parsing import UnbalancedQuote, parse_duration, quote_arg, split_args
 
 
 @pytest.mark.parametrize(("text", "args"), [

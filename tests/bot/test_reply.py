@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot import i18n
-from bot.reply import Reply
-from bot.text import sanitize
+from presence_bot import i18n
+from presence_bot.reply import Reply
+from presence_bot.text import sanitize
 
 
 def test_sanitize_drops_control_zero_width_and_bidi_characters() -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import DiscordSettings, MetricsSettings, Settings, TelegramSettings, load_settings
-from bot.wiring import build_service
+from presence_bot.settings import DiscordSettings, MetricsSettings, Settings, TelegramSettings, load_settings
+from presence_bot.wiring import build_service
 
 EXAMPLE = Path(__file__).parents[2] / "config.example.toml"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from bot.app import PresenceBot
-from bot.reply import Reply
-from bot.session import Session
+from presence_bot.app import PresenceBot
+from presence_bot.reply import Reply
+from presence_bot.session import Session
 
 
 @dataclass

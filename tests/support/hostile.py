@@ -8,7 +8,7 @@ import re
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from bot.reply import Reply
+from presence_bot.reply import Reply
 
 # Deterministic in CI, so a red build is reproducible; exploring new examples elsewhere.
 FUZZ = settings(max_examples=150, deadline=None, derandomize=os.environ.get("CI", "").lower() in ("1", "true"), database=None,

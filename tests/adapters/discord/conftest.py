@@ -12,7 +12,7 @@ from discord.gateway import DiscordWebSocket
 from discord_harness import Chat, operator_intents, running
 from fake_discord import FakeDiscord
 
-from adapters.discord import PresenceCog
+from presence_adapters.discord import PresenceCog
 from presence_core import create_presence_service
 from presence_core.service import PresenceService
 from tests.support.clock import FakeClock

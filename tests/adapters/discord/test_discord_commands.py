@@ -15,12 +15,12 @@ from discord.ext import commands
 from discord_harness import WAIT_S, running
 from fake_discord import ALICE_ID, APP_ID, BOT_ID, CHANNEL_ID, GUILD_ID, FakeDiscord
 
-from adapters.discord import PresenceCog, serve, sync_commands
-from adapters.discord.translator import PresenceTranslator
-from bot import i18n
-from bot.app import PresenceBot
-from bot.catalog import SUBCOMMANDS
-from bot.settings import DiscordSettings
+from presence_adapters.discord import PresenceCog, serve, sync_commands
+from presence_adapters.discord.translator import PresenceTranslator
+from presence_bot import i18n
+from presence_bot.app import PresenceBot
+from presence_bot.catalog import SUBCOMMANDS
+from presence_bot.settings import DiscordSettings
 from presence_core.service import PresenceService, system_clock
 from tests.support.clock import FakeClock
 
@@ -130,9 +130,9 @@ async def test_the_operators_translator_keeps_translating_their_commands(
 @pytest.fixture
 def extension_modules() -> Iterator[None]:
     """discord.py's unload_extension drops the package's modules from sys.modules; put them back."""
-    saved = {name: module for name, module in sys.modules.items() if name.startswith("adapters.discord")}
+    saved = {name: module for name, module in sys.modules.items() if name.startswith("presence_adapters.discord")}
     yield
-    for name in [n for n in sys.modules if n.startswith("adapters.discord")]:
+    for name in [n for n in sys.modules if n.startswith("presence_adapters.discord")]:
         del sys.modules[name]
     sys.modules.update(saved)
 
@@ -141,12 +141,12 @@ def extension_modules() -> Iterator[None]:
 async def test_the_extension_uses_the_bots_presence_service(
         fake: FakeDiscord, operator_bot: commands.Bot, presence: PresenceService) -> None:
     operator_bot.presence = presence  # type: ignore[attr-defined]
-    await operator_bot.load_extension("adapters.discord")
+    await operator_bot.load_extension("presence_adapters.discord")
 
     async with running(fake, operator_bot) as chat:
         [reply] = await chat.say(ALICE_ID, "/presence who")
         assert "alice" in reply.content
-        await operator_bot.unload_extension("adapters.discord")
+        await operator_bot.unload_extension("presence_adapters.discord")
         assert operator_bot.get_cog("Presence") is None
         assert await chat.say(ALICE_ID, "/presence who") == []
     # The bot's service belongs to the operator: still usable after the cog is gone.
@@ -168,7 +168,7 @@ async def test_the_extension_builds_its_own_service_from_settings_when_the_bot_h
         await close(service)
     monkeypatch.setattr(PresenceService, "close", spy_close)
 
-    await operator_bot.load_extension("adapters.discord")
+    await operator_bot.load_extension("presence_adapters.discord")
     cog = operator_bot.get_cog("Presence")
     assert isinstance(cog, PresenceCog)
     async with running(fake, operator_bot) as chat:

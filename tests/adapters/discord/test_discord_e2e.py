@@ -5,7 +5,7 @@ from __future__ import annotations
 from discord_harness import Chat
 from fake_discord import ALICE_ID, BOB_ID, CHANNEL_ID, dm_channel_id, subcommand, user_subcommand
 
-from bot import i18n
+from presence_bot import i18n
 from presence_core.service import PresenceService
 
 ALICE = f"discord:{ALICE_ID}"

@@ -11,10 +11,10 @@ from discord.ext import commands
 from discord_harness import Chat, operator_intents, running
 from fake_discord import ALICE_ID, BOB_ID, CHANNEL_ID, EPHEMERAL, FakeDiscord, dm_channel_id, subcommand
 
-import adapters.discord.cog as cog_module
-from adapters.discord import PresenceCog
-from bot import i18n
-from bot.app import PresenceBot
+import presence_adapters.discord.cog as cog_module
+from presence_adapters.discord import PresenceCog
+from presence_bot import i18n
+from presence_bot.app import PresenceBot
 from presence_core.service import PresenceService
 
 ALICE = f"discord:{ALICE_ID}"
@@ -70,7 +70,7 @@ async def test_a_reply_rate_limited_for_too_long_is_logged_and_the_bot_goes_on(
               headers={"Via": "1.1 google", "Retry-After": "600"}, retry_after=600.0, **{"global": False})
 
     async with running(fake, bot) as chat:
-        with caplog.at_level(logging.WARNING, logger="adapters.discord"):
+        with caplog.at_level(logging.WARNING, logger="presence_adapters.discord"):
             assert await chat.say(ALICE_ID, "/presence who") == []
         [reply] = await chat.say(BOB_ID, "/presence who")
 

@@ -10,7 +10,7 @@ from discord.ext import commands
 from discord_harness import WAIT_S, Chat, operator_intents, running
 from fake_discord import ALICE_ID, BOB_ID, FakeDiscord, subcommand
 
-from adapters.discord import PresenceCog
+from presence_adapters.discord import PresenceCog
 from presence_core.service import PresenceService
 
 ALICE = f"discord:{ALICE_ID}"

@@ -21,10 +21,10 @@ from fake_discord import (
     user_subcommand,
 )
 
-from adapters.discord import PresenceCog
-from adapters.discord.sessions import command_line
-from bot import i18n
-from bot.session import Session
+from presence_adapters.discord import PresenceCog
+from presence_adapters.discord.sessions import command_line
+from presence_bot import i18n
+from presence_bot.session import Session
 from presence_core.service import PresenceService
 from tests.support.clock import FakeClock
 

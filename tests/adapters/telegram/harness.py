@@ -9,10 +9,10 @@ from typing import Any
 
 from fake_bot_api import TOKEN, FakeBotApi, Sent
 
-from adapters.telegram import serve
-from bot.app import PresenceBot
-from bot.session import Session
-from bot.settings import TelegramSettings
+from presence_adapters.telegram import serve
+from presence_bot.app import PresenceBot
+from presence_bot.session import Session
+from presence_bot.settings import TelegramSettings
 
 
 class Handled:

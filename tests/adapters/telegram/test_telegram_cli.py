@@ -22,7 +22,7 @@ async def test_presence_bot_answers_on_telegram_and_stops_cleanly_on_sigterm(
            "PRESENCE_LOG_LEVEL": "INFO"}
     env.pop("PRESENCE_DISCORD__TOKEN", None)
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "adapters.cli", cwd=tmp_path, env=env,
+        sys.executable, "-m", "presence_adapters.cli", cwd=tmp_path, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:
         await api.wait_for(lambda api: bool(api.called("getUpdates")), timeout=15)

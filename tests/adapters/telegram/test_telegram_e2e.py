@@ -9,9 +9,9 @@ from fake_bot_api import BOT_USERNAME, CANNOT_INITIATE, FakeBotApi
 from harness import Telegram, polling_settings, running
 from telegram_updates import FORUM, GROUP, Messages, Person, private
 
-from bot import i18n
-from bot.app import PresenceBot
-from bot.options import BotOptions
+from presence_bot import i18n
+from presence_bot.app import PresenceBot
+from presence_bot.options import BotOptions
 from presence_core.service import PresenceService
 
 ALICE = Person(42, "Alice", "alice", "en")

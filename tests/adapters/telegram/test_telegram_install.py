@@ -13,8 +13,8 @@ from telegram import Bot, Update
 from telegram.ext import Application, ApplicationBuilder, CommandHandler, ContextTypes, MessageHandler, filters
 from telegram_updates import GROUP, Messages, Person
 
-import adapters.telegram
-from bot import i18n
+import presence_adapters.telegram
+from presence_bot import i18n
 from presence_core.service import PresenceService
 
 ALICE = Person(42, "Alice", "alice", "en")
@@ -55,7 +55,7 @@ class OperatorBot:
 async def operator(api: FakeBotApi, presence: PresenceService) -> AsyncIterator[tuple[OperatorBot, Handled]]:
     """The operator's bot with the plugin installed, polling the fake Bot API."""
     bot = OperatorBot(api)
-    presence_bot = adapters.telegram.install(bot.application, presence)
+    presence_bot = presence_adapters.telegram.install(bot.application, presence)
     handled = Handled(presence_bot)
     async with bot.application:
         await bot.application.start()
@@ -87,7 +87,7 @@ async def test_the_operators_handlers_still_fire_next_to_the_plugin(
 async def test_the_command_menu_is_set_in_post_init_before_the_operators_own(
         api: FakeBotApi, presence: PresenceService) -> None:
     bot = OperatorBot(api)
-    adapters.telegram.install(bot.application, presence)
+    presence_adapters.telegram.install(bot.application, presence)
 
     async with bot.application:
         assert bot.application.post_init is not None
@@ -103,6 +103,6 @@ async def test_a_failing_command_menu_is_logged_and_start_up_goes_on(
         api: FakeBotApi, tg_bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
     api.failures["setMyCommands"].append((400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID", {}))
 
-    await adapters.telegram.setup_commands(tg_bot)
+    await presence_adapters.telegram.setup_commands(tg_bot)
 
     assert "command menu not set" in caplog.text

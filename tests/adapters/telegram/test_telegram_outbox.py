@@ -9,10 +9,10 @@ import pytest
 from fake_bot_api import CANNOT_INITIATE, FakeBotApi
 from telegram import Bot
 
-from adapters.telegram.outbox import TelegramOutbox
-from bot import i18n
-from bot.reply import Reply
-from bot.session import Session
+from presence_adapters.telegram.outbox import TelegramOutbox
+from presence_bot import i18n
+from presence_bot.reply import Reply
+from presence_bot.session import Session
 
 ALICE_ID = 42
 GROUP_ID = -100_123
@@ -133,13 +133,13 @@ async def test_network_errors_are_retried(api: FakeBotApi, outbox: TelegramOutbo
 async def test_a_blocked_bot_is_logged_once_and_nothing_is_raised(api: FakeBotApi, outbox: TelegramOutbox,
                                                                   caplog: pytest.LogCaptureFixture) -> None:
     api.refused_chats[ALICE_ID] = (403, "Forbidden: bot was blocked by the user")
-    caplog.set_level(logging.INFO, logger="adapters.telegram")
+    caplog.set_level(logging.INFO, logger="presence_adapters.telegram")
 
     await outbox.send(session(channel_id=f"telegram:{ALICE_ID}", is_direct=True, outbox=outbox), plain("hi"))
 
     assert api.sent == []
     assert len(api.called("sendMessage")) == 1
-    [record] = [r for r in caplog.records if r.name.startswith("adapters.telegram")]
+    [record] = [r for r in caplog.records if r.name.startswith("presence_adapters.telegram")]
     assert "blocked" in record.getMessage()
     assert record.exc_info is None
 
@@ -147,12 +147,12 @@ async def test_a_blocked_bot_is_logged_once_and_nothing_is_raised(api: FakeBotAp
 async def test_a_chat_that_does_not_exist_is_logged_once_and_nothing_is_raised(
         api: FakeBotApi, outbox: TelegramOutbox, caplog: pytest.LogCaptureFixture) -> None:
     api.refused_chats[GROUP_ID] = (400, "Bad Request: chat not found")
-    caplog.set_level(logging.INFO, logger="adapters.telegram")
+    caplog.set_level(logging.INFO, logger="presence_adapters.telegram")
 
     await outbox.send(session(outbox=outbox), plain("hi"))
 
     assert len(api.called("sendMessage")) == 1
-    assert len([r for r in caplog.records if r.name.startswith("adapters.telegram")]) == 1
+    assert len([r for r in caplog.records if r.name.startswith("presence_adapters.telegram")]) == 1
 
 
 async def test_a_group_upgraded_to_a_supergroup_gets_the_reply_at_its_new_id(

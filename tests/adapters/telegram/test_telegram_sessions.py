@@ -8,9 +8,9 @@ from fake_bot_api import BOT_ID, BOT_USERNAME
 from telegram import Bot, Update
 from telegram_updates import FORUM, GROUP, Messages, Person, private
 
-from adapters.telegram.sessions import parse_channel_key, session_from_update
-from bot.reply import Reply
-from bot.session import Session
+from presence_adapters.telegram.sessions import parse_channel_key, session_from_update
+from presence_bot.reply import Reply
+from presence_bot.session import Session
 from tests.support.clock import START_MS
 
 ALICE = Person(42, "Alice", "alice", "en")

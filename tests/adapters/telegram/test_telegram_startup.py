@@ -10,9 +10,9 @@ from fake_bot_api import FakeBotApi
 from harness import polling_settings, running
 from telegram_updates import Messages, Person, private
 
-from adapters.telegram import serve
-from bot.app import PresenceBot
-from bot.settings import TelegramSettings
+from presence_adapters.telegram import serve
+from presence_bot.app import PresenceBot
+from presence_bot.settings import TelegramSettings
 from presence_core.errors import InvalidArgument
 from presence_core.service import PresenceService
 

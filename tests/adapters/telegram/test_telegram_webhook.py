@@ -11,8 +11,8 @@ from fake_bot_api import TOKEN, FakeBotApi
 from harness import running
 from telegram_updates import GROUP, Messages, Person
 
-from bot.app import PresenceBot
-from bot.settings import TelegramSettings
+from presence_bot.app import PresenceBot
+from presence_bot.settings import TelegramSettings
 from presence_core.service import PresenceService
 
 ALICE = Person(42, "Alice", "alice", "en")

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.app import PresenceBot
+from presence_bot.app import PresenceBot
 from presence_core import PresenceService
 from presence_core.stores.redis import RedisStore
 from tests.support.chat import Chat

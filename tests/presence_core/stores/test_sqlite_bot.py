@@ -24,7 +24,7 @@ def bot_env(db: Path) -> dict[str, str]:
 
 
 def run_bot(tmp_path: Path, db: Path, stdin: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "adapters.cli"], input=stdin, capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-m", "presence_adapters.cli"], input=stdin, capture_output=True, text=True,
                           cwd=tmp_path, env=bot_env(db), timeout=60)
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -62,7 +62,7 @@ def test_stopped_and_started_again_it_keeps_status_custom_status_link_and_activi
 def test_killed_mid_load_it_keeps_everything_it_had_answered(tmp_path: Path) -> None:
     db = tmp_path / "presence.sqlite3"
     code = link_code(tmp_path, db)
-    bot = subprocess.Popen([sys.executable, "-m", "adapters.cli"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    bot = subprocess.Popen([sys.executable, "-m", "presence_adapters.cli"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                            stderr=subprocess.DEVNULL, text=True, cwd=tmp_path, env=bot_env(db))
     assert bot.stdin is not None and bot.stdout is not None
     watchdog = threading.Timer(30, bot.kill)
