@@ -16,7 +16,7 @@ from presence_bot.options import BotOptions
 from presence_bot.prompts import Prompts
 from presence_bot.router import command_text, route
 from presence_bot.session import Session
-from presence_core import PresenceService, StoreUnavailable
+from presence_core import PresenceService, StoreUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ class PresenceBot:
         for kind, subject, limit in limits:
             try:
                 count = await self.service.count_hit(kind, subject, RATE_WINDOW_MS)
-            except StoreUnavailable:
+            except StoreUnavailableError:
                 return False  # the command itself will say that presence is unavailable
             if count > limit:
                 if count == limit + 1:

@@ -19,7 +19,7 @@ _PART = re.compile(r"(\d{1,9})\s*(" + "|".join(sorted(map(re.escape, _UNITS), ke
                    re.IGNORECASE)
 
 
-class UnbalancedQuote(ValueError):
+class UnbalancedQuoteError(ValueError):
     def __init__(self, opener: str) -> None:
         super().__init__(f"quote {opener} is never closed")
         self.opener = opener
@@ -40,7 +40,7 @@ def split_args(text: str) -> list[str]:
         if closer is not None:
             end = text.find(closer, i + 1)
             if end < 0:
-                raise UnbalancedQuote(text[i])
+                raise UnbalancedQuoteError(text[i])
             args.append(text[i + 1:end])
             i = end + 1
             continue

@@ -12,9 +12,9 @@ from presence_bot.catalog import PERSONAL, known_words, resolve_subcommand
 from presence_bot.commands import account, personal, status, who
 from presence_bot.commands.context import Context, Handler, UsageError
 from presence_bot.commands.help import show_help
-from presence_bot.parsing import UnbalancedQuote, split_args
+from presence_bot.parsing import UnbalancedQuoteError, split_args
 from presence_bot.reply import Reply
-from presence_core import PresenceError, Status, StoreUnavailable
+from presence_core import PresenceError, Status, StoreUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +56,12 @@ async def route(ctx: Context, text: str) -> Reply | None:
     try:
         try:
             args = split_args(text)
-        except UnbalancedQuote as quote:
+        except UnbalancedQuoteError as quote:
             raise UsageError("error.unbalanced_quote", quote=quote.opener) from None
         reply = await _run(ctx, args)
     except UsageError as error:
         reply = ctx.reply(ctx.line(error.key, **error.values), ctx.line("usage.line", usage=ctx.text(f"usage.{topic}")))
-    except StoreUnavailable:
+    except StoreUnavailableError:
         return ctx.reply(ctx.line("error.unavailable"))
     except PresenceError as error:
         log.warning("presence refused %s: %s", topic, error)

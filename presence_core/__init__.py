@@ -1,18 +1,18 @@
 """presence_core: the platform-free presence domain (SPEC sections 4 and 5)."""
 
 from presence_core.errors import (
-    AlreadyLinked,
-    InvalidLinkCode,
+    AlreadyLinkedError,
+    InvalidLinkCodeError,
     LinkError,
-    LinkRateLimited,
-    LinkSameAccount,
-    ConcurrentUpdate,
-    InvalidArgument,
-    InvalidStatus,
+    LinkRateLimitedError,
+    LinkSameAccountError,
+    ConcurrentUpdateError,
+    InvalidArgumentError,
+    InvalidStatusError,
     PresenceError,
-    StoreUnavailable,
-    TextTooLong,
-    UnknownDevice,
+    StoreUnavailableError,
+    TextTooLongError,
+    UnknownDeviceError,
 )
 from presence_core.factory import create_presence_service, open_store
 from presence_core.models import (
@@ -29,8 +29,8 @@ from presence_core.service import PresenceService
 from presence_core.status import Status
 
 __all__ = [
-    "AlreadyLinked", "InvalidLinkCode", "LinkError", "LinkRateLimited", "LinkSameAccount",
-    "ActivityEvent", "ChannelPresence", "ConcurrentUpdate", "DeviceInfo", "InvalidArgument", "InvalidStatus",
-    "OnlineUser", "Policy", "PresenceError", "PresenceService", "Status", "StoreUnavailable", "SyncStatus",
-    "TextTooLong", "Transition", "UnknownDevice", "UserStatus", "create_presence_service", "open_store",
+    "AlreadyLinkedError", "InvalidLinkCodeError", "LinkError", "LinkRateLimitedError", "LinkSameAccountError",
+    "ActivityEvent", "ChannelPresence", "ConcurrentUpdateError", "DeviceInfo", "InvalidArgumentError", "InvalidStatusError",
+    "OnlineUser", "Policy", "PresenceError", "PresenceService", "Status", "StoreUnavailableError", "SyncStatus",
+    "TextTooLongError", "Transition", "UnknownDeviceError", "UserStatus", "create_presence_service", "open_store",
 ]

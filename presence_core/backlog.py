@@ -11,7 +11,7 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 
-from presence_core.errors import StoreUnavailable
+from presence_core.errors import StoreUnavailableError
 from presence_core.models import Activity
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ class Backlog:
             try:
                 while self._items:
                     await self._write_some()
-            except StoreUnavailable:
+            except StoreUnavailableError:
                 delay = min(delay * 2, RETRY_MAX_S)
                 continue
             except Exception:

@@ -7,34 +7,34 @@ class PresenceError(Exception):
     """Base class of every error the presence API raises on purpose."""
 
 
-class InvalidArgument(PresenceError, ValueError):
+class InvalidArgumentError(PresenceError, ValueError):
     """An argument is malformed or out of range."""
 
 
-class InvalidStatus(InvalidArgument):
+class InvalidStatusError(InvalidArgumentError):
     def __init__(self, value: object) -> None:
         super().__init__(f"unknown status {value!r}: expected one of online, away, dnd, offline")
         self.value = value
 
 
-class TextTooLong(InvalidArgument):
+class TextTooLongError(InvalidArgumentError):
     def __init__(self, what: str, limit: int) -> None:
         super().__init__(f"{what} is longer than {limit} characters")
         self.what = what
         self.limit = limit
 
 
-class UnknownDevice(PresenceError, LookupError):
+class UnknownDeviceError(PresenceError, LookupError):
     def __init__(self, device_id: str) -> None:
         super().__init__(f"no device {device_id!r} for this person")
         self.device_id = device_id
 
 
-class ConcurrentUpdate(PresenceError):
+class ConcurrentUpdateError(PresenceError):
     """A person's state kept changing under us; the update was not applied."""
 
 
-class StoreUnavailable(PresenceError):
+class StoreUnavailableError(PresenceError):
     """The storage backend cannot be reached right now."""
 
 
@@ -42,22 +42,22 @@ class LinkError(PresenceError):
     """Linking accounts was refused."""
 
 
-class InvalidLinkCode(LinkError):
+class InvalidLinkCodeError(LinkError):
     def __init__(self) -> None:
         super().__init__("the link code is unknown, already used or expired")
 
 
-class LinkSameAccount(LinkError):
+class LinkSameAccountError(LinkError):
     def __init__(self) -> None:
         super().__init__("the link code was made by this same account")
 
 
-class AlreadyLinked(LinkError):
+class AlreadyLinkedError(LinkError):
     def __init__(self) -> None:
         super().__init__("these accounts already belong to one person")
 
 
-class LinkRateLimited(LinkError):
+class LinkRateLimitedError(LinkError):
     def __init__(self, retry_at: int) -> None:
         super().__init__("too many link attempts from this account; try again later")
         self.retry_at = retry_at

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from presence_core.errors import InvalidArgument
+from presence_core.errors import InvalidArgumentError
 from presence_core.models import Transition
 from presence_core.status import Status
 
@@ -24,7 +24,7 @@ class EventBus:
     def on(self, event: str, handler: Handler | None = None) -> Any:
         """Register ``handler``; without one, return a decorator that does."""
         if event not in self._handlers:
-            raise InvalidArgument(f"unknown event {event!r}: expected one of {', '.join(EVENTS)}")
+            raise InvalidArgumentError(f"unknown event {event!r}: expected one of {', '.join(EVENTS)}")
         if handler is None:
             def decorator(func: Handler) -> Handler:
                 self._handlers[event].append(func)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from presence_core.errors import InvalidArgument
+from presence_core.errors import InvalidArgumentError
 from presence_core.policy import Policy
 from presence_core.service import Clock, PresenceService
 from presence_core.stores.base import Store
@@ -17,14 +17,14 @@ def open_store(storage: str, *, redis_url: str | None = None, sqlite_path: str |
     if storage == "sqlite":
         from presence_core.stores.sqlite import SqliteStore
         if not sqlite_path:
-            raise InvalidArgument("storage 'sqlite' needs sqlite_path")
+            raise InvalidArgumentError("storage 'sqlite' needs sqlite_path")
         return SqliteStore(sqlite_path)
     if storage == "redis":
         from presence_core.stores.redis import RedisStore
         if not redis_url:
-            raise InvalidArgument("storage 'redis' needs redis_url")
+            raise InvalidArgumentError("storage 'redis' needs redis_url")
         return RedisStore(redis_url)
-    raise InvalidArgument(f"unknown storage {storage!r}: expected one of {', '.join(STORAGE_KINDS)}")
+    raise InvalidArgumentError(f"unknown storage {storage!r}: expected one of {', '.join(STORAGE_KINDS)}")
 
 
 def create_presence_service(*, heartbeat_interval_ms: int = 30_000, away_after_ms: int = 300_000,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from presence_core.errors import InvalidArgument
+from presence_core.errors import InvalidArgumentError
 
 MINUTE_MS = 60_000
 HOUR_MS = 60 * MINUTE_MS
@@ -31,9 +31,9 @@ class Policy:
         for name in ("heartbeat_interval_ms", "away_after_ms", "offline_after_ms", "activity_max_count",
                      "activity_max_age_ms", "stale_after_ms", "prune_after_ms", "outage_buffer_max"):
             if getattr(self, name) <= 0:
-                raise InvalidArgument(f"{name} must be positive")
+                raise InvalidArgumentError(f"{name} must be positive")
         if self.offline_after_ms <= self.away_after_ms:
-            raise InvalidArgument("offline_after_ms must be greater than away_after_ms")
+            raise InvalidArgumentError("offline_after_ms must be greater than away_after_ms")
 
     @property
     def channel_window_ms(self) -> int:

@@ -16,15 +16,15 @@ from presence_core import linking, rules
 from presence_core.backlog import Backlog
 from presence_core.batching import Batcher
 from presence_core.errors import (
-    AlreadyLinked,
-    ConcurrentUpdate,
-    InvalidArgument,
-    InvalidLinkCode,
-    LinkRateLimited,
-    LinkSameAccount,
-    StoreUnavailable,
-    TextTooLong,
-    UnknownDevice,
+    AlreadyLinkedError,
+    ConcurrentUpdateError,
+    InvalidArgumentError,
+    InvalidLinkCodeError,
+    LinkRateLimitedError,
+    LinkSameAccountError,
+    StoreUnavailableError,
+    TextTooLongError,
+    UnknownDeviceError,
 )
 from presence_core.events import EventBus, Handler
 from presence_core.models import (
@@ -51,6 +51,7 @@ MAX_ACTIVITY_LIMIT = 50
 FIND_SCAN_LIMIT = 500
 WRITERS = 4
 _CAS_ATTEMPTS = 16
+ACTIVITY_KEYS = frozenset({"type", "channel_id", "timestamp", "device_id", "user_name"})
 
 
 def system_clock() -> int:
@@ -59,7 +60,7 @@ def system_clock() -> int:
 
 def _require_id(value: object, what: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise InvalidArgument(f"{what} must be a non-empty string")
+        raise InvalidArgumentError(f"{what} must be a non-empty string")
     _require_text(value, what)
     return value
 
@@ -69,7 +70,7 @@ def _require_text(value: str, what: str) -> None:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise InvalidArgument(f"{what} must be valid Unicode text") from None
+        raise InvalidArgumentError(f"{what} must be valid Unicode text") from None
 
 
 class PresenceService:
@@ -113,7 +114,7 @@ class PresenceService:
             await asyncio.sleep(self.policy.heartbeat_interval_ms / 1000)
             try:
                 await self.sweep()
-            except StoreUnavailable as error:
+            except StoreUnavailableError as error:
                 log.warning("presence sweep skipped: %s", error)
             except Exception:
                 log.exception("presence sweep failed; retrying next interval")
@@ -130,16 +131,33 @@ class PresenceService:
 
     async def record_activity(self, user_id: str, activity: Mapping[str, Any] | None = None, *,
                               device_id: str | None = None, user_name: str | None = None) -> None:
-        """Record one action; concurrent calls are written together in one store call."""
+        """Record one action; concurrent calls are written together in one store call.
+
+        ``activity`` may hold ``type`` (default "message"), ``channel_id``, ``timestamp`` (epoch ms,
+        default now), ``device_id`` and ``user_name``; the last two may be keyword arguments instead.
+        Raises ``InvalidArgumentError`` naming any other key, or a key given both ways.
+        """
         _require_id(user_id, "user_id")
         activity = dict(activity or {})
+        unknown = sorted(map(str, activity.keys() - ACTIVITY_KEYS))
+        if unknown:
+            raise InvalidArgumentError(f"unknown activity key(s) {', '.join(map(repr, unknown))}: expected "
+                                       f"{', '.join(sorted(ACTIVITY_KEYS))}")
+        for key, value in (("device_id", device_id), ("user_name", user_name)):
+            if key in activity and value is not None:
+                raise InvalidArgumentError(f"{key} given both in the activity and as a keyword argument")
+        device_id = activity.get("device_id", device_id)
+        user_name = activity.get("user_name", user_name)
+        for key, value in (("device_id", device_id), ("user_name", user_name)):
+            if value is not None and not isinstance(value, str):
+                raise InvalidArgumentError(f"{key} must be a string")
         kind = activity.get("type", "message")
         timestamp = activity.get("timestamp")
         channel_id = activity.get("channel_id")
         if not isinstance(kind, str) or not kind:
-            raise InvalidArgument("activity type must be a non-empty string")
+            raise InvalidArgumentError("activity type must be a non-empty string")
         if timestamp is not None and (not isinstance(timestamp, int) or isinstance(timestamp, bool) or timestamp < 0):
-            raise InvalidArgument("activity timestamp must be epoch milliseconds (a non-negative int)")
+            raise InvalidArgumentError("activity timestamp must be epoch milliseconds (a non-negative int)")
         if channel_id is not None:
             _require_id(channel_id, "channel_id")
         _require_text(device_id or "", "device_id")
@@ -168,7 +186,7 @@ class PresenceService:
             return
         try:
             await self._write(batch)
-        except StoreUnavailable:
+        except StoreUnavailableError:
             self._backlog.add(batch)
 
     async def _write(self, batch: Sequence[Activity]) -> None:
@@ -220,7 +238,7 @@ class PresenceService:
 
     async def get_activity(self, user_id: str, limit: int = 10, since: int | None = None) -> list[ActivityEvent]:
         if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_ACTIVITY_LIMIT:
-            raise InvalidArgument(f"limit must be between 1 and {MAX_ACTIVITY_LIMIT}")
+            raise InvalidArgumentError(f"limit must be between 1 and {MAX_ACTIVITY_LIMIT}")
         return await self.store.activity(await self.person_id(user_id), limit, since)
 
     async def get_devices(self, user_id: str) -> list[DeviceInfo]:
@@ -277,15 +295,15 @@ class PresenceService:
                 if transition is not None:
                     await self.events.emit(transition)
                 return record
-        raise ConcurrentUpdate(f"the state of {user_id!r} kept changing; try again")
+        raise ConcurrentUpdateError(f"the state of {user_id!r} kept changing; try again")
 
     def _expiry(self, expires_at_ms: int | None) -> int | None:
         if expires_at_ms is None:
             return None
         if not isinstance(expires_at_ms, int) or isinstance(expires_at_ms, bool):
-            raise InvalidArgument("expires_at_ms must be epoch milliseconds (an int)")
+            raise InvalidArgumentError("expires_at_ms must be epoch milliseconds (an int)")
         if expires_at_ms <= self.clock():
-            raise InvalidArgument("expires_at_ms must be in the future")
+            raise InvalidArgumentError("expires_at_ms must be in the future")
         return expires_at_ms
 
     async def set_status(self, user_id: str, status: str | Status, *, expires_at_ms: int | None = None,
@@ -297,7 +315,7 @@ class PresenceService:
             return await self.get_status(user_id, viewer_id=user_id)
         expiry = self._expiry(expires_at_ms)
         if chosen is Status.ONLINE and expiry is not None:
-            raise InvalidArgument("online cannot expire: it already returns to automatic")
+            raise InvalidArgumentError("online cannot expire: it already returns to automatic")
         device = DeviceRecord(user_id, self._device_name(user_id))
         record = await self._update(user_id, lambda r, now: rules.set_manual(r, chosen, expiry, now, device))
         return status_view(record, user_id, self.clock(), self.policy, as_self=True)
@@ -317,12 +335,12 @@ class PresenceService:
 
     async def set_custom_status(self, user_id: str, text: str, *, expires_at_ms: int | None = None) -> None:
         if not isinstance(text, str):
-            raise InvalidArgument("custom status must be a string")
+            raise InvalidArgumentError("custom status must be a string")
         text = " ".join(text.split())
         if not text:
-            raise InvalidArgument("custom status must not be empty; use clear_custom_status to remove it")
+            raise InvalidArgumentError("custom status must not be empty; use clear_custom_status to remove it")
         if len(text) > self.policy.custom_status_max_len:
-            raise TextTooLong("custom status", self.policy.custom_status_max_len)
+            raise TextTooLongError("custom status", self.policy.custom_status_max_len)
         _require_text(text, "custom status")
         expiry = self._expiry(expires_at_ms)
 
@@ -361,15 +379,15 @@ class PresenceService:
         attempts = await self.count_hit("link", _require_id(user_id, "user_id"), linking.ATTEMPT_WINDOW_MS)
         if attempts > linking.ATTEMPTS_PER_WINDOW:
             window_end = (now // linking.ATTEMPT_WINDOW_MS + 1) * linking.ATTEMPT_WINDOW_MS
-            raise LinkRateLimited(window_end)
+            raise LinkRateLimitedError(window_end)
         owner = await self.store.take_code(linking.hash_code(code), now)
         if owner is None:
-            raise InvalidLinkCode()
+            raise InvalidLinkCodeError()
         persons = await self.store.resolve([owner, user_id])
         if owner == user_id:
-            raise LinkSameAccount()
+            raise LinkSameAccountError()
         if persons[owner] == persons[user_id]:
-            raise AlreadyLinked()
+            raise AlreadyLinkedError()
         await self.flush()
         into_id, absorbed_id = persons[owner], persons[user_id]
         for _ in range(_CAS_ATTEMPTS):
@@ -383,7 +401,7 @@ class PresenceService:
                 if transition is not None:
                     await self.events.emit(transition)
                 return into_id
-        raise ConcurrentUpdate(f"the state of {user_id!r} kept changing; try again")
+        raise ConcurrentUpdateError(f"the state of {user_id!r} kept changing; try again")
 
     async def unlink_account(self, user_id: str, account_id: str) -> None:
         """Make a linked account a person of its own again, with its own devices."""
@@ -391,7 +409,7 @@ class PresenceService:
         for _ in range(_CAS_ATTEMPTS):
             record = (await self.store.load([person_id])).get(person_id)
             if record is None or account_id not in record.linked:
-                raise UnknownDevice(account_id)
+                raise UnknownDeviceError(account_id)
             expected, now = record.version, self.clock()
             split_off = linking.split_record(record, account_id)
             transitions = [rules.settle(record, now, self.policy), rules.settle(split_off, now, self.policy)]
@@ -400,7 +418,7 @@ class PresenceService:
                     if transition is not None:
                         await self.events.emit(transition)
                 return
-        raise ConcurrentUpdate(f"the state of {user_id!r} kept changing; try again")
+        raise ConcurrentUpdateError(f"the state of {user_id!r} kept changing; try again")
 
     async def linked_accounts(self, user_id: str) -> list[str]:
         """Every account of the person, the one they were first known by first."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from presence_core.errors import InvalidStatus
+from presence_core.errors import InvalidStatusError
 
 
 class Status(StrEnum):
@@ -20,7 +20,7 @@ class Status(StrEnum):
         try:
             return cls(str(value).strip().lower())
         except ValueError:
-            raise InvalidStatus(value) from None
+            raise InvalidStatusError(value) from None
 
 
 # Merging several devices: a device that asks not to be disturbed wins, then the most available.

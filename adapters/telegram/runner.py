@@ -14,7 +14,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from presence_adapters.telegram.plugin import install, setup_commands
 from presence_bot.app import PresenceBot
 from presence_bot.settings import TelegramSettings
-from presence_core.errors import InvalidArgument
+from presence_core.errors import InvalidArgumentError
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ async def serve(settings: TelegramSettings, presence_bot: PresenceBot) -> None:
 
     Uses the running event loop (unlike ``Application.run_polling``), so Discord and Telegram
     can share one loop and one presence service. A token Telegram rejects raises
-    ``InvalidArgument``; an unreachable Telegram at start-up is waited for.
+    ``InvalidArgumentError``; an unreachable Telegram at start-up is waited for.
     """
     _quiet_token_loggers()
     application = build_application(settings)
@@ -94,7 +94,7 @@ async def _initialize(application: Application[Any, Any, Any, Any, Any, Any]) ->
             return
         except InvalidToken:
             # python-telegram-bot's own message quotes the token, which must never reach a log.
-            raise InvalidArgument("Telegram rejected telegram.token; get a valid one from @BotFather") from None
+            raise InvalidArgumentError("Telegram rejected telegram.token; get a valid one from @BotFather") from None
         except (NetworkError, RetryAfter) as error:
             log.warning("Telegram is not reachable (%s); trying again in %.0f s", error, delay)
             await asyncio.sleep(delay)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from presence_bot.commands.context import Context, UsageError, expect_no_more, words
 from presence_bot.reply import Reply
-from presence_core import AlreadyLinked, InvalidLinkCode, LinkRateLimited, LinkSameAccount, linking
+from presence_core import AlreadyLinkedError, InvalidLinkCodeError, LinkRateLimitedError, LinkSameAccountError, linking
 from presence_core.views import device_name
 
 
@@ -18,13 +18,13 @@ async def link(ctx: Context, args: Sequence[str]) -> Reply:
     expect_no_more(rest)
     try:
         await ctx.service.link_account(ctx.user_id, code)
-    except InvalidLinkCode:
+    except InvalidLinkCodeError:
         raise UsageError("link.invalid") from None
-    except LinkSameAccount:
+    except LinkSameAccountError:
         raise UsageError("link.same") from None
-    except LinkRateLimited as limited:
+    except LinkRateLimitedError as limited:
         raise UsageError("link.rate_limited", wait=ctx.until(limited.retry_at)) from None
-    except AlreadyLinked:
+    except AlreadyLinkedError:
         return ctx.reply(ctx.line("link.already"))
     return ctx.reply(ctx.line("link.done", device=device_name(ctx.user_id)))
 

@@ -8,7 +8,7 @@ from presence_bot.commands.context import Context, Handler, UsageError, expect_n
 from presence_bot.parsing import parse_duration
 from presence_bot.reply import Line, Reply
 from presence_bot.text import sanitize
-from presence_core import InvalidArgument, Status, TextTooLong, UserStatus
+from presence_core import InvalidArgumentError, Status, TextTooLongError, UserStatus
 from presence_core.views import device_name
 
 
@@ -94,9 +94,9 @@ async def custom_status(ctx: Context, args: Sequence[str]) -> Reply:
     try:
         await ctx.service.set_custom_status(ctx.user_id, text,
                                             expires_at_ms=None if ms is None else ctx.now() + ms)
-    except TextTooLong:
+    except TextTooLongError:
         raise UsageError("error.text_too_long", length=len(text), limit=limit) from None
-    except InvalidArgument:
+    except InvalidArgumentError:
         raise UsageError("error.missing_text") from None
     if ms is None:
         return ctx.reply(ctx.line("custom.set", text=text))

@@ -69,7 +69,7 @@ import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import NoScriptError, RedisError
 
-from presence_core.errors import InvalidArgument, StoreUnavailable
+from presence_core.errors import InvalidArgumentError, StoreUnavailableError
 from presence_core.models import Activity, ActivityEvent, DeviceRecord, PersonRecord, Transition
 from presence_core.policy import Policy
 from presence_core.status import Status
@@ -116,7 +116,7 @@ class RedisStore(Store):
     def __init__(self, url: str, *, cluster: bool | None = None, prefix: str = "pr:", timeout: float = 5.0,
                  **client_options: Any) -> None:
         if "{" in prefix or "}" in prefix:
-            raise InvalidArgument("the Redis key prefix must not contain '{' or '}' (hash tag syntax)")
+            raise InvalidArgumentError("the Redis key prefix must not contain '{' or '}' (hash tag syntax)")
         url, self.cluster = _split_url(url, cluster)
         self.prefix = prefix
         self.timeout = timeout
@@ -149,7 +149,7 @@ class RedisStore(Store):
             async with asyncio.timeout(self.timeout):
                 return await call
         except (RedisError, OSError, TimeoutError) as exc:
-            raise StoreUnavailable(f"Redis store: {type(exc).__name__}: {exc}") from exc
+            raise StoreUnavailableError(f"Redis store: {type(exc).__name__}: {exc}") from exc
 
     async def _load_scripts(self) -> None:
         for name in SCRIPTS:
@@ -317,7 +317,7 @@ class RedisStore(Store):
             self._evict([batch[i].user_id for i in todo])
             persons.update(await self.resolve([batch[i].user_id for i in todo]))
         else:
-            raise StoreUnavailable("Redis store: account links kept changing during a record; try again")
+            raise StoreUnavailableError("Redis store: account links kept changing during a record; try again")
         if chan_ops:
             await self._eval_many([("CHANNEL", [self._key("c", chan)], (*self._policy_args(policy)[2:], *ops))
                                    for chan, ops in chan_ops.items()])

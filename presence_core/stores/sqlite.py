@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from presence_core import rules
-from presence_core.errors import StoreUnavailable
+from presence_core.errors import StoreUnavailableError
 from presence_core.models import Activity, ActivityEvent, DeviceRecord, PersonRecord, Transition
 from presence_core.policy import Policy
 from presence_core.status import Status
@@ -251,7 +251,7 @@ def _hit(conn: sqlite3.Connection, key: str, window_ms: int, now: int) -> int:
 def _migrate(conn: sqlite3.Connection) -> None:
     (version,) = conn.execute("PRAGMA user_version").fetchone()
     if version > SCHEMA_VERSION:
-        raise StoreUnavailable(f"the SQLite file has schema version {version}; this presence knows "
+        raise StoreUnavailableError(f"the SQLite file has schema version {version}; this presence knows "
                                f"up to {SCHEMA_VERSION}: upgrade presence")
     if version == 0:
         for statement in _SCHEMA.split(";"):
@@ -316,7 +316,7 @@ class SqliteStore(Store):
         try:
             return await asyncio.get_running_loop().run_in_executor(self._executor, self._transaction, work, args)
         except sqlite3.DatabaseError as exc:
-            raise StoreUnavailable(f"SQLite store {self.path.name}: {exc}") from exc
+            raise StoreUnavailableError(f"SQLite store {self.path.name}: {exc}") from exc
 
     async def start(self, listener: TransitionListener | None = None) -> None:
         await self._call(lambda conn: None)

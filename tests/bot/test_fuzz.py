@@ -22,7 +22,7 @@ from presence_bot.options import BotOptions
 from presence_bot.reply import Reply
 from presence_bot.router import command_text
 from presence_bot.session import Session
-from presence_core import InvalidArgument, PresenceService
+from presence_core import InvalidArgumentError, PresenceService
 from presence_core.stores.memory import MemoryStore
 from tests.support.chat import Chat, Sent
 from tests.support.clock import FakeClock
@@ -194,7 +194,7 @@ async def test_no_id_reaches_another_ids_data_on_any_store(service: PresenceServ
 
 @pytest.mark.parametrize("call", ["record", "heartbeat", "status", "custom", "devices"])
 async def test_text_that_cannot_be_stored_is_refused_alike_on_every_store(service: PresenceService, call: str) -> None:
-    """A lone surrogate (undecodable console input) is an InvalidArgument everywhere, not a backend crash."""
+    """A lone surrogate (undecodable console input) is an InvalidArgumentError everywhere, not a backend crash."""
     bad = "console:\udcff"
     attempts = {
         "record": lambda: service.record_activity(bad, {"channel_id": "console:lobby"}),
@@ -203,5 +203,5 @@ async def test_text_that_cannot_be_stored_is_refused_alike_on_every_store(servic
         "custom": lambda: service.set_custom_status("console:ok", "away \ud800"),
         "devices": lambda: service.get_devices(bad),
     }
-    with pytest.raises(InvalidArgument, match="valid Unicode"):
+    with pytest.raises(InvalidArgumentError, match="valid Unicode"):
         await attempts[call]()

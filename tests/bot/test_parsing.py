@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from presence_bot.parsing import UnbalancedQuote, parse_duration, quote_arg, split_args
+from presence_bot.parsing import UnbalancedQuoteError, parse_duration, quote_arg, split_args
 
 
 @pytest.mark.parametrize(("text", "args"), [
@@ -23,7 +23,7 @@ def test_split_args_reads_straight_curly_and_corner_quotes(text: str, args: list
 
 @pytest.mark.parametrize("text", ['status "open', "status “open", "status 「open"])
 def test_an_unclosed_quote_is_an_error_naming_the_quote(text: str) -> None:
-    with pytest.raises(UnbalancedQuote) as error:
+    with pytest.raises(UnbalancedQuoteError) as error:
         split_args(text)
     assert error.value.opener == text.split()[1][0]
 

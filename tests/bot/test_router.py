@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from presence_core import StoreUnavailable
+from presence_core import StoreUnavailableError
 
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
@@ -228,7 +228,7 @@ async def test_while_the_store_is_unavailable_commands_say_so_and_messages_are_k
     originals = {name: getattr(store, name) for name in ("load", "resolve", "hit", "channel_people", "record")}
 
     async def unavailable(*args: object, **kwargs: object) -> None:
-        raise StoreUnavailable("down for the test")
+        raise StoreUnavailableError("down for the test")
     for name in originals:
         setattr(store, name, unavailable)
     assert await chat.say("alice", "hello while down") == []

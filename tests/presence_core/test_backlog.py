@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from presence_core import PresenceService, StoreUnavailable
+from presence_core import PresenceService, StoreUnavailableError
 from presence_core import backlog
 from presence_core.models import Activity, Transition
 from presence_core.policy import Policy
@@ -25,7 +25,7 @@ class FlakyStore(MemoryStore):
 
     async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Transition]:
         if self.down:
-            raise StoreUnavailable("switched off by the test")
+            raise StoreUnavailableError("switched off by the test")
         return await super().record(batch, policy)
 
 

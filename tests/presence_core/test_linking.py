@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from presence_core import AlreadyLinked, InvalidLinkCode, LinkRateLimited, LinkSameAccount, PresenceService
+from presence_core import AlreadyLinkedError, InvalidLinkCodeError, LinkRateLimitedError, LinkSameAccountError, PresenceService
 from presence_core.linking import ATTEMPTS_PER_WINDOW, CODE_ALPHABET, CODE_LENGTH, hash_code
 from presence_core.stores.base import Store
 from tests.support.clock import FakeClock
@@ -61,34 +61,34 @@ async def test_linking_merges_both_histories_without_losing_any(service: Presenc
 async def test_a_code_works_once(service: PresenceService) -> None:
     code = await service.create_link_code(TG)
     await service.link_account(DC, code)
-    with pytest.raises(InvalidLinkCode):
+    with pytest.raises(InvalidLinkCodeError):
         await service.link_account("console:3", code)
 
 
 async def test_an_expired_code_is_refused(service: PresenceService, clock: FakeClock) -> None:
     code = await service.create_link_code(TG)
     clock.advance(minutes=10)
-    with pytest.raises(InvalidLinkCode):
+    with pytest.raises(InvalidLinkCodeError):
         await service.link_account(DC, code)
 
 
 async def test_a_code_redeemed_by_its_own_account_is_refused(service: PresenceService) -> None:
-    with pytest.raises(LinkSameAccount):
+    with pytest.raises(LinkSameAccountError):
         await service.link_account(TG, await service.create_link_code(TG))
 
 
 async def test_linking_already_linked_accounts_says_so(service: PresenceService) -> None:
     await link(service)
-    with pytest.raises(AlreadyLinked):
+    with pytest.raises(AlreadyLinkedError):
         await link(service, DC, TG)
 
 
 async def test_guessing_codes_is_rate_limited_per_account(service: PresenceService, clock: FakeClock) -> None:
     real = await service.create_link_code(TG)
     for guess in range(ATTEMPTS_PER_WINDOW):
-        with pytest.raises(InvalidLinkCode):
+        with pytest.raises(InvalidLinkCodeError):
             await service.link_account(DC, f"WRONG{guess:05d}")
-    with pytest.raises(LinkRateLimited) as limited:
+    with pytest.raises(LinkRateLimitedError) as limited:
         await service.link_account(DC, real)
     assert limited.value.retry_at > clock.now
     await service.link_account("console:other", await service.create_link_code(TG))

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from presence_core import InvalidArgument, InvalidStatus, PresenceService, Status, TextTooLong
+from presence_core import InvalidArgumentError, InvalidStatusError, PresenceService, Status, TextTooLongError
 from tests.support.clock import FakeClock
 
 ALICE, BOB = "telegram:1", "discord:2"
@@ -281,18 +281,34 @@ async def test_tracking_off_records_nothing_and_shows_offline_without_last_seen(
 
 async def test_bad_arguments_raise_presence_errors_with_clear_messages(service: PresenceService,
                                                                       clock: FakeClock) -> None:
-    with pytest.raises(InvalidStatus, match="busy"):
+    with pytest.raises(InvalidStatusError, match="busy"):
         await service.set_status(ALICE, "busy")
-    with pytest.raises(TextTooLong):
+    with pytest.raises(TextTooLongError):
         await service.set_custom_status(ALICE, "x" * 129)
-    with pytest.raises(InvalidArgument, match="future"):
+    with pytest.raises(InvalidArgumentError, match="future"):
         await service.set_status(ALICE, "dnd", expires_at_ms=clock.now - 1)
-    with pytest.raises(InvalidArgument, match="limit"):
+    with pytest.raises(InvalidArgumentError, match="limit"):
         await service.get_activity(ALICE, limit=51)
-    with pytest.raises(InvalidArgument):
+    with pytest.raises(InvalidArgumentError):
         await service.record_activity("", {})
-    with pytest.raises(InvalidArgument, match="unknown event"):
+    with pytest.raises(InvalidArgumentError, match="unknown event"):
         service.on("typing", print)
+
+
+async def test_record_activity_takes_device_and_name_in_the_mapping_and_names_any_other_key(
+        service: PresenceService) -> None:
+    await service.record_activity(ALICE, {"type": "message", "device_id": "telegram:1/laptop", "user_name": "Alice"})
+    await service.record_activity(ALICE, {"type": "message"}, device_id="telegram:1/phone")
+    assert sorted(d.id for d in await service.get_devices(ALICE)) == ["telegram:1/laptop", "telegram:1/phone"]
+    assert (await service.get_status(ALICE)).name == "Alice"
+
+    with pytest.raises(InvalidArgumentError, match="'device'"):
+        await service.record_activity(ALICE, {"type": "message", "device": "laptop"})
+    with pytest.raises(InvalidArgumentError, match="both"):
+        await service.record_activity(ALICE, {"device_id": "a"}, device_id="b")
+    with pytest.raises(InvalidArgumentError, match="user_name must be a string"):
+        await service.record_activity(ALICE, {"user_name": 7})
+    assert len(await service.get_activity(ALICE)) == 2
 
 
 async def test_a_failing_listener_does_not_stop_the_others(service: PresenceService) -> None:

@@ -13,7 +13,7 @@ from telegram_updates import Messages, Person, private
 from presence_adapters.telegram import serve
 from presence_bot.app import PresenceBot
 from presence_bot.settings import TelegramSettings
-from presence_core.errors import InvalidArgument
+from presence_core.errors import InvalidArgumentError
 from presence_core.service import PresenceService
 
 ALICE = Person(42, "Alice", "alice", "en")
@@ -38,7 +38,7 @@ async def test_a_rejected_token_stops_start_up_without_showing_the_token(
     caplog.set_level(logging.DEBUG)
     settings = TelegramSettings(token="999:not-the-token", base_url=api.base_url)
 
-    with pytest.raises(InvalidArgument) as refused:
+    with pytest.raises(InvalidArgumentError) as refused:
         await asyncio.wait_for(serve(settings, PresenceBot(presence)), 5)
 
     assert "not-the-token" not in str(refused.value)

@@ -12,7 +12,7 @@ from typing import TypeVar
 import pytest
 import redis.asyncio as aioredis
 
-from presence_core.errors import InvalidArgument, StoreUnavailable
+from presence_core.errors import InvalidArgumentError, StoreUnavailableError
 from presence_core.models import Activity, DeviceRecord, PersonRecord, Transition
 from presence_core.policy import HOUR_MS, MINUTE_MS, Policy
 from presence_core.service import PresenceService
@@ -249,7 +249,7 @@ async def test_an_unreachable_redis_is_a_store_error_within_the_timeout() -> Non
     url = server.url
     server.stop()
     store = RedisStore(url, timeout=0.5)
-    with pytest.raises(StoreUnavailable):
+    with pytest.raises(StoreUnavailableError):
         await store.record([message("console:alice", T0)], POLICY)
     await store.close()
 
@@ -258,7 +258,7 @@ def test_urls_and_prefixes() -> None:
     assert RedisStore("redis+cluster://127.0.0.1:7000").cluster
     assert RedisStore("rediss://127.0.0.1:7000/0", ssl_cert_reqs="none").cluster is False
     assert RedisStore("redis://127.0.0.1:7000", cluster=True).cluster
-    with pytest.raises(InvalidArgument):
+    with pytest.raises(InvalidArgumentError):
         RedisStore("redis://127.0.0.1:7000", prefix="app{1}:")
 
 

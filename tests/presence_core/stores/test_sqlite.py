@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from presence_core.errors import StoreUnavailable
+from presence_core.errors import StoreUnavailableError
 from presence_core.policy import HOUR_MS, Policy
 from presence_core.service import PresenceService
 from presence_core.stores.sqlite import SCHEMA_VERSION, SqliteStore
@@ -59,7 +59,7 @@ async def test_a_file_from_a_newer_presence_is_refused(tmp_path: Path) -> None:
     with contextlib.closing(sqlite3.connect(path)) as conn:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     store = SqliteStore(path)
-    with pytest.raises(StoreUnavailable, match="schema version"):
+    with pytest.raises(StoreUnavailableError, match="schema version"):
         await store.start()
     await store.close()
 
