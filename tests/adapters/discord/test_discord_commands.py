@@ -201,4 +201,4 @@ async def test_every_text_of_the_command_tree_is_in_both_locale_files(operator_b
 
     assert {"help.who", "discord.option.duration", "words.on"} <= wanted
     for locale in i18n.LOCALES:
-        assert sorted(wanted - set(i18n.strings(locale))) == [], f"missing in bot/locales/{locale}.toml"
+        assert sorted(wanted - set(i18n.strings(locale))) == [], f"missing in bot/locales/{locale}/"
