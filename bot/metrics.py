@@ -14,7 +14,7 @@ from typing import TypeVar
 from prometheus_client import CollectorRegistry, Counter, GCCollector, Histogram, ProcessCollector
 
 from presence_bot.router import command_topic
-from presence_core.models import Activity, ActivityEvent, PersonRecord, Transition
+from presence_core.models import Activity, ActivityEvent, PersonRecord, TokenRecord, Transition
 from presence_core.policy import Policy
 from presence_core.stores.base import Store, TransitionListener
 
@@ -124,3 +124,18 @@ class InstrumentedStore(Store):
 
     async def hit(self, key: str, window_ms: int, now: int) -> int:
         return await self._timed("hit", self.inner.hit(key, window_ms, now))
+
+    async def add_token(self, token: TokenRecord) -> bool:
+        return await self._timed("add_token", self.inner.add_token(token))
+
+    async def find_token(self, token_hash: str) -> TokenRecord | None:
+        return await self._timed("find_token", self.inner.find_token(token_hash))
+
+    async def tokens(self, owner_ids: Sequence[str]) -> list[TokenRecord]:
+        return await self._timed("tokens", self.inner.tokens(owner_ids))
+
+    async def revoke_token(self, owner_id: str, name: str) -> bool:
+        return await self._timed("revoke_token", self.inner.revoke_token(owner_id, name))
+
+    async def touch_token(self, token_hash: str, at: int) -> None:
+        await self._timed("touch_token", self.inner.touch_token(token_hash, at))

@@ -1,4 +1,4 @@
-"""Listeners for status transitions: ``status_change``, ``online``, ``offline``."""
+"""Listeners for status transitions (``status_change``, ``online``, ``offline``) and rooms (``room_change``)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from collections.abc import Callable
 from typing import Any
 
 from presence_core.errors import InvalidArgumentError
-from presence_core.models import Transition
+from presence_core.models import RoomChange, Transition
 from presence_core.status import Status
 
 log = logging.getLogger(__name__)
 
-EVENTS = ("status_change", "online", "offline")
+EVENTS = ("status_change", "online", "offline", "room_change")
 Handler = Callable[..., Any]
 
 
@@ -43,6 +43,13 @@ class EventBus:
             calls.append(("online", (transition.user_id,)))
         if transition.new is Status.OFFLINE:
             calls.append(("offline", (transition.user_id,)))
+        await self._call(calls)
+
+    async def emit_room(self, change: RoomChange) -> None:
+        """``room_change(change)``: what a room sees of one person changed (SPEC section 11)."""
+        await self._call([("room_change", (change,))])
+
+    async def _call(self, calls: list[tuple[str, tuple[Any, ...]]]) -> None:
         for event, args in calls:
             for handler in list(self._handlers[event]):
                 try:

@@ -7,6 +7,18 @@ from dataclasses import dataclass, field, replace
 from presence_core.status import Status
 
 
+@dataclass(frozen=True, slots=True)
+class RoomLease:
+    """A device's place in one room (SPEC section 11): since when, and where in it (compact JSON or None).
+
+    The lease lasts while the device keeps being seen: it ends ``rooms.lease_ms(policy)`` after the
+    device's ``last_seen``, so a heartbeat of the device keeps all its rooms without a write of its own.
+    """
+
+    since: int
+    location: str | None = None
+
+
 @dataclass(slots=True)
 class DeviceRecord:
     """One device of a person as stored: a platform account or one client of it."""
@@ -18,6 +30,8 @@ class DeviceRecord:
     reported: Status | None = None
     reported_expires: int | None = None
     synced_at: int | None = None
+    # Rooms the device is in, by room id (app devices only: a token's heartbeats and live feeds).
+    rooms: dict[str, RoomLease] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -49,7 +63,8 @@ class PersonRecord:
 
     def copy(self) -> PersonRecord:
         """An independent copy, so a caller's changes never reach the store before ``save``."""
-        clone = replace(self, devices={k: replace(d) for k, d in self.devices.items()}, linked=list(self.linked))
+        clone = replace(self, devices={k: replace(d, rooms=dict(d.rooms)) for k, d in self.devices.items()},
+                        linked=list(self.linked))
         return clone
 
     @property
@@ -142,3 +157,53 @@ class SyncStatus:
     synced: int
     total: int
     last_sync: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class RoomDevice:
+    """One device of a person in a room; ``location`` is compact JSON (app rooms only), ``since`` epoch ms."""
+
+    name: str
+    since: int
+    location: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RoomMember:
+    """A person in a room as the room sees them (SPEC section 11): public status, custom status, devices."""
+
+    person_id: str
+    name: str | None
+    status: Status
+    custom_status: str | None
+    devices: tuple[RoomDevice, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RoomChange:
+    """The room's view of one person changed: joined, moved, changed status, or left (``member`` None)."""
+
+    room_id: str
+    person_id: str
+    member: RoomMember | None
+    at: int
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRecord:
+    """An API token as stored: only its hash, the account that made it, its name, times in epoch ms."""
+
+    hash: str
+    owner: str
+    name: str
+    created_at: int
+    last_used: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    """A token as its owner may list it: never the token itself."""
+
+    name: str
+    created_at: int
+    last_used: int | None

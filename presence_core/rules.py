@@ -88,6 +88,13 @@ def is_synced(record: PersonRecord, device: DeviceRecord, now: int, policy: Poli
     return record.changed_at is None or (device.synced_at is not None and device.synced_at >= record.changed_at)
 
 
+def in_rooms_until(device: DeviceRecord, policy: Policy) -> int | None:
+    """When the device's room leases end unless it is seen again; None when it is in no room."""
+    if not device.rooms or device.last_seen is None:
+        return None
+    return device.last_seen + policy.room_lease_ms
+
+
 def _earliest(*times: int | None) -> int | None:
     present = [t for t in times if t is not None]
     return min(present, default=None)
@@ -127,7 +134,7 @@ def next_due(record: PersonRecord, now: int, policy: Policy) -> int | None:
         times.append(device.reported_expires)
         if device.last_seen is not None:
             times += [device.last_seen + policy.away_after_ms, device.last_seen + policy.offline_after_ms,
-                      device.last_seen + policy.prune_after_ms]
+                      device.last_seen + policy.prune_after_ms, in_rooms_until(device, policy)]
     return _earliest(*(t for t in times if t is not None and t > now))
 
 
@@ -150,6 +157,8 @@ def settle(record: PersonRecord, now: int, policy: Policy) -> Transition | None:
     for device_id, device in list(record.devices.items()):
         if device.reported is not None and not in_force(device.reported_expires, now):
             device.reported = device.reported_expires = None
+        if device.rooms and (in_rooms_until(device, policy) or now) <= now:
+            device.rooms = {}  # an idle device leaves its rooms (SPEC section 11)
         if device.last_seen is not None and now - device.last_seen >= policy.prune_after_ms:
             del record.devices[device_id]
     record.sticky, record.sticky_until = _sticky(record, now)

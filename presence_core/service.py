@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
-from presence_core import linking, rules
+from presence_core import linking, rooms, rules
 from presence_core.backlog import Backlog
 from presence_core.batching import Batcher
 from presence_core.errors import (
@@ -35,13 +35,18 @@ from presence_core.models import (
     DeviceRecord,
     OnlineUser,
     PersonRecord,
+    RoomChange,
+    RoomMember,
     SyncStatus,
+    TokenInfo,
     Transition,
     UserStatus,
 )
 from presence_core.policy import Policy
+from presence_core.room_presence import RoomPresence
 from presence_core.status import LISTING_RANK, Status
 from presence_core.stores.base import Store
+from presence_core.tokens import ApiDevice, Tokens
 from presence_core.views import device_name, devices_view, status_view
 
 log = logging.getLogger(__name__)
@@ -84,6 +89,8 @@ class PresenceService:
         self._writers: list[Batcher[Activity]] = [Batcher(self._flush) for _ in range(WRITERS)]
         self._backlog = Backlog(self._write, self.policy.outage_buffer_max)
         self._sweeper: asyncio.Task[None] | None = None
+        self.rooms = RoomPresence(self)
+        self.tokens = Tokens(self)
 
     # lifecycle ---------------------------------------------------------------------------------
 
@@ -283,19 +290,25 @@ class PresenceService:
     # changes -----------------------------------------------------------------------------------
 
     async def _update(self, user_id: str, change: Callable[[PersonRecord, int], None]) -> PersonRecord:
-        """Load, change, settle and compare-and-set one person; the winner announces the transition."""
+        """Load, change, settle and compare-and-set one person; the winner announces what changed."""
         person_id = await self.person_id(user_id)
         for _ in range(_CAS_ATTEMPTS):
             record = (await self.store.load([person_id])).get(person_id) or PersonRecord(person_id)
             expected = record.version
+            before = rooms.members(record)
             now = self.clock()
             change(record, now)
             transition = rules.settle(record, now, self.policy)
             if await self.store.save(record, expected, transition):
-                if transition is not None:
-                    await self.events.emit(transition)
+                await self._announce(transition, rooms.changes(person_id, before, rooms.members(record), now))
                 return record
         raise ConcurrentUpdateError(f"the state of {user_id!r} kept changing; try again")
+
+    async def _announce(self, transition: Transition | None, room_changes: Sequence[RoomChange] = ()) -> None:
+        if transition is not None:
+            await self.events.emit(transition)
+        for change in room_changes:
+            await self.events.emit_room(change)
 
     def _expiry(self, expires_at_ms: int | None) -> int | None:
         if expires_at_ms is None:
@@ -393,13 +406,14 @@ class PresenceService:
         for _ in range(_CAS_ATTEMPTS):
             records = await self.store.load([into_id, absorbed_id])
             into = records.get(into_id) or PersonRecord(into_id)
-            expected = into.version
-            linking.merge_records(into, records.get(absorbed_id) or PersonRecord(absorbed_id))
+            absorbed = records.get(absorbed_id) or PersonRecord(absorbed_id)
+            expected, before = into.version, rooms.members(into)
+            linking.merge_records(into, absorbed)
             now = self.clock()
             transition = rules.settle(into, now, self.policy)
             if await self.store.merge(into, expected, absorbed_id):
-                if transition is not None:
-                    await self.events.emit(transition)
+                await self._announce(transition, [*rooms.changes(absorbed_id, rooms.members(absorbed), {}, now),
+                                                  *rooms.changes(into_id, before, rooms.members(into), now)])
                 return into_id
         raise ConcurrentUpdateError(f"the state of {user_id!r} kept changing; try again")
 
@@ -410,13 +424,12 @@ class PresenceService:
             record = (await self.store.load([person_id])).get(person_id)
             if record is None or account_id not in record.linked:
                 raise UnknownDeviceError(account_id)
-            expected, now = record.version, self.clock()
+            expected, now, before = record.version, self.clock(), rooms.members(record)
             split_off = linking.split_record(record, account_id)
             transitions = [rules.settle(record, now, self.policy), rules.settle(split_off, now, self.policy)]
             if await self.store.split(record, expected, split_off):
-                for transition in transitions:
-                    if transition is not None:
-                        await self.events.emit(transition)
+                await self._announce(transitions[0], rooms.changes(person_id, before, rooms.members(record), now))
+                await self._announce(transitions[1], rooms.changes(split_off.id, {}, rooms.members(split_off), now))
                 return
         raise ConcurrentUpdateError(f"the state of {user_id!r} kept changing; try again")
 
@@ -426,9 +439,38 @@ class PresenceService:
         return record.accounts if record else [user_id]
 
     async def forget(self, user_id: str) -> None:
-        """Erase everything stored about the person this account belongs to."""
+        """Erase everything stored about the person this account belongs to; they leave every room."""
         await self.flush()
-        await self.store.forget(await self.person_id(user_id))
+        person_id, record = await self._load(user_id)
+        await self.store.forget(person_id)
+        if record is not None:
+            await self._announce(None, rooms.changes(person_id, rooms.members(record), {}, self.clock()))
+
+    # rooms and API tokens (SPEC section 11): presence_core.room_presence and presence_core.tokens ---
+
+    async def room_heartbeat(self, user_id: str, device_id: str, room_id: str | None = None,
+                             location: object = rooms.KEEP) -> list[str]:
+        """See ``RoomPresence.heartbeat``: keeps an app device alive, joins or moves it in a room."""
+        return await self.rooms.heartbeat(user_id, device_id, room_id, location)
+
+    async def leave_room(self, user_id: str, device_id: str, room_id: str | None = None) -> None:
+        await self.rooms.leave(user_id, device_id, room_id)
+
+    async def get_room(self, room_id: str, *, viewer_id: str) -> list[RoomMember]:
+        """The people of a room that ``viewer_id`` may see; raises ``RoomForbiddenError``."""
+        return await self.rooms.listing(room_id, viewer_id)
+
+    async def create_token(self, user_id: str, name: str) -> str:
+        return await self.tokens.create(user_id, name)
+
+    async def list_tokens(self, user_id: str) -> list[TokenInfo]:
+        return await self.tokens.list(user_id)
+
+    async def revoke_token(self, user_id: str, name: str) -> None:
+        await self.tokens.revoke(user_id, name)
+
+    async def authenticate(self, token: str) -> ApiDevice | None:
+        return await self.tokens.authenticate(token)
 
     async def count_hit(self, kind: str, subject: str, window_ms: int) -> int:
         """Hits of ``kind`` by ``subject`` in the current window, this one included, across every process.
@@ -448,14 +490,14 @@ class PresenceService:
             for _ in range(_CAS_ATTEMPTS):
                 if record is None:
                     break
-                expected, now = record.version, self.clock()
+                expected, now, before = record.version, self.clock(), rooms.members(record)
                 if record.due is None or record.due > now:
                     break
                 transition = rules.settle(record, now, self.policy)
                 if await self.store.save(record, expected, transition):
                     if transition is not None:
                         transitions.append(transition)
-                        await self.events.emit(transition)
+                    await self._announce(transition, rooms.changes(person_id, before, rooms.members(record), now))
                     break
                 record = (await self.store.load([person_id])).get(person_id)
         return transitions

@@ -18,7 +18,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
 
-from presence_core.models import Activity, ActivityEvent, PersonRecord, Transition
+from presence_core.models import Activity, ActivityEvent, PersonRecord, TokenRecord, Transition
 from presence_core.policy import Policy
 
 TransitionListener = Callable[[Transition], Awaitable[None]]
@@ -88,7 +88,8 @@ class Store(ABC):
 
     @abstractmethod
     async def forget(self, person_id: str) -> None:
-        """Erase the person: record, activity log, channel memberships, due entry, account links."""
+        """Erase the person: record, activity log, channel memberships, due entry, account links,
+        and the API tokens of every account of theirs."""
 
     @abstractmethod
     async def put_code(self, code_hash: str, owner_id: str, expires_at: int) -> None:
@@ -104,3 +105,25 @@ class Store(ABC):
 
         Shared by every process on the store: rate limits for link attempts and commands.
         """
+
+    # API tokens (SPEC section 11): stored by hash, owned by an account, named uniquely per account.
+
+    @abstractmethod
+    async def add_token(self, token: TokenRecord) -> bool:
+        """Store a new token; False (and nothing stored) when its owner already has one of that name."""
+
+    @abstractmethod
+    async def find_token(self, token_hash: str) -> TokenRecord | None:
+        """The token with this hash, or None when unknown or revoked."""
+
+    @abstractmethod
+    async def tokens(self, owner_ids: Sequence[str]) -> list[TokenRecord]:
+        """Every token owned by any of these accounts, in no particular order."""
+
+    @abstractmethod
+    async def revoke_token(self, owner_id: str, name: str) -> bool:
+        """Delete the owner's token of that name; False when there was none."""
+
+    @abstractmethod
+    async def touch_token(self, token_hash: str, at: int) -> None:
+        """Note that the token was used at ``at``; a revoked token stays revoked."""

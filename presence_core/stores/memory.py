@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from presence_core import rules
-from presence_core.models import Activity, ActivityEvent, PersonRecord, Transition
+from presence_core.models import Activity, ActivityEvent, PersonRecord, TokenRecord, Transition
 from presence_core.policy import Policy
 from presence_core.stores.base import Store
 
@@ -19,6 +20,7 @@ class MemoryStore(Store):
         self._seen_in: dict[str, set[str]] = {}
         self._codes: dict[str, tuple[str, int]] = {}
         self._hits: dict[tuple[str, int], int] = {}
+        self._tokens: dict[str, TokenRecord] = {}
 
     async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Transition]:
         transitions: list[Transition] = []
@@ -118,6 +120,10 @@ class MemoryStore(Store):
         for code_hash, (owner, _) in list(self._codes.items()):
             if owner == person_id:
                 del self._codes[code_hash]
+        accounts = set(record.accounts if record else [person_id])
+        for token_hash, token in list(self._tokens.items()):
+            if token.owner in accounts:
+                del self._tokens[token_hash]
 
     async def put_code(self, code_hash: str, owner_id: str, expires_at: int) -> None:
         self._codes[code_hash] = (owner_id, expires_at)
@@ -132,3 +138,28 @@ class MemoryStore(Store):
             del self._hits[stale]
         self._hits[(key, window)] = self._hits.get((key, window), 0) + 1
         return self._hits[(key, window)]
+
+    async def add_token(self, token: TokenRecord) -> bool:
+        if any(t.owner == token.owner and t.name == token.name for t in self._tokens.values()):
+            return False
+        self._tokens[token.hash] = token
+        return True
+
+    async def find_token(self, token_hash: str) -> TokenRecord | None:
+        return self._tokens.get(token_hash)
+
+    async def tokens(self, owner_ids: Sequence[str]) -> list[TokenRecord]:
+        owners = set(owner_ids)
+        return [t for t in self._tokens.values() if t.owner in owners]
+
+    async def revoke_token(self, owner_id: str, name: str) -> bool:
+        for token_hash, token in list(self._tokens.items()):
+            if token.owner == owner_id and token.name == name:
+                del self._tokens[token_hash]
+                return True
+        return False
+
+    async def touch_token(self, token_hash: str, at: int) -> None:
+        token = self._tokens.get(token_hash)
+        if token is not None:
+            self._tokens[token_hash] = replace(token, last_used=at)

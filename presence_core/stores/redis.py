@@ -12,7 +12,9 @@ of the id, ``kind + S + id`` is one-to-one: no id, whatever it contains, can rea
                              k/ku sticky, u due, l linked accounts (JSON), "@<device>" (just "@" for
                              the person's own account) -> "last_seen,synced_at,reported,reported_expires,
                              name" (synced_at "=" when it equals last_seen); statuses as o/a/d/f;
-                             lh: time of the log's first entry, a hint of the record script
+                             lh: time of the log's first entry, a hint of the record script;
+                             "r@<device>" (or "r@"): the device's room leases, JSON
+                             [[room, since, location JSON or null], ...] (SPEC section 11)
     P l:{S}<person>    LIST  activity log "ts,len(type),len(device),<type><device><channel>" in
                              arrival order (a merge interleaves two logs by time), capped by count
                              and age on every append; expires after max age idle
@@ -26,6 +28,7 @@ of the id, ``kind + S + id`` is one-to-one: no id, whatever it contains, can rea
     P o:{S}<code hash> STRING  "<expires_at>:<owner>" one-time link code
     P h:{S}<window>:<key> STRING  rate-limit counter of one fixed window
     P events           pub/sub channel of committed transitions and alias invalidations
+    P tk: / P ti:      API tokens and each owner's index of them: ``redis_tokens``
 
 A person's keys and due shard share the tag ``{S}``, so each script touches one slot. Round trips
 (single Redis): ``record`` of a batch 1 (one script resolves aliases, applies ``rules.apply_activity``
@@ -70,11 +73,12 @@ from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import NoScriptError, RedisError
 
 from presence_core.errors import InvalidArgumentError, StoreUnavailableError
-from presence_core.models import Activity, ActivityEvent, DeviceRecord, PersonRecord, Transition
+from presence_core.models import Activity, ActivityEvent, DeviceRecord, PersonRecord, RoomLease, Transition
 from presence_core.policy import Policy
 from presence_core.status import Status
 from presence_core.stores import redis_lua
 from presence_core.stores.base import Store, TransitionListener
+from presence_core.stores.redis_tokens import RedisTokens
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +114,7 @@ def _opt(value: object) -> object:
     return "" if value is None else value
 
 
-class RedisStore(Store):
+class RedisStore(RedisTokens, Store):
     """The shared store; ``timeout`` bounds every call (seconds), ``prefix`` namespaces the keys."""
 
     def __init__(self, url: str, *, cluster: bool | None = None, prefix: str = "pr:", timeout: float = 5.0,
@@ -447,6 +451,7 @@ class RedisStore(Store):
         for code in codes:
             pipe.delete(self._key("o", code))
         await self._io(pipe.execute())
+        await self._forget_tokens(accounts)
         await self._invalidate(accounts)
 
     async def put_code(self, code_hash: str, owner_id: str, expires_at: int) -> None:
@@ -510,8 +515,11 @@ def _encode(record: PersonRecord) -> list[object]:
     for device in record.devices.values():
         reported = "" if device.reported is None else _CODE[device.reported]
         synced = "=" if device.synced_at is not None and device.synced_at == device.last_seen else device.synced_at
-        out += ["@" if device.id == record.id else "@" + device.id,
-                f"{_opt(device.last_seen)},{_opt(synced)},{reported},{_opt(device.reported_expires)},{device.name}"]
+        field = "@" if device.id == record.id else "@" + device.id
+        out += [field, f"{_opt(device.last_seen)},{_opt(synced)},{reported},{_opt(device.reported_expires)},{device.name}"]
+        if device.rooms:
+            leases = [[room, lease.since, lease.location] for room, lease in device.rooms.items()]
+            out += ["r" + field, json.dumps(leases, ensure_ascii=False, separators=(",", ":"))]
     return out
 
 
@@ -521,6 +529,7 @@ def _pairs(flat: Sequence[bytes]) -> dict[bytes, bytes]:
 
 def _decode(person_id: str, fields: dict[bytes, bytes]) -> PersonRecord:
     record = PersonRecord(person_id, version=int(fields[b"v"]))
+    leases: dict[str, bytes] = {}
     for field, value in fields.items():
         known = _DECODERS.get(field)
         if known is not None:
@@ -531,6 +540,12 @@ def _decode(person_id: str, fields: dict[bytes, bytes]) -> PersonRecord:
             record.devices[device_id] = DeviceRecord(device_id, name, _num(last_seen), _STATUS.get(reported),
                                                      _num(reported_expires),
                                                      _num(last_seen if synced_at == "=" else synced_at))
+        elif field[:2] == b"r@":
+            leases[field[2:].decode() or person_id] = value
+    for device_id, value in leases.items():
+        if device_id in record.devices:
+            record.devices[device_id].rooms = {room: RoomLease(since, location)
+                                               for room, since, location in json.loads(value)}
     return record
 
 

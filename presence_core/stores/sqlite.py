@@ -28,14 +28,15 @@ from typing import Any, TypeVar
 
 from presence_core import rules
 from presence_core.errors import StoreUnavailableError
-from presence_core.models import Activity, ActivityEvent, DeviceRecord, PersonRecord, Transition
+from presence_core.models import Activity, ActivityEvent, DeviceRecord, PersonRecord, RoomLease, TokenRecord, Transition
 from presence_core.policy import Policy
 from presence_core.status import Status
+from presence_core.stores import sqlite_tokens
 from presence_core.stores.base import Store, TransitionListener
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 5_000
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 # Well under SQLite's smallest limit on bound parameters (999 before 3.32).
@@ -94,11 +95,21 @@ def _status(value: str | None) -> Status | None:
     return None if value is None else Status(value)
 
 
+def _device(d: DeviceRecord) -> list[object]:
+    """A device as JSON; its room leases (app devices only) as a seventh item when it has any."""
+    rooms = [[room, lease.since, lease.location] for room, lease in d.rooms.items()]
+    return [d.id, d.name, d.last_seen, d.reported, d.reported_expires, d.synced_at, *([rooms] if rooms else [])]
+
+
 def _row(r: PersonRecord, version: int) -> tuple[object, ...]:
-    devices = [[d.id, d.name, d.last_seen, d.reported, d.reported_expires, d.synced_at] for d in r.devices.values()]
+    devices = [_device(d) for d in r.devices.values()]
     return (r.id, version, r.name, r.manual, r.manual_expires, r.manual_since, r.custom, r.custom_expires,
             r.last_seen, r.published, r.tracking, r.changed_at, r.last_sync, r.sticky, r.sticky_until, r.due,
             _encode(devices), _encode(r.linked))
+
+
+def _leases(device: list[Any]) -> dict[str, RoomLease]:
+    return {room: RoomLease(since, location) for room, since, location in (device[6] if len(device) > 6 else ())}
 
 
 def _person(row: Sequence[Any]) -> PersonRecord:
@@ -107,7 +118,7 @@ def _person(row: Sequence[Any]) -> PersonRecord:
     return PersonRecord(
         pid, version, name, _status(manual), manual_expires, manual_since, custom, custom_expires, last_seen,
         Status(published), bool(tracking), changed_at, last_sync, _status(sticky), sticky_until, due,
-        devices={d[0]: DeviceRecord(d[0], d[1], d[2], _status(d[3]), d[4], d[5]) for d in json.loads(devices)},
+        devices={d[0]: DeviceRecord(d[0], d[1], d[2], _status(d[3]), d[4], d[5], _leases(d)) for d in json.loads(devices)},
         linked=json.loads(linked),
     )
 
@@ -229,6 +240,7 @@ def _forget(conn: sqlite3.Connection, person_id: str) -> None:
     for table, column in (("people", "id"), ("activity", "person_id"), ("memberships", "person_id"),
                           ("codes", "owner")):
         conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (person_id,))
+    sqlite_tokens.forget_tokens(conn, accounts)
 
 
 def _take_code(conn: sqlite3.Connection, code_hash: str, now: int) -> str | None:
@@ -256,6 +268,9 @@ def _migrate(conn: sqlite3.Connection) -> None:
     if version == 0:
         for statement in _SCHEMA.split(";"):
             conn.execute(statement)
+    if version < 2:
+        conn.execute(sqlite_tokens.SCHEMA)
+    if version < SCHEMA_VERSION:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
@@ -375,3 +390,18 @@ class SqliteStore(Store):
 
     async def hit(self, key: str, window_ms: int, now: int) -> int:
         return await self._call(_hit, key, window_ms, now)
+
+    async def add_token(self, token: TokenRecord) -> bool:
+        return await self._call(sqlite_tokens.add_token, token)
+
+    async def find_token(self, token_hash: str) -> TokenRecord | None:
+        return await self._call(sqlite_tokens.find_token, token_hash)
+
+    async def tokens(self, owner_ids: Sequence[str]) -> list[TokenRecord]:
+        return await self._call(sqlite_tokens.tokens, list(owner_ids)) if owner_ids else []
+
+    async def revoke_token(self, owner_id: str, name: str) -> bool:
+        return await self._call(sqlite_tokens.revoke_token, owner_id, name)
+
+    async def touch_token(self, token_hash: str, at: int) -> None:
+        await self._call(sqlite_tokens.touch_token, token_hash, at)
