@@ -10,13 +10,13 @@ COMMAND = "presence"
 
 SUBCOMMANDS: tuple[str, ...] = (
     "who", "activity", "online", "away", "dnd", "offline", "status", "devices", "sync",
-    "link", "unlink", "tracking", "forget", "help",
+    "link", "unlink", "tracking", "forget", "token", "tokens", "help",
 )
 
 SET_STATUS = ("online", "away", "dnd", "offline")
 
 # Answers about the asker alone: sent privately (Discord: ephemeral) when asked for in a group.
-PERSONAL = frozenset({"activity", "devices", "link", "unlink"})
+PERSONAL = frozenset({"activity", "devices", "link", "unlink", "token", "tokens"})
 
 
 

@@ -29,7 +29,7 @@ from presence_adapters.discord.sessions import (
 from presence_adapters.discord.translator import DESCRIPTION_LIMIT, PresenceTranslator, localized
 from presence_bot import i18n, timefmt
 from presence_bot.app import PresenceBot
-from presence_bot.catalog import COMMAND
+from presence_bot.catalog import COMMAND, PERSONAL
 from presence_bot.commands.help import TOPICS
 from presence_bot.options import BotOptions
 from presence_bot.parsing import MAX_DURATION_MS, parse_duration
@@ -45,8 +45,6 @@ log = logging.getLogger(__name__)
 
 # Discord wants a first answer within 3 s; a command still running after this is deferred.
 DEFER_AFTER_S = 2.0
-# Subcommands whose answers are private: a deferred answer must be ephemeral from the start.
-PRIVATE_ANSWERS = frozenset({"activity", "devices", "link", "unlink"})
 AUTOCOMPLETE_LIMIT = 25
 DURATION_SUGGESTIONS_MS = (30 * MINUTE_MS, HOUR_MS, 2 * HOUR_MS, 4 * HOUR_MS, 8 * HOUR_MS, DAY_MS)
 
@@ -178,7 +176,7 @@ class PresenceCog(commands.Cog, name="Presence"):
             work = asyncio.ensure_future(self._handle(session, interaction.user.id))
             done, _ = await asyncio.wait({work}, timeout=DEFER_AFTER_S)
             if not done:
-                await self.outbox.defer(interaction, ephemeral=bool(args) and args[0] in PRIVATE_ANSWERS)
+                await self.outbox.defer(interaction, ephemeral=bool(args) and args[0] in PERSONAL)
             await work
 
     async def cog_app_command_error(self, interaction: discord.Interaction,
@@ -264,6 +262,15 @@ class PresenceCog(commands.Cog, name="Presence"):
     @group.command(name="forget", description=localized("help.forget"))
     async def forget(self, interaction: discord.Interaction) -> None:
         await self._run(interaction, "forget")
+
+    @group.command(name="token", description=localized("help.token"))
+    @app_commands.describe(name=localized("discord.option.token_name"), revoke=localized("discord.option.revoke"))
+    async def token(self, interaction: discord.Interaction, name: str, revoke: bool = False) -> None:
+        await self._run(interaction, "token", *(["revoke"] if revoke else []), name)
+
+    @group.command(name="tokens", description=localized("help.tokens"))
+    async def tokens(self, interaction: discord.Interaction) -> None:
+        await self._run(interaction, "tokens")
 
     @group.command(name="help", description=localized("help.help"))
     @app_commands.describe(command=localized("discord.option.command"))

@@ -373,7 +373,7 @@ def dm_channel_id(user_id: int) -> int:
     return user_id + 1_000
 
 
-def subcommand(name: str, *, focused: str | None = None, **options: Any) -> list[dict[str, Any]]:
+def subcommand(name: str, /, *, focused: str | None = None, **options: Any) -> list[dict[str, Any]]:
     """Interaction options for ``/presence <name> key:value …``; ``focused`` names the option being typed."""
     types = {bool: 5, int: 4, str: 3}
     inner = [{"name": key, "type": types.get(type(value), 3), "value": value, **({"focused": True} if key == focused else {})}

@@ -160,3 +160,16 @@ async def test_long_answers_are_split_to_fit_discord(chat: Chat) -> None:
     assert [r.kind for r in replies][0] == "response"
     assert all(r.ephemeral for r in replies)
     assert sum(r.content.count("\n") + 1 for r in replies) == 51
+
+
+async def test_a_token_from_the_slash_command_is_ephemeral_and_revoked_the_same_way(
+        chat: Chat, presence: PresenceService) -> None:
+    [made] = await chat.slash(ALICE_ID, subcommand("token", name="laptop"))
+    assert made.kind == "response" and made.ephemeral
+    token = made.content.split("`")[1]
+    assert (await presence.authenticate(token)) is not None
+
+    [listing] = await chat.slash(ALICE_ID, subcommand("tokens"))
+    assert listing.ephemeral and "laptop" in listing.content and token not in listing.content
+    [revoked] = await chat.slash(ALICE_ID, subcommand("token", name="laptop", revoke=True))
+    assert revoked.ephemeral and await presence.authenticate(token) is None
