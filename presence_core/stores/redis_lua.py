@@ -99,7 +99,6 @@ for pos, a in ipairs(batch) do
     end
     local update = {'v', fmt('%d', (tonumber(f[1]) or 0) + 1), 's', later(f[3], ts, tsn), f.device, device}
     if name ~= '' then table.insert(update, 'n'); table.insert(update, name) end
-    if f[8] == 'a' then redis.call('HDEL', pk, 'm', 'me', 'ms') end
     local sticky_until = tonumber(f[7])
     local sticky = f[6] and (not sticky_until or sticky_until > tsn) and f[6]
     local new, old = sticky or 'o', f[4] or 'f'

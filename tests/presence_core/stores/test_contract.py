@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from presence_core.models import Activity, DeviceRecord, PersonRecord, Transition
 from presence_core.policy import DAY_MS, MINUTE_MS, Policy
 from presence_core.status import Status
@@ -86,17 +88,13 @@ async def test_recording_bumps_the_version_so_a_concurrent_save_fails(store: Sto
     assert not await store.save(before, before.version, None)
 
 
-async def test_sticky_status_survives_activity_and_manual_away_does_not(store: Store) -> None:
-    record = PersonRecord("console:carol", manual=Status.DND, published=Status.DND, sticky=Status.DND)
+@pytest.mark.parametrize("chosen", [Status.AWAY, Status.DND, Status.OFFLINE])
+async def test_a_status_chosen_by_hand_survives_activity(store: Store, chosen: Status) -> None:
+    record = PersonRecord("console:carol", manual=chosen, manual_since=T0 - 5, published=chosen, sticky=chosen)
     assert await store.save(record, 0, None)
     assert await store.record([message("console:carol", T0)], POLICY) == []
-    assert (await store.load(["console:carol"]))["console:carol"].manual is Status.DND
-
-    away = PersonRecord("console:dave", manual=Status.AWAY, manual_since=T0 - 5, published=Status.AWAY)
-    assert await store.save(away, 0, None)
-    assert await store.record([message("console:dave", T0)], POLICY) == [
-        Transition("console:dave", Status.AWAY, Status.ONLINE, T0)]
-    assert (await store.load(["console:dave"]))["console:dave"].manual is None
+    stored = (await store.load(["console:carol"]))["console:carol"]
+    assert stored.manual is chosen and stored.published is chosen and stored.last_seen == T0
 
 
 async def test_an_expired_sticky_status_no_longer_holds_activity_back(store: Store) -> None:
