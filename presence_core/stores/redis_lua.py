@@ -111,7 +111,7 @@ for pos, a in ipairs(batch) do
     if new ~= old then
       table.insert(update, 'p'); table.insert(update, new)
       table.insert(transitions, {pos, person, old, new})
-      table.insert(events, {person, old, new, ts})
+      table.insert(events, {'t', person, old, new, tonumber(ts)})
     end
     if a[10] == 1 then  -- 'lh' remembers the time of the log's first entry, so the age cap rarely reads it
       local lk = key('l', person)
@@ -150,7 +150,7 @@ for chan, members in pairs(joins) do
   redis.call('ZREMRANGEBYSCORE', ck, '-inf', '(' .. fmt('%d', newest[chan] - window))
   redis.call('PEXPIRE', ck, channel_ttl)
 end
-if #events > 0 then redis.call('PUBLISH', prefix .. 'events', cjson.encode({i = instance, t = events})) end
+if #events > 0 then redis.call('PUBLISH', prefix .. 'events', cjson.encode({i = instance, e = events})) end
 return {transitions, stale, chan_ops}
 """
 
