@@ -89,12 +89,70 @@ class Activity:
 
 @dataclass(frozen=True, slots=True)
 class Transition:
-    """A real change of a person's effective status."""
+    """A real change of a person's effective status (SPEC section 4); ``at`` in epoch ms."""
 
     user_id: str
     old: Status
     new: Status
     at: int
+
+    def calls(self) -> list[tuple[str, tuple[object, ...]]]:
+        """The listeners it reaches: ``status_change`` always, ``online`` from offline, ``offline`` to it."""
+        calls: list[tuple[str, tuple[object, ...]]] = [("status_change", (self.user_id, self.old, self.new))]
+        if self.old is Status.OFFLINE:
+            calls.append(("online", (self.user_id,)))
+        if self.new is Status.OFFLINE:
+            calls.append(("offline", (self.user_id,)))
+        return calls
+
+
+@dataclass(frozen=True, slots=True)
+class AvailabilityChange:
+    """A person became available for work, or stopped being available (SPEC section 12)."""
+
+    user_id: str
+    available: bool
+    at: int
+
+    def calls(self) -> list[tuple[str, tuple[object, ...]]]:
+        return [("available" if self.available else "unavailable", (self.user_id,))]
+
+
+@dataclass(frozen=True, slots=True)
+class RoomDevice:
+    """One device of a person in a room; ``location`` is compact JSON (app rooms only), ``since`` epoch ms."""
+
+    name: str
+    since: int
+    location: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RoomMember:
+    """A person in a room as the room sees them (SPEC section 11): public status, custom status, devices."""
+
+    person_id: str
+    name: str | None
+    status: Status
+    custom_status: str | None
+    devices: tuple[RoomDevice, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RoomChange:
+    """The room's view of one person changed: joined, moved, changed status, or left (``member`` None)."""
+
+    room_id: str
+    person_id: str
+    member: RoomMember | None
+    at: int
+
+    def calls(self) -> list[tuple[str, tuple[object, ...]]]:
+        return [("room_change", (self,))]
+
+
+# Everything a store announces to the listeners of every process sharing it.
+Event = Transition | AvailabilityChange | RoomChange
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,36 +215,6 @@ class SyncStatus:
     synced: int
     total: int
     last_sync: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class RoomDevice:
-    """One device of a person in a room; ``location`` is compact JSON (app rooms only), ``since`` epoch ms."""
-
-    name: str
-    since: int
-    location: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class RoomMember:
-    """A person in a room as the room sees them (SPEC section 11): public status, custom status, devices."""
-
-    person_id: str
-    name: str | None
-    status: Status
-    custom_status: str | None
-    devices: tuple[RoomDevice, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class RoomChange:
-    """The room's view of one person changed: joined, moved, changed status, or left (``member`` None)."""
-
-    room_id: str
-    person_id: str
-    member: RoomMember | None
-    at: int
 
 
 @dataclass(frozen=True, slots=True)

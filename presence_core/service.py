@@ -35,11 +35,10 @@ from presence_core.models import (
     DeviceRecord,
     OnlineUser,
     PersonRecord,
-    RoomChange,
+    Event,
     RoomMember,
     SyncStatus,
     TokenInfo,
-    Transition,
     UserStatus,
 )
 from presence_core.policy import Policy
@@ -57,6 +56,10 @@ FIND_SCAN_LIMIT = 500
 WRITERS = 4
 _CAS_ATTEMPTS = 16
 ACTIVITY_KEYS = frozenset({"type", "channel_id", "timestamp", "device_id", "user_name"})
+
+
+def _present(*events: Event | None) -> list[Event]:
+    return [e for e in events if e is not None]
 
 
 def system_clock() -> int:
@@ -197,8 +200,17 @@ class PresenceService:
             self._backlog.add(batch)
 
     async def _write(self, batch: Sequence[Activity]) -> None:
-        for transition in await self.store.record(batch, self.policy):
-            await self.events.emit(transition)
+        await self._emit(await self.store.record(batch, self.policy))
+
+    async def _emit(self, events: Iterable[Event]) -> None:
+        for event in events:
+            await self.events.emit(event)
+
+    async def _publish(self, events: Sequence[Event]) -> None:
+        """Events decided without a save of their own (room changes of link, unlink, forget): to every process."""
+        if events:
+            await self.store.publish(events)
+            await self._emit(events)
 
     @property
     def buffered(self) -> int:
@@ -298,17 +310,12 @@ class PresenceService:
             before = rooms.members(record)
             now = self.clock()
             change(record, now)
-            transition = rules.settle(record, now, self.policy)
-            if await self.store.save(record, expected, transition):
-                await self._announce(transition, rooms.changes(person_id, before, rooms.members(record), now))
+            events = [*_present(rules.settle(record, now, self.policy)),
+                      *rooms.changes(person_id, before, rooms.members(record), now)]
+            if await self.store.save(record, expected, events):
+                await self._emit(events)
                 return record
         raise ConcurrentUpdateError(f"the state of {user_id!r} kept changing; try again")
-
-    async def _announce(self, transition: Transition | None, room_changes: Sequence[RoomChange] = ()) -> None:
-        if transition is not None:
-            await self.events.emit(transition)
-        for change in room_changes:
-            await self.events.emit_room(change)
 
     def _expiry(self, expires_at_ms: int | None) -> int | None:
         if expires_at_ms is None:
@@ -410,10 +417,12 @@ class PresenceService:
             expected, before = into.version, rooms.members(into)
             linking.merge_records(into, absorbed)
             now = self.clock()
-            transition = rules.settle(into, now, self.policy)
+            events = _present(rules.settle(into, now, self.policy))
             if await self.store.merge(into, expected, absorbed_id):
-                await self._announce(transition, [*rooms.changes(absorbed_id, rooms.members(absorbed), {}, now),
-                                                  *rooms.changes(into_id, before, rooms.members(into), now)])
+                room_events = [*rooms.changes(absorbed_id, rooms.members(absorbed), {}, now),
+                               *rooms.changes(into_id, before, rooms.members(into), now)]
+                await self._emit(events)
+                await self._publish(room_events)
                 return into_id
         raise ConcurrentUpdateError(f"the state of {user_id!r} kept changing; try again")
 
@@ -426,10 +435,12 @@ class PresenceService:
                 raise UnknownDeviceError(account_id)
             expected, now, before = record.version, self.clock(), rooms.members(record)
             split_off = linking.split_record(record, account_id)
-            transitions = [rules.settle(record, now, self.policy), rules.settle(split_off, now, self.policy)]
+            events = _present(rules.settle(record, now, self.policy), rules.settle(split_off, now, self.policy))
             if await self.store.split(record, expected, split_off):
-                await self._announce(transitions[0], rooms.changes(person_id, before, rooms.members(record), now))
-                await self._announce(transitions[1], rooms.changes(split_off.id, {}, rooms.members(split_off), now))
+                room_events = [*rooms.changes(person_id, before, rooms.members(record), now),
+                               *rooms.changes(split_off.id, {}, rooms.members(split_off), now)]
+                await self._emit(events)
+                await self._publish(room_events)
                 return
         raise ConcurrentUpdateError(f"the state of {user_id!r} kept changing; try again")
 
@@ -444,7 +455,7 @@ class PresenceService:
         person_id, record = await self._load(user_id)
         await self.store.forget(person_id)
         if record is not None:
-            await self._announce(None, rooms.changes(person_id, rooms.members(record), {}, self.clock()))
+            await self._publish(rooms.changes(person_id, rooms.members(record), {}, self.clock()))
 
     # rooms and API tokens (SPEC section 11): presence_core.room_presence and presence_core.tokens ---
 
@@ -480,9 +491,9 @@ class PresenceService:
         digest = hashlib.sha256(subject.encode("utf-8", "surrogatepass")).hexdigest()[:24]
         return await self.store.hit(f"{kind}:{digest}", window_ms, self.clock())
 
-    async def sweep(self, limit: int = 1000) -> list[Transition]:
-        """Apply every expiry and idle transition that is due; returns the transitions this process won."""
-        transitions: list[Transition] = []
+    async def sweep(self, limit: int = 1000) -> list[Event]:
+        """Apply every expiry and idle transition that is due; returns the events this process won."""
+        transitions: list[Event] = []
         person_ids = await self.store.due(self.clock(), limit)
         records = await self.store.load(person_ids)
         for person_id in person_ids:
@@ -493,11 +504,11 @@ class PresenceService:
                 expected, now, before = record.version, self.clock(), rooms.members(record)
                 if record.due is None or record.due > now:
                     break
-                transition = rules.settle(record, now, self.policy)
-                if await self.store.save(record, expected, transition):
-                    if transition is not None:
-                        transitions.append(transition)
-                    await self._announce(transition, rooms.changes(person_id, before, rooms.members(record), now))
+                events = [*_present(rules.settle(record, now, self.policy)),
+                          *rooms.changes(person_id, before, rooms.members(record), now)]
+                if await self.store.save(record, expected, events):
+                    transitions += events
+                    await self._emit(events)
                     break
                 record = (await self.store.load([person_id])).get(person_id)
         return transitions

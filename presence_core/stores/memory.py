@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from presence_core import rules
-from presence_core.models import Activity, ActivityEvent, PersonRecord, TokenRecord, Transition
+from presence_core.models import Activity, ActivityEvent, Event, PersonRecord, TokenRecord
 from presence_core.policy import Policy
 from presence_core.stores.base import Store
 
@@ -22,8 +22,8 @@ class MemoryStore(Store):
         self._hits: dict[tuple[str, int], int] = {}
         self._tokens: dict[str, TokenRecord] = {}
 
-    async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Transition]:
-        transitions: list[Transition] = []
+    async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Event]:
+        transitions: list[Event] = []
         for activity in batch:
             person_id = self._aliases.get(activity.user_id, activity.user_id)
             record = self._people.get(person_id)
@@ -58,7 +58,7 @@ class MemoryStore(Store):
     async def load(self, person_ids: Sequence[str]) -> dict[str, PersonRecord]:
         return {pid: self._people[pid].copy() for pid in person_ids if pid in self._people}
 
-    async def save(self, record: PersonRecord, expected_version: int, transition: Transition | None) -> bool:
+    async def save(self, record: PersonRecord, expected_version: int, events: Sequence[Event] = ()) -> bool:
         stored = self._people.get(record.id)
         if (stored.version if stored else 0) != expected_version:
             return False
@@ -85,7 +85,7 @@ class MemoryStore(Store):
         return [pid for _, pid in sorted(due)[:limit]]
 
     async def merge(self, into: PersonRecord, expected_version: int, absorbed_id: str) -> bool:
-        if not await self.save(into, expected_version, None):
+        if not await self.save(into, expected_version):
             return False
         log = self._logs.setdefault(into.id, [])
         log.extend(self._logs.pop(absorbed_id, []))
@@ -103,7 +103,7 @@ class MemoryStore(Store):
         return True
 
     async def split(self, record: PersonRecord, expected_version: int, split_off: PersonRecord) -> bool:
-        if not await self.save(record, expected_version, None):
+        if not await self.save(record, expected_version):
             return False
         self._aliases.pop(split_off.id, None)
         split_off.version = 1
