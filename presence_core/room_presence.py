@@ -63,15 +63,16 @@ class RoomPresence:
                                for room in channels))
         return joined
 
-    async def leave(self, user_id: str, device_id: str, room_id: str | None = None) -> None:
-        """The device leaves ``room_id`` (every room when None) at once; a device not there changes nothing."""
+    async def leave(self, user_id: str, device_id: str, room_id: str | None = None) -> list[str]:
+        """The device leaves ``room_id`` (every room when None) at once; returns the rooms it is still in."""
         if room_id is not None:
             rooms.check_room_id(room_id)
         _, record = await self._service._load(user_id)
         device = record.devices.get(device_id) if record is not None else None
         if device is None or not device.rooms or (room_id is not None and room_id not in device.rooms):
-            return
-        await self._service._update(user_id, lambda person, now: rooms.leave(person, device_id, room_id))
+            return sorted(device.rooms) if device is not None else []
+        saved = await self._service._update(user_id, lambda person, now: rooms.leave(person, device_id, room_id))
+        return sorted(saved.devices[device_id].rooms) if device_id in saved.devices else []
 
     async def may_enter(self, user_id: str, room_id: str) -> bool:
         """App rooms are open to anyone; a platform channel only to people seen there (SPEC section 11).

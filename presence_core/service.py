@@ -464,8 +464,9 @@ class PresenceService:
         """See ``RoomPresence.heartbeat``: keeps an app device alive, joins or moves it in a room."""
         return await self.rooms.heartbeat(user_id, device_id, room_id, location)
 
-    async def leave_room(self, user_id: str, device_id: str, room_id: str | None = None) -> None:
-        await self.rooms.leave(user_id, device_id, room_id)
+    async def leave_room(self, user_id: str, device_id: str, room_id: str | None = None) -> list[str]:
+        """The device leaves the room (every room when None); returns the rooms it is still in."""
+        return await self.rooms.leave(user_id, device_id, room_id)
 
     async def get_room(self, room_id: str, *, viewer_id: str) -> list[RoomMember]:
         """The people of a room that ``viewer_id`` may see; raises ``RoomForbiddenError``."""

@@ -112,6 +112,10 @@ class Tokens:
             raise UnknownTokenError(name)
         await self._service.rooms.leave(found.owner, device_id(found.owner, found.name))
 
+    async def is_live(self, token_hash: str) -> bool:
+        """Whether the token with this hash still works (a live feed asks again every interval)."""
+        return await self._service.store.find_token(token_hash) is not None
+
     async def authenticate(self, token: str) -> ApiDevice | None:
         """The device a token acts as, or None for anything that is not a live token."""
         if not looks_like_token(token):
