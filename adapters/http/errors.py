@@ -56,22 +56,27 @@ def _field(location: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in location if part != "body") or "body"
 
 
-def _validation(exc: RequestValidationError) -> JSONResponse:
-    """Malformed JSON is a 400; JSON of the wrong shape a 422 naming the first wrong field."""
+def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """Malformed JSON is a 400, a body that is not JSON at all a 415; JSON of the wrong shape a 422
+    naming the first wrong field."""
     errors = exc.errors()
     first = errors[0] if errors else {}
     if first.get("type") == "json_invalid":
         return error_response(400, "malformed_json", "the body is not valid JSON")
+    content_type = request.headers.get("content-type", "")
+    if tuple(first.get("loc", ())) == ("body",) and content_type and "json" not in content_type:
+        return error_response(415, "unsupported_media_type", "send the body as JSON, with 'Content-Type: "
+                              "application/json'")
     field, message = _field(tuple(first.get("loc", ()))), str(first.get("msg", "invalid input"))
     return error_response(422, "invalid", f"{field}: {message}"[:200])
 
 
 def _http(exc: StarletteHTTPException) -> JSONResponse:
     code = STATUS_CODES.get(exc.status_code, "error")
-    message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+    message = (exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")).lower()
     if exc.status_code == 400:  # FastAPI could not read the body at all (e.g. nested too deeply)
         code, message = "malformed_body", "the body could not be read as JSON"
-    return error_response(exc.status_code, code, message.lower()[:200], exc.headers)
+    return error_response(exc.status_code, code, message[:200], exc.headers)
 
 
 def _presence(exc: PresenceError) -> JSONResponse:
@@ -94,7 +99,7 @@ def install(app: FastAPI) -> None:
 
     async def validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        return _validation(exc)
+        return _validation(request, exc)
 
     async def http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)

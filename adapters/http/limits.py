@@ -53,7 +53,8 @@ class BodyLimit:
 
     async def _refuse(self, send: Send) -> None:
         payload = json.dumps({"error": {"code": "too_large",
-                                        "message": f"the body is larger than {self.max_bytes} bytes"}}).encode()
+                                        "message": f"the body is larger than {self.max_bytes} bytes"}},
+                             separators=(",", ":")).encode()
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
                                 (b"connection", b"close")]})

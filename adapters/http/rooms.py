@@ -17,7 +17,7 @@ from presence_core.views import device_name
 
 # SPEC section 11: heartbeats faster than one per 5 s per token are refused.
 HEARTBEAT_WINDOW_MS = 5_000
-ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorOut} for status in (400, 401, 403, 413, 422, 429, 503)}
+ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorOut} for status in (400, 401, 403, 413, 415, 422, 429, 503)}
 
 
 def router(presence: PresenceService) -> APIRouter:

@@ -29,7 +29,7 @@ def _headers() -> dict[str, str]:
     style = _STYLE.search(_file("index.html"))
     digest = base64.b64encode(hashlib.sha256((style.group(1) if style else "").encode()).digest()).decode()
     policy = (f"default-src 'none'; script-src 'self'; style-src 'sha256-{digest}'; connect-src 'self'; "
-              "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+              "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
     return {"Content-Security-Policy": policy, "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff",
             "Cache-Control": "no-store"}
 

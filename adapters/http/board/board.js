@@ -11,6 +11,7 @@
   const $ = (id) => document.getElementById(id);
   let retryMs = 500;
   let pinger = null;
+  let live = false;  // whether the people shown come from the feed
 
   $("room").textContent = room;
   document.title = room + " · presence";
@@ -23,6 +24,7 @@
   function askForToken(reason) {
     sessionStorage.removeItem(TOKEN_KEY);
     people.clear();
+    live = false;
     render();
     say(reason, true);
     $("login").hidden = false;
@@ -69,11 +71,12 @@
       }
       return item;
     }));
-    $("empty").hidden = people.size > 0;
+    $("empty").hidden = !live || people.size > 0;
   }
 
   function apply(message) {
     if (message.type === "presence_state") {
+      live = true;
       people.clear();
       for (const [id, person] of Object.entries(message.people)) people.set(id, person);
     } else if (message.type === "presence_diff") {

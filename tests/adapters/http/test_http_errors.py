@@ -60,6 +60,9 @@ async def test_malformed_and_misshapen_json(api: Api) -> None:
         response = await api.call("POST", "/v1/heartbeat", token, content=body.encode("latin-1"),
                                   headers={"Content-Type": "application/json"})
         assert error_of(response, status) == code, body
+    form = await api.call("PUT", "/v1/me/status", token, content=b'{"status": "dnd"}',
+                          headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert error_of(form, 415) == "unsupported_media_type"
     status = await api.call("PUT", "/v1/me/status", token, json={"status": "busy"})
     assert "busy" in status.json()["error"]["message"] and error_of(status, 422) == "invalid"
     past = await api.call("PUT", "/v1/me/status", token, json={"status": "dnd", "expires_at_ms": 1})
