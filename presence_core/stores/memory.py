@@ -19,7 +19,8 @@ class MemoryStore(Store):
         self._channels: dict[str, dict[str, int]] = {}
         self._seen_in: dict[str, set[str]] = {}
         self._codes: dict[str, tuple[str, int]] = {}
-        self._hits: dict[tuple[str, int], int] = {}
+        # key -> (window, hits in it): one entry per key, so a hit costs the same however many keys exist.
+        self._hits: dict[str, tuple[int, int]] = {}
         self._tokens: dict[str, TokenRecord] = {}
 
     async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Event]:
@@ -134,10 +135,10 @@ class MemoryStore(Store):
 
     async def hit(self, key: str, window_ms: int, now: int) -> int:
         window = now // window_ms
-        for stale in [k for k in self._hits if k[0] == key and k[1] != window]:
-            del self._hits[stale]
-        self._hits[(key, window)] = self._hits.get((key, window), 0) + 1
-        return self._hits[(key, window)]
+        last, count = self._hits.get(key, (window, 0))
+        count = count + 1 if last == window else 1
+        self._hits[key] = (window, count)
+        return count
 
     async def add_token(self, token: TokenRecord) -> bool:
         if any(t.owner == token.owner and t.name == token.name for t in self._tokens.values()):
