@@ -56,10 +56,6 @@ HOUSEKEEPING_INTERVAL_MS = 10 * 60_000
 ACTIVITY_KEYS = frozenset({"type", "channel_id", "timestamp", "device_id", "user_name"})
 
 
-def _present(*events: Event | None) -> list[Event]:
-    return [e for e in events if e is not None]
-
-
 def system_clock() -> int:
     return time.time_ns() // 1_000_000
 
@@ -340,7 +336,7 @@ class PresenceService:
             expected = record.version
             now = self.clock()
             change(record, now)
-            events = _present(rules.settle(record, now, self.policy))
+            events = rules.settle(record, now, self.policy)
             if await self.store.save(record, expected, events):
                 await self._emit(events)
                 return record
@@ -445,7 +441,7 @@ class PresenceService:
             expected = into.version
             linking.merge_records(into, records.get(absorbed_id) or await self._new_record(absorbed_id))
             now = self.clock()
-            events = _present(rules.settle(into, now, self.policy))
+            events = rules.settle(into, now, self.policy)
             if await self.store.merge(into, expected, absorbed_id):
                 await self._emit(events)
                 return into_id
@@ -460,7 +456,7 @@ class PresenceService:
                 raise UnknownDeviceError(account_id)
             expected, now = record.version, self.clock()
             split_off = linking.split_record(record, account_id)
-            events = _present(rules.settle(record, now, self.policy), rules.settle(split_off, now, self.policy))
+            events = rules.settle(record, now, self.policy) + rules.settle(split_off, now, self.policy)
             if await self.store.split(record, expected, split_off):
                 await self._emit(events)
                 return
@@ -514,7 +510,7 @@ class PresenceService:
                 expected, now = record.version, self.clock()
                 if record.due is None or record.due > now:
                     break
-                events = _present(rules.settle(record, now, self.policy))
+                events = rules.settle(record, now, self.policy)
                 if await self.store.save(record, expected, events):
                     transitions += events
                     await self._emit(events)
