@@ -129,6 +129,8 @@ def apply_load(record: PersonRecord, change: LoadChange, now: int) -> str | None
     """
     if change.pick and not record.available:
         return "unavailable"
+    if change.expected_load is not None and record.load != change.expected_load:
+        return "changed"
     load = max(0, record.load + change.delta)
     if change.delta > 0 and record.capacity is not None and load > record.capacity and not change.force:
         return "full"

@@ -220,12 +220,15 @@ class LoadChange:
     delta: int
     force: bool = False
     pick: bool = False
+    # Compare-and-set on the load: refused as "changed" unless it is still this (a pick chose by it).
+    expected_load: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class LoadOutcome:
     """What ``Store.change_load`` did: ``refused`` is None when applied, else ``"full"`` (capacity),
-    ``"unavailable"`` (a pick of someone not available) or ``"unknown"`` (no such person);
+    ``"unavailable"`` (a pick of someone not available), ``"changed"`` (not the expected load) or
+    ``"unknown"`` (no such person);
     ``record`` is the person as stored afterwards (None when unknown), ``events`` those announced."""
 
     record: PersonRecord | None
@@ -259,3 +262,18 @@ class Watch:
     expires_at: int
     created_at: int
     locale: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AvailabilityInfo:
+    """A person's own availability settings and state (SPEC section 12)."""
+
+    capacity: int | None
+    load: int
+    skills: tuple[str, ...]
+    # Canonical weekly intervals (presence_core.hours) and their zone; empty: no hours.
+    hours: tuple[tuple[int, int], ...]
+    hours_zone: str | None
+    within_hours: bool
+    available: bool
+    uses_availability: bool

@@ -51,8 +51,8 @@ FIELDS: tuple[tuple[bytes, str, Any, Callable[[bytes], Any], Callable[[Any], obj
 )
 
 # availability.apply_load then availability.decide, on one person. KEYS[1]: person hash.
-# ARGV: prefix, instance, person, now, delta, force ('1'), pick ('1'), max load.
-# Returns {'due'} (settle first), {'unknown'}, {'full'|'unavailable', fields} or {'ok', fields, 1 if announced}.
+# ARGV: prefix, instance, person, now, delta, force ('1'), pick ('1'), max load, expected load ('' = any).
+# Returns {'due'} (settle first), {'unknown'}, {'full'|'unavailable'|'changed', fields} or {'ok', fields, 1 if announced}.
 LOAD = """
 local f = redis.call('HMGET', KEYS[1], 'v', 'u', 'p', 'av', 'ca', 'ld', 'hf', 'hu', 'hz', 'sk')
 local now = tonumber(ARGV[4])
@@ -60,6 +60,7 @@ if not f[1] then return {'unknown'} end
 if f[2] and tonumber(f[2]) <= now then return {'due'} end
 local was = f[4] == '1'
 if ARGV[7] == '1' and not was then return {'unavailable', redis.call('HGETALL', KEYS[1])} end
+if ARGV[9] ~= '' and (tonumber(f[6]) or 0) ~= tonumber(ARGV[9]) then return {'changed', redis.call('HGETALL', KEYS[1])} end
 local delta, cap = tonumber(ARGV[5]), tonumber(f[5])
 local load = math.max(0, (tonumber(f[6]) or 0) + delta)
 if delta > 0 and ((cap and load > cap and ARGV[6] ~= '1') or load > tonumber(ARGV[8])) then
@@ -181,7 +182,8 @@ class RedisAvailability:
 
     async def change_load(self, person_id: str, change: LoadChange, now: int, policy: Policy) -> LoadOutcome:
         reply = await self._eval("LOAD_CHANGE", [self._key("p", person_id)], self.instance, person_id, now, change.delta,
-                                 int(change.force), int(change.pick), availability.MAX_LOAD)
+                                 int(change.force), int(change.pick), availability.MAX_LOAD,
+                                 "" if change.expected_load is None else change.expected_load)
         outcome = reply[0].decode()
         if outcome == "due":
             return await load_cas.change_load(self, person_id, change, now, policy)  # type: ignore[arg-type]
