@@ -490,11 +490,14 @@ class PresenceService:
         """
         await self.flush()
         person_id, record = await self._load(user_id)
+        accounts = record.accounts if record else [person_id]
         if record is None:
             untracked = bool(await self.store.do_not_track([person_id]))
         else:
             untracked = not record.tracking
         accounts = record.accounts if record else [person_id]
+        # Activity still kept from an outage would bring the person back after the erase.
+        await self._backlog.discard({user_id, *accounts})
         await self.store.forget_availability(person_id, accounts)
         await self.store.forget(person_id, do_not_track=untracked)
         return accounts

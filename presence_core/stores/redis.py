@@ -1,7 +1,8 @@
-"""Redis store: one presence state shared by many bot processes, on one Redis or a Redis Cluster.
+"""Redis store: one presence state shared by many bot processes, on one Redis, Sentinel or a Cluster.
 
 ``RedisStore(url)`` takes ``redis://``, ``rediss://`` or ``unix://`` URLs; ``redis+cluster://`` and
-``rediss+cluster://`` (or ``cluster=True``) connect to a Redis Cluster through any of its nodes.
+``rediss+cluster://`` (or ``cluster=True``) connect to a Redis Cluster through any of its nodes;
+``redis+sentinel://host:port,host:port/MASTER`` to the master Sentinel names (``redis_connect``).
 
 Key layout (``P`` is the key prefix, ``pr:`` by default). Every id is written verbatim after a hash
 tag ``{S}`` where ``S = shard(id)`` (first 16 bits of its SHA-1, mod 1024). As ``S`` is a function
@@ -70,8 +71,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from functools import lru_cache
 from typing import Any, TypeVar
 
-import redis.asyncio as aioredis
-from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import NoScriptError, RedisError
 
 from presence_core.errors import InvalidArgumentError, StoreUnavailableError
@@ -92,6 +91,7 @@ from presence_core.stores import redis_availability, redis_lua
 from presence_core.stores.base import EventListener, Store, account_digest
 from presence_core.stores.redis_availability import FIELDS as AVAILABILITY_FIELDS
 from presence_core.stores.redis_availability import RedisAvailability
+from presence_core.stores.redis_connect import connect
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +103,9 @@ SCRIPTS = ("RECORD", "CHANNEL", "SAVE", "LOAD", "CHANNEL_PEOPLE", "DUE", "TAKE",
 # Scripts of the availability mixin, by name: (module, attribute).
 _MIXIN_SCRIPTS = {"LOAD_CHANGE": "LOAD", "DESK": "DESK", "ADD_WATCH": "ADD_WATCH", "PUT_WATCH": "PUT_WATCH",
                   "CLAIM": "CLAIM"}
+# Scripts whose writes must reach the replicas before they count (Sentinel); counters need not.
+WRITE_SCRIPTS = frozenset({"RECORD", "CHANNEL", "SAVE", "TAKE", "MERGE_LOG", "LOAD_CHANGE", "ADD_WATCH", "PUT_WATCH",
+                           "CLAIM"})
 _STALE_RETRIES = 3
 
 _CODE = STATUS_CODES
@@ -113,13 +116,6 @@ _STATUS = {code.encode(): status for status, code in _CODE.items()} | {code: s f
 def hash_tag(id_: str) -> str:
     """``{S}``: the hash tag of every key about this id (its slot on a cluster), S = shard(id)."""
     return "{%d}" % (int.from_bytes(hashlib.sha1(id_.encode()).digest()[:2], "big") % SHARDS)
-
-
-def _split_url(url: str, cluster: bool | None) -> tuple[str, bool]:
-    for scheme in ("redis+cluster://", "rediss+cluster://"):
-        if url.startswith(scheme):
-            return url.replace("+cluster", "", 1), True
-    return url, bool(cluster)
 
 
 def _num(value: str) -> int | None:
@@ -137,16 +133,16 @@ class RedisStore(RedisAvailability, Store):
                  **client_options: Any) -> None:
         if "{" in prefix or "}" in prefix:
             raise InvalidArgumentError("the Redis key prefix must not contain '{' or '}' (hash tag syntax)")
-        url, self.cluster = _split_url(url, cluster)
         self.prefix = prefix
         self.timeout = timeout
         # One asyncio.timeout per call instead of redis-py's per-reply socket timeouts (PERF_NOTES).
         options = {"socket_timeout": None, "socket_connect_timeout": timeout, **client_options}
-        if self.cluster:
-            self.client: Any = RedisCluster.from_url(url, **options)
-        else:  # callers beyond the pool size wait for a connection (within the timeout) instead of failing
-            pool = aioredis.BlockingConnectionPool.from_url(url, timeout=None, **{"max_connections": 64, **options})
-            self.client = aioredis.Redis.from_pool(pool)
+        self.connection = connect(url, cluster=cluster, options=options)
+        self.client: Any = self.connection.client
+        self.cluster = self.connection.kind == "cluster"
+        # Behind Sentinel a write counts once every replica of the master has it (Redis WAIT), so a
+        # failover right after it loses nothing acknowledged: the replicas the master had last time.
+        self._replicas: int | None = 1 if self.connection.kind == "sentinel" else None
         self.instance = os.urandom(8).hex()
         self._shas: dict[str, str] = {}
         self._aliases: dict[str, str] | None = None
@@ -180,6 +176,9 @@ class RedisStore(RedisAvailability, Store):
 
     async def _eval(self, name: str, keys: Sequence[str], *args: object) -> Any:
         """EVALSHA, loading the scripts once when Redis does not know them (first use, restart)."""
+        if self._replicas is not None and name in WRITE_SCRIPTS:
+            return (await self._eval_many([(name, keys, args)]))[0]
+
         async def call() -> Any:
             if not self._shas:
                 await self._load_scripts()
@@ -191,7 +190,12 @@ class RedisStore(RedisAvailability, Store):
         return await self._io(call())
 
     async def _eval_many(self, calls: Sequence[tuple[str, Sequence[str], Sequence[object]]]) -> list[Any]:
-        """Several scripts in one pipeline (one round trip per node); retries only those Redis did not know."""
+        """Several scripts in one pipeline (one round trip per node); retries only those Redis did not know.
+
+        Behind Sentinel the pipeline ends with ROLE and WAIT: on the same connection, WAIT returns once
+        the replicas have every write before it; the call fails (and is retried by the service) when
+        fewer replicas than ROLE lists acknowledged it.
+        """
         async def run() -> list[Any]:
             if not self._shas:
                 await self._load_scripts()
@@ -202,7 +206,12 @@ class RedisStore(RedisAvailability, Store):
                 for i in todo:
                     name, keys, args = calls[i]
                     pipe.execute_command("EVALSHA", self._shas[name], len(keys), *keys, self.prefix, *args)
+                if self._replicas is not None:
+                    pipe.execute_command("ROLE")
+                    pipe.execute_command("WAIT", self._replicas, int(self.timeout * 1000 / 2))
                 replies = await pipe.execute(raise_on_error=False)
+                if self._replicas is not None:
+                    self._check_replicated(replies.pop(-2), replies.pop())
                 missing = []
                 for i, reply in zip(todo, replies):
                     if isinstance(reply, NoScriptError):
@@ -217,6 +226,15 @@ class RedisStore(RedisAvailability, Store):
                 todo = missing
             raise NoScriptError("scripts keep disappearing from Redis")
         return await self._io(run())
+
+    def _check_replicated(self, role: Any, acknowledged: Any) -> None:
+        """Every replica ROLE listed has the writes, else they do not count; remember how many there are."""
+        if isinstance(role, Exception) or isinstance(acknowledged, Exception):
+            raise role if isinstance(role, Exception) else acknowledged
+        replicas = len(role[2]) if role[0] == b"master" else 0
+        self._replicas = replicas
+        if acknowledged < replicas:
+            raise RedisError(f"a write reached {acknowledged} of the master's {replicas} replicas")
 
     # lifecycle -------------------------------------------------------------------------------------
 
@@ -238,7 +256,7 @@ class RedisStore(RedisAvailability, Store):
                 await self._pubsub.aclose()
             self._pubsub = None
         self._aliases = None
-        await self.client.aclose()
+        await self.connection.aclose()
 
     async def _read_events(self) -> None:
         """Hands other processes' transitions to the listener; evicts aliases others changed."""
