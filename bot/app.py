@@ -16,6 +16,7 @@ from presence_bot.options import BotOptions
 from presence_bot.prompts import Prompts
 from presence_bot.router import command_text, route
 from presence_bot.session import Session
+from presence_bot.watch_delivery import WatchDelivery
 from presence_core import PresenceService, StoreUnavailableError
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,8 @@ class PresenceBot:
         self.options = options or BotOptions()
         self.metrics = metrics or Metrics()
         self.prompts = Prompts()
+        # Adapters register how to send a private message on their platform (SPEC section 12).
+        self.watches = WatchDelivery(service, self.options.default_locale)
         self._running: set[asyncio.Task[None]] = set()
 
     def locale_for(self, session: Session) -> str:
