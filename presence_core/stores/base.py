@@ -190,7 +190,10 @@ class Store(ABC):
         person once under their most recent account there.
 
         Costs what the desk costs, never what the whole channel costs. A backend may leave out people
-        certainly unavailable at ``now`` (announced unavailable, and not due before ``now``).
+        certainly unavailable at ``now`` (announced unavailable, and not due before ``now``), and
+        give a person not due by ``now`` with only the fields availability reads filled (``due``,
+        ``load``, ``capacity``, ``skills``, ``last_pick``, ``available``, the account's name);
+        a person due by ``now`` always comes whole, for the caller to settle.
         """
 
     @abstractmethod

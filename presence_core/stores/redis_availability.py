@@ -81,26 +81,45 @@ redis.call('HSET', KEYS[1], unpack(update))
 return {'ok', redis.call('HGETALL', KEYS[1]), avail ~= was and 1 or 0}
 """
 
-# The desk of a channel with each person's record, for those who may be available (single Redis:
-# reaches alias and person keys of other slots). ARGV: prefix, channel, since, now.
+# The desk of a channel (single Redis: reaches alias and person keys of other slots). For each
+# person who may be available: the fields availability reads, and the whole record when it is due.
+# ARGV: prefix, channel, since, now. Returns {account, person, {av, u, ld, ca, lp, sk, name}, whole|{}}...
 DESK = """
-local prefix = ARGV[1]
+local prefix, tags = ARGV[1], {}
 local function key(kind, id)
-  return prefix .. kind .. ':{' .. (tonumber(string.sub(redis.sha1hex(id), 1, 4), 16) % 1024) .. '}' .. id
+  local t = tags[id]
+  if not t then
+    t = '{' .. (tonumber(string.sub(redis.sha1hex(id), 1, 4), 16) % 1024) .. '}'
+    tags[id] = t
+  end
+  return prefix .. kind .. ':' .. t .. id
 end
 local now, seen, out = tonumber(ARGV[4]), {}, {}
 for _, account in ipairs(redis.call('ZREVRANGEBYSCORE', key('w', ARGV[2]), '+inf', ARGV[3])) do
   local person = redis.call('GET', key('a', account)) or account
   if not seen[person] then
     seen[person] = true
-    local f = redis.call('HMGET', key('p', person), 'av', 'u')
-    if f[1] == '1' or (f[2] and tonumber(f[2]) <= now) then
-      table.insert(out, account); table.insert(out, person); table.insert(out, redis.call('HGETALL', key('p', person)))
+    local pk = key('p', person)
+    local f = redis.call('HMGET', pk, 'av', 'u', 'ld', 'ca', 'lp', 'sk', account == person and 'n' or 'n@' .. account)
+    local due = f[2] and tonumber(f[2]) <= now
+    if f[1] == '1' or due then
+      table.insert(out, account); table.insert(out, person); table.insert(out, f)
+      table.insert(out, due and redis.call('HGETALL', pk) or {})
     end
   end
 end
 return out
 """
+
+
+def _light(person_id: str, account: str, f: Sequence[bytes | None]) -> PersonRecord:
+    """The fields availability reads of a person not due yet (``Store.desk_people``)."""
+    available, due, load, capacity, last_pick, skills, name = f
+    return PersonRecord(person_id, due=int(due) if due else None, load=int(load) if load else 0,
+                        capacity=int(capacity) if capacity else None, last_pick=int(last_pick) if last_pick else None,
+                        skills=json.loads(skills) if skills else [], available=available == b"1",
+                        names={account: name.decode()} if name else {})
+
 
 # Adds a watch unless the watcher has ``limit`` others. KEYS[1]: the watcher's hash.
 # ARGV: prefix, target, watch, expires at, limit, now.
@@ -206,8 +225,8 @@ class RedisAvailability:
     async def desk_people(self, channel_id: str, since: int, now: int) -> list[tuple[str, PersonRecord]]:
         if not self.cluster:
             flat = await self._eval("DESK", [], channel_id, since, now)
-            return [(a.decode(), self._decode_hash(p.decode(), fields))
-                    for a, p, fields in zip(flat[::3], flat[1::3], flat[2::3])]
+            return [(a.decode(), self._decode_hash(p.decode(), whole) if whole else _light(p.decode(), a.decode(), f))
+                    for a, p, f, whole in zip(flat[::4], flat[1::4], flat[2::4], flat[3::4])]
         accounts = [a.decode() for a in await self._io(
             self.client.zrevrangebyscore(self._key("w", channel_id), "+inf", since))]
         persons = await self.resolve(accounts)
