@@ -84,10 +84,19 @@ def _minute(hour: str, minute: str | None, text: str, *, end: bool) -> int:
     return h * 60 + m
 
 
+@cache
+def _zone_words() -> dict[str, str]:
+    """City names people type for a zone (``上海``), from the locale files' ``[time_zones]``."""
+    return {key.removeprefix("time_zones."): value for locale in i18n.LOCALES
+            for key, value in i18n.strings(locale).items() if key.startswith("time_zones.")}
+
+
 def zone_for(word: str) -> str | None:
-    """An IANA zone for what someone typed (any case; a city alone, ``berlin``); None if none fits."""
+    """An IANA zone for what someone typed (any case; a city alone, ``berlin``, ``上海``); None if none fits."""
     names = weekly.zone_names()
     lowered = word.strip().lower()
+    if word.strip() in _zone_words():
+        return _zone_words()[word.strip()]
     exact = [n for n in names if n.lower() == lowered]
     if exact:
         return exact[0]
@@ -110,7 +119,8 @@ def suggest_zone(word: str) -> str:
 
 
 def _looks_like_zone(word: str) -> bool:
-    return "/" in word or word.upper() in ("UTC", "GMT") or bool(re.fullmatch(r"[A-Za-z_]{3,}", word))
+    return ("/" in word or word.upper() in ("UTC", "GMT") or word in _zone_words()
+            or bool(re.fullmatch(r"[A-Za-z_]{3,}", word)))
 
 
 def parse(args: Sequence[str]) -> ParsedHours:

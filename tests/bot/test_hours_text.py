@@ -46,6 +46,7 @@ def test_an_unknown_zone_gets_the_closest_suggestion() -> None:
         parse("mon 9-18 Europe/Berln".split())
     assert error.value.values == {"zone": "Europe/Berln", "suggestion": "Europe/Berlin"}
     assert hours_text.suggest_zone("shanghai") == "Asia/Shanghai"
+    assert parse("周一至周五 9-18 上海".split()).zone == "Asia/Shanghai"
 
 
 ranges = st.tuples(st.integers(0, 23), st.sampled_from([0, 15, 30, 45]), st.integers(1, 24), st.sampled_from([0, 30]))
