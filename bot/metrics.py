@@ -124,3 +124,12 @@ class InstrumentedStore(Store):
 
     async def hit(self, key: str, window_ms: int, now: int) -> int:
         return await self._timed("hit", self.inner.hit(key, window_ms, now))
+
+    async def remove_expired(self, now: int) -> None:
+        await self._timed("remove_expired", self.inner.remove_expired(now))
+
+    async def name_channels(self, names: Mapping[str, str]) -> None:
+        await self._timed("name_channels", self.inner.name_channels(names))
+
+    async def channel_names(self, channel_ids: Sequence[str]) -> dict[str, str]:
+        return await self._timed("channel_names", self.inner.channel_names(channel_ids))

@@ -16,7 +16,7 @@ id from reaching another's data (escape or hash ids in keys).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from presence_core.models import Activity, ActivityEvent, PersonRecord, Transition
 from presence_core.policy import Policy
@@ -104,3 +104,18 @@ class Store(ABC):
 
         Shared by every process on the store: rate limits for link attempts and commands.
         """
+
+    @abstractmethod
+    async def remove_expired(self, now: int) -> None:
+        """Drop link codes and rate-limit windows that ended at or before ``now`` (the sweep's housekeeping).
+
+        Backends whose keys expire by themselves (Redis) have nothing to do.
+        """
+
+    @abstractmethod
+    async def name_channels(self, names: Mapping[str, str]) -> None:
+        """Remember each channel's display name (channel id -> name), replacing a name stored before."""
+
+    @abstractmethod
+    async def channel_names(self, channel_ids: Sequence[str]) -> dict[str, str]:
+        """The stored names of these channels; channels without one are left out."""

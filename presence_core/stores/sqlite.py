@@ -21,7 +21,7 @@ import asyncio
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -35,7 +35,7 @@ from presence_core.stores.base import Store, TransitionListener
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 5_000
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 # Well under SQLite's smallest limit on bound parameters (999 before 3.32).
@@ -66,6 +66,11 @@ CREATE INDEX codes_expiry ON codes (expires_at);
 CREATE TABLE hits (key TEXT PRIMARY KEY, bucket INTEGER NOT NULL, count INTEGER NOT NULL, expires_at INTEGER NOT NULL);
 CREATE INDEX hits_expiry ON hits (expires_at)
 """
+# What each schema version adds to the one before; a file is brought up to SCHEMA_VERSION step by step.
+_UPGRADES = {
+    1: _SCHEMA,
+    2: "CREATE TABLE channel_names (channel_id TEXT PRIMARY KEY, name TEXT NOT NULL)",
+}
 
 # Devices and linked accounts are always read and written with their person, never queried on
 # their own, so they live in the person's row as JSON: one row per read-modify-write.
@@ -248,14 +253,28 @@ def _hit(conn: sqlite3.Connection, key: str, window_ms: int, now: int) -> int:
     return count
 
 
+def _remove_expired(conn: sqlite3.Connection, now: int) -> None:
+    conn.execute("DELETE FROM codes WHERE expires_at <= ?", (now,))
+    conn.execute("DELETE FROM hits WHERE expires_at <= ?", (now,))
+
+
+def _channel_names(conn: sqlite3.Connection, channel_ids: Collection[str]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for chunk in _chunks(channel_ids):
+        names.update(conn.execute(f"SELECT channel_id, name FROM channel_names WHERE channel_id IN ({_marks(chunk)})",
+                                  chunk).fetchall())
+    return names
+
+
 def _migrate(conn: sqlite3.Connection) -> None:
     (version,) = conn.execute("PRAGMA user_version").fetchone()
     if version > SCHEMA_VERSION:
         raise StoreUnavailableError(f"the SQLite file has schema version {version}; this presence knows "
                                f"up to {SCHEMA_VERSION}: upgrade presence")
-    if version == 0:
-        for statement in _SCHEMA.split(";"):
+    for step in range(version + 1, SCHEMA_VERSION + 1):
+        for statement in _UPGRADES[step].split(";"):
             conn.execute(statement)
+    if version < SCHEMA_VERSION:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
@@ -375,3 +394,14 @@ class SqliteStore(Store):
 
     async def hit(self, key: str, window_ms: int, now: int) -> int:
         return await self._call(_hit, key, window_ms, now)
+
+    async def remove_expired(self, now: int) -> None:
+        await self._call(_remove_expired, now)
+
+    async def name_channels(self, names: Mapping[str, str]) -> None:
+        await self._call(lambda conn: conn.executemany(
+            "INSERT INTO channel_names (channel_id, name) VALUES (?, ?) "
+            "ON CONFLICT (channel_id) DO UPDATE SET name = excluded.name", list(names.items())))
+
+    async def channel_names(self, channel_ids: Sequence[str]) -> dict[str, str]:
+        return await self._call(_channel_names, list(dict.fromkeys(channel_ids)))
