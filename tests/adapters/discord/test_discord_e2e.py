@@ -159,4 +159,6 @@ async def test_long_answers_are_split_to_fit_discord(chat: Chat) -> None:
     assert all(len(r.content) <= 2000 for r in replies)
     assert [r.kind for r in replies][0] == "response"
     assert all(r.ephemeral for r in replies)
-    assert sum(r.content.count("\n") + 1 for r in replies) == 51
+    # A header, 50 entries, and a line saying that older ones exist (51 were recorded).
+    assert sum(r.content.count("\n") + 1 for r in replies) == 52
+    assert "Only the newest 50 are shown" in replies[-1].content

@@ -177,9 +177,11 @@ async def test_an_edited_message_counts_as_activity(telegram: Telegram, messages
 async def test_forget_asks_for_confirmation_and_takes_the_next_message_as_the_answer(
         telegram: Telegram, messages: Messages, presence: PresenceService) -> None:
     [question] = await telegram.ask(messages.message(ALICE, GROUP, "/presence forget"))
-    assert question.text == html("en", "forget.confirm", seconds=int(BotOptions().prompt_timeout_s))
+    assert question.text.splitlines() == [html("en", "forget.confirm"), html("en", "forget.next_fresh"),
+                                          html("en", "forget.ask", count=int(BotOptions().prompt_timeout_s))]
 
     [done] = await telegram.ask(messages.message(ALICE, GROUP, "yes"))
 
-    assert (done.chat_id, done.text) == (GROUP.id, html("en", "forget.done"))
+    assert done.chat_id == GROUP.id
+    assert done.text.splitlines() == [html("en", "forget.done"), html("en", "forget.done_fresh")]
     assert (await presence.get_status("telegram:42")).last_seen is None
