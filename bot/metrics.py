@@ -7,16 +7,18 @@ subcommand names and fixed kinds, never user text or ids.
 
 from __future__ import annotations
 
+import abc
+import inspect
 import time
-from collections.abc import Awaitable, Mapping, Sequence
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, GCCollector, Histogram, ProcessCollector
 
 from presence_bot.router import command_topic
-from presence_core.models import Activity, ActivityEvent, PersonRecord, Transition
+from presence_core.models import Activity, Event
 from presence_core.policy import Policy
-from presence_core.stores.base import Store, TransitionListener
+from presence_core.stores.base import EventListener, Store
 
 T = TypeVar("T")
 
@@ -62,8 +64,23 @@ def command_label(text: str, mentions: Mapping[str, str]) -> str:
     return command_topic(text, mentions) or "other"
 
 
+# Every operation of the store contract, each timed under its own name (bounded: the contract's).
+STORE_OPERATIONS = tuple(name for name, value in vars(Store).items()
+                         if inspect.iscoroutinefunction(value) and name not in ("start", "close"))
+
+
+def _timed_operation(name: str) -> Callable[..., Awaitable[Any]]:
+    async def operation(self: InstrumentedStore, *args: Any, **kwargs: Any) -> Any:
+        return await self._timed(name, getattr(self.inner, name)(*args, **kwargs))
+    operation.__name__ = operation.__qualname__ = name
+    return operation
+
+
 class InstrumentedStore(Store):
-    """Any store, each call timed by operation and every ``record`` batch measured; errors counted."""
+    """Any store, each contract call timed by operation and every ``record`` batch measured; errors counted.
+
+    The operations are made from the contract itself, so one added to ``Store`` is timed too.
+    """
 
     def __init__(self, inner: Store, metrics: Metrics) -> None:
         self.inner = inner
@@ -79,57 +96,18 @@ class InstrumentedStore(Store):
         finally:
             self.metrics.store_seconds.labels(operation=operation).observe(time.perf_counter() - started)
 
-    async def start(self, listener: TransitionListener | None = None) -> None:
+    async def start(self, listener: EventListener | None = None) -> None:
         await self.inner.start(listener)
 
     async def close(self) -> None:
         await self.inner.close()
 
-    async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Transition]:
+    async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Event]:
         self.metrics.batch_size.observe(len(batch))
         return await self._timed("record", self.inner.record(batch, policy))
 
-    async def load(self, person_ids: Sequence[str]) -> dict[str, PersonRecord]:
-        return await self._timed("load", self.inner.load(person_ids))
 
-    async def save(self, record: PersonRecord, expected_version: int, transition: Transition | None) -> bool:
-        return await self._timed("save", self.inner.save(record, expected_version, transition))
-
-    async def resolve(self, user_ids: Sequence[str]) -> dict[str, str]:
-        return await self._timed("resolve", self.inner.resolve(user_ids))
-
-    async def activity(self, person_id: str, limit: int, since: int | None) -> list[ActivityEvent]:
-        return await self._timed("activity", self.inner.activity(person_id, limit, since))
-
-    async def channel_people(self, channel_id: str, since: int, limit: int) -> tuple[list[PersonRecord], int]:
-        return await self._timed("channel_people", self.inner.channel_people(channel_id, since, limit))
-
-    async def due(self, now: int, limit: int) -> list[str]:
-        return await self._timed("due", self.inner.due(now, limit))
-
-    async def merge(self, into: PersonRecord, expected_version: int, absorbed_id: str) -> bool:
-        return await self._timed("merge", self.inner.merge(into, expected_version, absorbed_id))
-
-    async def split(self, record: PersonRecord, expected_version: int, split_off: PersonRecord) -> bool:
-        return await self._timed("split", self.inner.split(record, expected_version, split_off))
-
-    async def forget(self, person_id: str) -> None:
-        await self._timed("forget", self.inner.forget(person_id))
-
-    async def put_code(self, code_hash: str, owner_id: str, expires_at: int) -> None:
-        await self._timed("put_code", self.inner.put_code(code_hash, owner_id, expires_at))
-
-    async def take_code(self, code_hash: str, now: int) -> str | None:
-        return await self._timed("take_code", self.inner.take_code(code_hash, now))
-
-    async def hit(self, key: str, window_ms: int, now: int) -> int:
-        return await self._timed("hit", self.inner.hit(key, window_ms, now))
-
-    async def remove_expired(self, now: int) -> None:
-        await self._timed("remove_expired", self.inner.remove_expired(now))
-
-    async def name_channels(self, names: Mapping[str, str]) -> None:
-        await self._timed("name_channels", self.inner.name_channels(names))
-
-    async def channel_names(self, channel_ids: Sequence[str]) -> dict[str, str]:
-        return await self._timed("channel_names", self.inner.channel_names(channel_ids))
+for _name in STORE_OPERATIONS:
+    if _name not in vars(InstrumentedStore):
+        setattr(InstrumentedStore, _name, _timed_operation(_name))
+abc.update_abstractmethods(InstrumentedStore)

@@ -1,20 +1,47 @@
-"""Listeners for status transitions: ``status_change``, ``online``, ``offline``."""
+"""Listeners for what happens to people, and the one wire form events take between processes.
+
+Names a listener can register for: ``status_change``, ``online``, ``offline`` (status transitions,
+SPEC section 4) and ``available``, ``unavailable`` (SPEC section 12). Each event type says which
+names it reaches (``calls``). Between processes sharing a store, an event travels as a short JSON
+array made by ``to_wire`` and read back by ``from_wire``; a store needs no knowledge of its types.
+"""
 
 from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from presence_core.errors import InvalidArgumentError
-from presence_core.models import Transition
+from presence_core.models import AvailabilityChange, Event, Transition
 from presence_core.status import Status
 
 log = logging.getLogger(__name__)
 
-EVENTS = ("status_change", "online", "offline")
+EVENTS = ("status_change", "online", "offline", "available", "unavailable")
 Handler = Callable[..., Any]
+
+# Status codes on the wire; the Redis record script writes the same ones.
+STATUS_CODES: dict[Status, str] = {Status.ONLINE: "o", Status.AWAY: "a", Status.DND: "d", Status.OFFLINE: "f"}
+_CODE_STATUS = {code: status for status, code in STATUS_CODES.items()}
+
+
+def to_wire(event: Event) -> list[Any]:
+    """``["t", user, old, new, at]`` for a transition, ``["a", user, 0|1, at]`` for availability."""
+    if isinstance(event, Transition):
+        return ["t", event.user_id, STATUS_CODES[event.old], STATUS_CODES[event.new], event.at]
+    return ["a", event.user_id, int(event.available), event.at]
+
+
+def from_wire(wire: Sequence[Any]) -> Event:
+    """The event ``to_wire`` made; raises ``ValueError`` for anything else."""
+    match list(wire):
+        case ["t", str(user), str(old), str(new), int(at)] if old in _CODE_STATUS and new in _CODE_STATUS:
+            return Transition(user, _CODE_STATUS[old], _CODE_STATUS[new], at)
+        case ["a", str(user), 0 | 1 as available, int(at)]:
+            return AvailabilityChange(user, bool(available), at)
+    raise ValueError(f"not an event: {str(wire)[:100]}")
 
 
 class EventBus:
@@ -36,18 +63,13 @@ class EventBus:
     def off(self, event: str, handler: Handler) -> None:
         self._handlers.get(event, []).remove(handler)
 
-    async def emit(self, transition: Transition) -> None:
-        """Call every listener of what this transition means; a failing listener is logged, not raised."""
-        calls: list[tuple[str, tuple[Any, ...]]] = [("status_change", (transition.user_id, transition.old, transition.new))]
-        if transition.old is Status.OFFLINE:
-            calls.append(("online", (transition.user_id,)))
-        if transition.new is Status.OFFLINE:
-            calls.append(("offline", (transition.user_id,)))
-        for event, args in calls:
-            for handler in list(self._handlers[event]):
+    async def emit(self, event: Event) -> None:
+        """Call every listener of what this event means; a failing listener is logged, not raised."""
+        for name, args in event.calls():
+            for handler in list(self._handlers[name]):
                 try:
                     result = handler(*args)
                     if inspect.isawaitable(result):
                         await result
                 except Exception:
-                    log.exception("presence %s listener %r failed", event, handler)
+                    log.exception("presence %s listener %r failed", name, handler)

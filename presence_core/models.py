@@ -74,12 +74,37 @@ class Activity:
 
 @dataclass(frozen=True, slots=True)
 class Transition:
-    """A real change of a person's effective status."""
+    """A real change of a person's effective status (SPEC section 4); ``at`` in epoch ms."""
 
     user_id: str
     old: Status
     new: Status
     at: int
+
+    def calls(self) -> list[tuple[str, tuple[object, ...]]]:
+        """The listeners it reaches: ``status_change`` always, ``online`` from offline, ``offline`` to it."""
+        calls: list[tuple[str, tuple[object, ...]]] = [("status_change", (self.user_id, self.old, self.new))]
+        if self.old is Status.OFFLINE:
+            calls.append(("online", (self.user_id,)))
+        if self.new is Status.OFFLINE:
+            calls.append(("offline", (self.user_id,)))
+        return calls
+
+
+@dataclass(frozen=True, slots=True)
+class AvailabilityChange:
+    """A person became available for work, or stopped being available (SPEC section 12)."""
+
+    user_id: str
+    available: bool
+    at: int
+
+    def calls(self) -> list[tuple[str, tuple[object, ...]]]:
+        return [("available" if self.available else "unavailable", (self.user_id,))]
+
+
+# Everything a store announces to the listeners of every process sharing it.
+Event = Transition | AvailabilityChange
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,8 +109,6 @@ def apply_activity(record: PersonRecord, activity: Activity, policy: Policy) -> 
     touch(record, activity.device_id, activity.device_name, ts)
     if activity.user_name:
         record.name = activity.user_name
-    if record.manual is Status.AWAY:
-        record.manual = record.manual_expires = record.manual_since = None
     sticky_now = record.sticky is not None and in_force(record.sticky_until, ts)
     new = record.sticky if sticky_now and record.sticky is not None else Status.ONLINE
     record.due = _earliest(record.due, ts + policy.away_after_ms, record.sticky_until if sticky_now else None)

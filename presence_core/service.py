@@ -35,8 +35,8 @@ from presence_core.models import (
     DeviceRecord,
     OnlineUser,
     PersonRecord,
+    Event,
     SyncStatus,
-    Transition,
     UserStatus,
 )
 from presence_core.policy import Policy
@@ -56,6 +56,10 @@ FIND_SCAN_LIMIT = 500
 WRITERS = 4
 _CAS_ATTEMPTS = 16
 ACTIVITY_KEYS = frozenset({"type", "channel_id", "timestamp", "device_id", "user_name"})
+
+
+def _present(*events: Event | None) -> list[Event]:
+    return [e for e in events if e is not None]
 
 
 def system_clock() -> int:
@@ -195,8 +199,11 @@ class PresenceService:
             self._backlog.add(batch)
 
     async def _write(self, batch: Sequence[Activity]) -> None:
-        for transition in await self.store.record(batch, self.policy):
-            await self.events.emit(transition)
+        await self._emit(await self.store.record(batch, self.policy))
+
+    async def _emit(self, events: Iterable[Event]) -> None:
+        for event in events:
+            await self.events.emit(event)
 
     @property
     def buffered(self) -> int:
@@ -320,10 +327,9 @@ class PresenceService:
             expected = record.version
             now = self.clock()
             change(record, now)
-            transition = rules.settle(record, now, self.policy)
-            if await self.store.save(record, expected, transition):
-                if transition is not None:
-                    await self.events.emit(transition)
+            events = _present(rules.settle(record, now, self.policy))
+            if await self.store.save(record, expected, events):
+                await self._emit(events)
                 return record
         raise ConcurrentUpdateError(f"the state of {user_id!r} kept changing; try again")
 
@@ -426,10 +432,9 @@ class PresenceService:
             expected = into.version
             linking.merge_records(into, records.get(absorbed_id) or PersonRecord(absorbed_id))
             now = self.clock()
-            transition = rules.settle(into, now, self.policy)
+            events = _present(rules.settle(into, now, self.policy))
             if await self.store.merge(into, expected, absorbed_id):
-                if transition is not None:
-                    await self.events.emit(transition)
+                await self._emit(events)
                 return into_id
         raise ConcurrentUpdateError(f"the state of {user_id!r} kept changing; try again")
 
@@ -442,11 +447,9 @@ class PresenceService:
                 raise UnknownDeviceError(account_id)
             expected, now = record.version, self.clock()
             split_off = linking.split_record(record, account_id)
-            transitions = [rules.settle(record, now, self.policy), rules.settle(split_off, now, self.policy)]
+            events = _present(rules.settle(record, now, self.policy), rules.settle(split_off, now, self.policy))
             if await self.store.split(record, expected, split_off):
-                for transition in transitions:
-                    if transition is not None:
-                        await self.events.emit(transition)
+                await self._emit(events)
                 return
         raise ConcurrentUpdateError(f"the state of {user_id!r} kept changing; try again")
 
@@ -468,10 +471,10 @@ class PresenceService:
         digest = hashlib.sha256(subject.encode("utf-8", "surrogatepass")).hexdigest()[:24]
         return await self.store.hit(f"{kind}:{digest}", window_ms, self.clock())
 
-    async def sweep(self, limit: int = 1000) -> list[Transition]:
+    async def sweep(self, limit: int = 1000) -> list[Event]:
         """Apply every expiry and idle transition that is due, and drop expired link codes and rate-limit
-        windows; returns the transitions this process won."""
-        transitions: list[Transition] = []
+        windows; returns the events this process won."""
+        transitions: list[Event] = []
         await self.store.remove_expired(self.clock())
         person_ids = await self.store.due(self.clock(), limit)
         records = await self.store.load(person_ids)
@@ -483,11 +486,10 @@ class PresenceService:
                 expected, now = record.version, self.clock()
                 if record.due is None or record.due > now:
                     break
-                transition = rules.settle(record, now, self.policy)
-                if await self.store.save(record, expected, transition):
-                    if transition is not None:
-                        transitions.append(transition)
-                        await self.events.emit(transition)
+                events = _present(rules.settle(record, now, self.policy))
+                if await self.store.save(record, expected, events):
+                    transitions += events
+                    await self._emit(events)
                     break
                 record = (await self.store.load([person_id])).get(person_id)
         return transitions

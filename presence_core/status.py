@@ -29,5 +29,6 @@ MERGE_RANK: dict[Status, int] = {Status.DND: 3, Status.ONLINE: 2, Status.AWAY: 1
 # Listing people ("who"): the most reachable first.
 LISTING_RANK: dict[Status, int] = {Status.ONLINE: 0, Status.AWAY: 1, Status.DND: 2, Status.OFFLINE: 3}
 
-# Statuses that activity does not overwrite when chosen by hand.
-STICKY: frozenset[Status] = frozenset({Status.DND, Status.OFFLINE})
+# Statuses that activity and the idle timers do not overwrite when chosen by hand: all but online,
+# which is the way back to automatic (as Slack, Discord and Teams do it; SPEC section 4).
+STICKY: frozenset[Status] = frozenset({Status.AWAY, Status.DND, Status.OFFLINE})

@@ -5,8 +5,10 @@ Designed for batching and for atomic read-modify-write of one person:
   status transitions it caused, decided atomically inside the store (``rules.apply_activity``);
 - every other change is load -> change in Python (``rules``) -> ``save`` with compare-and-set on
   ``PersonRecord.version``, so two processes never both announce the same transition;
-- a store announces the transitions it committed to the other processes sharing it and hands
-  theirs to ``listen`` callbacks (a single-process store has nobody to tell).
+- a store announces the events it committed (``record``, ``save``) or was given (``publish``) to
+  the other processes sharing it, and hands theirs to the listener given to ``start``; a store
+  shared by no other process has nobody to tell. Events travel in the form of
+  ``presence_core.events.to_wire``.
 
 Ids: ``user_id`` is an account (``telegram:42``), a person id is the account a person was first
 known by; ``resolve`` maps accounts to persons. Any string may be an id: backends must keep one
@@ -18,29 +20,30 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
-from presence_core.models import Activity, ActivityEvent, PersonRecord, Transition
+from presence_core.models import Activity, ActivityEvent, Event, PersonRecord
 from presence_core.policy import Policy
 
-TransitionListener = Callable[[Transition], Awaitable[None]]
+EventListener = Callable[[Event], Awaitable[None]]
 
 
 class Store(ABC):
     """One backend. Methods are coroutines; reads of several people are one round trip."""
 
-    async def start(self, listener: TransitionListener | None = None) -> None:
-        """Connect; ``listener`` hears transitions committed by other processes."""
+    async def start(self, listener: EventListener | None = None) -> None:
+        """Connect; ``listener`` hears the events committed or published by other processes."""
 
     async def close(self) -> None:
         """Flush and disconnect."""
 
     @abstractmethod
-    async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Transition]:
+    async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Event]:
         """Apply a batch of activities with ``rules.apply_activity``, atomically per person.
 
         Resolves each ``user_id`` to its person; creates unknown people; skips people whose
         ``tracking`` is off; appends logged activities to the person's log (capped by
         ``policy.activity_max_count`` and ``policy.activity_max_age_ms``); marks the person seen
-        in ``channel_id``. Returns the transitions in batch order.
+        in ``channel_id``. Returns the events it decided (status transitions), in batch order, and
+        announces them to the other processes.
         """
 
     @abstractmethod
@@ -48,13 +51,16 @@ class Store(ABC):
         """The records that exist, by person id; each is the caller's own copy."""
 
     @abstractmethod
-    async def save(self, record: PersonRecord, expected_version: int, transition: Transition | None) -> bool:
+    async def save(self, record: PersonRecord, expected_version: int, events: Sequence[Event] = ()) -> bool:
         """Write ``record`` if the stored version is still ``expected_version`` (0: absent).
 
         On success the stored version (and ``record.version``) is one more, the due index holds
-        ``record.due``, and ``transition`` (if any) is announced to other processes. False when
-        someone else wrote first; nothing is changed then.
+        ``record.due``, and ``events`` (decided with this write) are announced to other processes.
+        False when someone else wrote first; nothing is changed or announced then.
         """
+
+    async def publish(self, events: Sequence[Event]) -> None:
+        """Announce events that change no stored person to the other processes sharing the store."""
 
     @abstractmethod
     async def resolve(self, user_ids: Sequence[str]) -> dict[str, str]:

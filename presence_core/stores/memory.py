@@ -6,7 +6,7 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 
 from presence_core import rules
-from presence_core.models import Activity, ActivityEvent, PersonRecord, Transition
+from presence_core.models import Activity, ActivityEvent, Event, PersonRecord
 from presence_core.policy import Policy
 from presence_core.stores.base import Store
 
@@ -25,8 +25,8 @@ class MemoryStore(Store):
         self._hit_ends: dict[int, deque[tuple[int, str]]] = {}
         self._channel_names: dict[str, str] = {}
 
-    async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Transition]:
-        transitions: list[Transition] = []
+    async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Event]:
+        transitions: list[Event] = []
         for activity in batch:
             person_id = self._aliases.get(activity.user_id, activity.user_id)
             record = self._people.get(person_id)
@@ -61,7 +61,7 @@ class MemoryStore(Store):
     async def load(self, person_ids: Sequence[str]) -> dict[str, PersonRecord]:
         return {pid: self._people[pid].copy() for pid in person_ids if pid in self._people}
 
-    async def save(self, record: PersonRecord, expected_version: int, transition: Transition | None) -> bool:
+    async def save(self, record: PersonRecord, expected_version: int, events: Sequence[Event] = ()) -> bool:
         stored = self._people.get(record.id)
         if (stored.version if stored else 0) != expected_version:
             return False
@@ -88,7 +88,7 @@ class MemoryStore(Store):
         return [pid for _, pid in sorted(due)[:limit]]
 
     async def merge(self, into: PersonRecord, expected_version: int, absorbed_id: str) -> bool:
-        if not await self.save(into, expected_version, None):
+        if not await self.save(into, expected_version):
             return False
         log = self._logs.setdefault(into.id, [])
         log.extend(self._logs.pop(absorbed_id, []))
@@ -106,7 +106,7 @@ class MemoryStore(Store):
         return True
 
     async def split(self, record: PersonRecord, expected_version: int, split_off: PersonRecord) -> bool:
-        if not await self.save(record, expected_version, None):
+        if not await self.save(record, expected_version):
             return False
         self._aliases.pop(split_off.id, None)
         split_off.version = 1

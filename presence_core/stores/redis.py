@@ -71,11 +71,12 @@ from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import NoScriptError, RedisError
 
 from presence_core.errors import InvalidArgumentError, StoreUnavailableError
-from presence_core.models import Activity, ActivityEvent, DeviceRecord, PersonRecord, Transition
+from presence_core.events import STATUS_CODES, from_wire, to_wire
+from presence_core.models import Activity, ActivityEvent, DeviceRecord, Event, PersonRecord, Transition
 from presence_core.policy import Policy
 from presence_core.status import Status
 from presence_core.stores import redis_lua
-from presence_core.stores.base import Store, TransitionListener
+from presence_core.stores.base import EventListener, Store
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ _ALIAS_CACHE_MAX = 100_000
 SCRIPTS = ("RECORD", "CHANNEL", "SAVE", "LOAD", "CHANNEL_PEOPLE", "DUE", "TAKE", "MERGE_LOG", "MOVE_MEMBER", "HIT")
 _STALE_RETRIES = 3
 
-_CODE = {Status.ONLINE: "o", Status.AWAY: "a", Status.DND: "d", Status.OFFLINE: "f"}
+_CODE = STATUS_CODES
 _STATUS = {code.encode(): status for status, code in _CODE.items()} | {code: s for s, code in _CODE.items()}
 
 
@@ -131,7 +132,7 @@ class RedisStore(Store):
         self.instance = os.urandom(8).hex()
         self._shas: dict[str, str] = {}
         self._aliases: dict[str, str] | None = None
-        self._listener: TransitionListener | None = None
+        self._listener: EventListener | None = None
         self._reader: asyncio.Task[None] | None = None
         self._pubsub: Any = None
 
@@ -199,7 +200,7 @@ class RedisStore(Store):
 
     # lifecycle -------------------------------------------------------------------------------------
 
-    async def start(self, listener: TransitionListener | None = None) -> None:
+    async def start(self, listener: EventListener | None = None) -> None:
         self._listener = listener
         await self._io(self._load_scripts())
         self._pubsub = self.client.pubsub()
@@ -241,15 +242,16 @@ class RedisStore(Store):
                 except Exception:
                     log.exception("presence: could not handle the Redis event %r", message["data"][:200])
 
-    async def _dispatch(self, event: dict[str, Any]) -> None:
-        self._evict(event.get("x", ()))
-        if event["i"] == self.instance or self._listener is None:
+    async def _dispatch(self, message: dict[str, Any]) -> None:
+        """``{"i": instance, "e": [wire events], "x": [accounts whose person changed]}``."""
+        self._evict(message.get("x", ()))
+        if message["i"] == self.instance or self._listener is None:
             return
-        for person, old, new, at in event.get("t", ()):
+        for wire in message.get("e", ()):
             try:
-                await self._listener(Transition(person, _STATUS[old], _STATUS[new], int(at)))
+                await self._listener(from_wire(wire))
             except Exception:
-                log.exception("presence: transition listener failed")
+                log.exception("presence: event listener failed")
 
     def _evict(self, accounts: Sequence[str]) -> None:
         if self._aliases is not None:
@@ -286,7 +288,7 @@ class RedisStore(Store):
             out.append((i, Transition(person.decode(), _STATUS[old], _STATUS[new], batch[i].timestamp)))
         return out
 
-    async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Transition]:
+    async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Event]:
         if not batch:
             return []
         if self.cluster:
@@ -295,7 +297,7 @@ class RedisStore(Store):
                                        self._payload(batch, [""] * len(batch), policy))
         return [t for _, t in self._transitions(batch, range(len(batch)), found)]
 
-    async def _record_cluster(self, batch: Sequence[Activity], policy: Policy) -> list[Transition]:
+    async def _record_cluster(self, batch: Sequence[Activity], policy: Policy) -> list[Event]:
         """One record script per person slot, then one channel script per channel slot."""
         persons = await self.resolve([a.user_id for a in batch])
         todo, decided = list(range(len(batch))), []
@@ -354,19 +356,27 @@ class RedisStore(Store):
         hashes = await self._io(pipe.execute())
         return {pid: _decode(pid, h) for pid, h in zip(ids, hashes) if h}
 
-    async def save(self, record: PersonRecord, expected_version: int, transition: Transition | None) -> bool:
-        version = await self._save(record, str(expected_version), transition)
+    async def save(self, record: PersonRecord, expected_version: int, events: Sequence[Event] = ()) -> bool:
+        version = await self._save(record, str(expected_version), events)
         if not version:
             return False
         record.version = version
         return True
 
-    async def _save(self, record: PersonRecord, expected: str, transition: Transition | None) -> int:
-        t = transition
-        event = "" if t is None else json.dumps({"i": self.instance,
-                                                 "t": [[t.user_id, _CODE[t.old], _CODE[t.new], t.at]]})
+    async def _save(self, record: PersonRecord, expected: str, events: Sequence[Event]) -> int:
         return int(await self._eval("SAVE", [self._key("p", record.id), self._due_key(hash_tag(record.id))],
-                                    expected, record.id, _opt(record.due), event, *_encode(record)))
+                                    expected, record.id, _opt(record.due), self._message(events),
+                                    *_encode(record)))
+
+    def _message(self, events: Sequence[Event]) -> str:
+        """The pub/sub message announcing ``events``; '' when there is nothing to announce."""
+        if not events:
+            return ""
+        return json.dumps({"i": self.instance, "e": [to_wire(e) for e in events]}, ensure_ascii=False)
+
+    async def publish(self, events: Sequence[Event]) -> None:
+        if events:
+            await self._io(self.client.publish(self.prefix + "events", self._message(events)))
 
     async def activity(self, person_id: str, limit: int, since: int | None) -> list[ActivityEvent]:
         entries = await self._io(self.client.lrange(self._key("l", person_id), 0, -1))
@@ -401,7 +411,7 @@ class RedisStore(Store):
         """CAS on ``into``; then the absorbed accounts point at it; then the absorbed person is taken
         out atomically (a message that raced the link is in its log) and its log and channels move."""
         absorbed = (await self.load([absorbed_id])).get(absorbed_id)
-        if not await self.save(into, expected_version, None):
+        if not await self.save(into, expected_version):
             return False
         accounts = absorbed.accounts if absorbed else [absorbed_id]
         pipe = self.client.pipeline(transaction=False)
@@ -429,9 +439,9 @@ class RedisStore(Store):
     async def split(self, record: PersonRecord, expected_version: int, split_off: PersonRecord) -> bool:
         """CAS on ``record``; the split-off account gets its own record before its link goes, so its
         messages never fall between the two."""
-        if not await self.save(record, expected_version, None):
+        if not await self.save(record, expected_version):
             return False
-        split_off.version = await self._save(split_off, "", None)
+        split_off.version = await self._save(split_off, "", ())
         await self._io(self.client.delete(self._key("a", split_off.id)))
         await self._invalidate([split_off.id])
         return True

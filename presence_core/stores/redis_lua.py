@@ -99,7 +99,6 @@ for pos, a in ipairs(batch) do
     end
     local update = {'v', fmt('%d', (tonumber(f[1]) or 0) + 1), 's', later(f[3], ts, tsn), f.device, device}
     if name ~= '' then table.insert(update, 'n'); table.insert(update, name) end
-    if f[8] == 'a' then redis.call('HDEL', pk, 'm', 'me', 'ms') end
     local sticky_until = tonumber(f[7])
     local sticky = f[6] and (not sticky_until or sticky_until > tsn) and f[6]
     local new, old = sticky or 'o', f[4] or 'f'
@@ -112,7 +111,7 @@ for pos, a in ipairs(batch) do
     if new ~= old then
       table.insert(update, 'p'); table.insert(update, new)
       table.insert(transitions, {pos, person, old, new})
-      table.insert(events, {person, old, new, ts})
+      table.insert(events, {'t', person, old, new, tonumber(ts)})
     end
     if a[10] == 1 then  -- 'lh' remembers the time of the log's first entry, so the age cap rarely reads it
       local lk = key('l', person)
@@ -151,7 +150,7 @@ for chan, members in pairs(joins) do
   redis.call('ZREMRANGEBYSCORE', ck, '-inf', '(' .. fmt('%d', newest[chan] - window))
   redis.call('PEXPIRE', ck, channel_ttl)
 end
-if #events > 0 then redis.call('PUBLISH', prefix .. 'events', cjson.encode({i = instance, t = events})) end
+if #events > 0 then redis.call('PUBLISH', prefix .. 'events', cjson.encode({i = instance, e = events})) end
 return {transitions, stale, chan_ops}
 """
 

@@ -28,10 +28,10 @@ from typing import Any, TypeVar
 
 from presence_core import rules
 from presence_core.errors import StoreUnavailableError
-from presence_core.models import Activity, ActivityEvent, DeviceRecord, PersonRecord, Transition
+from presence_core.models import Activity, ActivityEvent, DeviceRecord, Event, PersonRecord
 from presence_core.policy import Policy
 from presence_core.status import Status
-from presence_core.stores.base import Store, TransitionListener
+from presence_core.stores.base import EventListener, Store
 
 T = TypeVar("T")
 
@@ -142,12 +142,12 @@ def _trim(conn: sqlite3.Connection, newest: dict[str, int], policy: Policy) -> N
                      [(pid, policy.activity_max_count) for pid in newest])
 
 
-def _record(conn: sqlite3.Connection, batch: Sequence[Activity], policy: Policy) -> list[Transition]:
+def _record(conn: sqlite3.Connection, batch: Sequence[Activity], policy: Policy) -> list[Event]:
     """The whole batch in one transaction: load its people, apply the rules in Python, write back."""
     persons = _resolve(conn, {a.user_id for a in batch})
     records = _load(conn, set(persons.values()))
     changed: dict[str, PersonRecord] = {}
-    transitions: list[Transition] = []
+    transitions: list[Event] = []
     logged: list[tuple[str, int, str, str | None, str]] = []
     newest: dict[str, int] = {}
     members: dict[tuple[str, str], int] = {}
@@ -337,7 +337,7 @@ class SqliteStore(Store):
         except sqlite3.DatabaseError as exc:
             raise StoreUnavailableError(f"SQLite store {self.path.name}: {exc}") from exc
 
-    async def start(self, listener: TransitionListener | None = None) -> None:
+    async def start(self, listener: EventListener | None = None) -> None:
         await self._call(lambda conn: None)
 
     async def close(self) -> None:
@@ -346,13 +346,13 @@ class SqliteStore(Store):
             await asyncio.get_running_loop().run_in_executor(executor, self._disconnect)
             executor.shutdown()
 
-    async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Transition]:
+    async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Event]:
         return await self._call(_record, batch, policy)
 
     async def load(self, person_ids: Sequence[str]) -> dict[str, PersonRecord]:
         return await self._call(_load, set(person_ids))
 
-    async def save(self, record: PersonRecord, expected_version: int, transition: Transition | None) -> bool:
+    async def save(self, record: PersonRecord, expected_version: int, events: Sequence[Event] = ()) -> bool:
         saved = await self._call(_save, record, expected_version)
         if saved:
             record.version = expected_version + 1

@@ -94,8 +94,8 @@ async def test_sweeping_twice_emits_each_transition_once(service: PresenceServic
                                            ("status_change", BOB, "online", "away")])
 
 
-@pytest.mark.parametrize("chosen", ["dnd", "offline"])
-async def test_dnd_and_invisible_stick_through_activity_and_idle_timers(service: PresenceService, clock: FakeClock,
+@pytest.mark.parametrize("chosen", ["away", "dnd", "offline"])
+async def test_away_dnd_and_invisible_stick_through_activity_and_idle_timers(service: PresenceService, clock: FakeClock,
                                                                         chosen: str) -> None:
     await say(service, ALICE)
     await service.set_status(ALICE, chosen)
@@ -106,13 +106,26 @@ async def test_dnd_and_invisible_stick_through_activity_and_idle_timers(service:
     assert (await service.get_status(ALICE, viewer_id=ALICE)).status == chosen
 
 
-async def test_manual_away_lasts_until_the_person_is_active(service: PresenceService, clock: FakeClock) -> None:
+async def test_manual_away_sticks_through_activity_until_online_or_its_expiry(service: PresenceService,
+                                                                              clock: FakeClock) -> None:
     await say(service, ALICE)
-    await service.set_status(ALICE, "away")
+    await service.set_status(ALICE, "away", expires_at_ms=clock.now + 3 * 3_600_000)
+    heard = Heard(service)
     clock.advance(minutes=30)
     await service.sweep()
-    assert (await service.get_status(ALICE)).status == "away"
     await say(service, ALICE)
+    assert (await service.get_status(ALICE)).status == "away"
+    clock.advance(minutes=90)
+    await service.sweep()
+    assert (await service.get_status(ALICE)).status == "away"
+    assert heard.events == []
+    clock.advance(minutes=61)
+    await say(service, ALICE)
+    await service.sweep()
+    assert (await service.get_status(ALICE)).status == "online"
+    assert heard.events == [("status_change", ALICE, "away", "online")]
+    await service.set_status(ALICE, "away")
+    await service.set_status(ALICE, "online")
     assert (await service.get_status(ALICE)).status == "online"
 
 

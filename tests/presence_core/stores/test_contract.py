@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from presence_core.models import Activity, DeviceRecord, PersonRecord, Transition
 from presence_core.policy import DAY_MS, MINUTE_MS, Policy
 from presence_core.status import Status
@@ -51,7 +53,7 @@ async def test_every_record_field_survives_a_save_and_load(store: Store) -> None
                                                   T0 + 5, None)},
         linked=["discord:7"],
     )
-    assert await store.save(record, 0, None)
+    assert await store.save(record, 0)
     assert record.version == 1
     loaded = (await store.load(["telegram:42"]))["telegram:42"]
     assert loaded == record
@@ -68,14 +70,14 @@ async def test_load_returns_only_existing_people_as_independent_copies(store: St
 
 
 async def test_save_is_compare_and_set_on_version(store: Store) -> None:
-    assert await store.save(PersonRecord("console:bob", name="first"), 0, None)
-    assert not await store.save(PersonRecord("console:bob", name="second"), 0, None)
+    assert await store.save(PersonRecord("console:bob", name="first"), 0)
+    assert not await store.save(PersonRecord("console:bob", name="second"), 0)
     current = (await store.load(["console:bob"]))["console:bob"]
     stale = current.copy()
     current.name = "third"
-    assert await store.save(current, current.version, None)
+    assert await store.save(current, current.version)
     stale.name = "lost update"
-    assert not await store.save(stale, stale.version, None)
+    assert not await store.save(stale, stale.version)
     assert (await store.load(["console:bob"]))["console:bob"].name == "third"
 
 
@@ -83,32 +85,28 @@ async def test_recording_bumps_the_version_so_a_concurrent_save_fails(store: Sto
     await store.record([message("console:alice", T0)], POLICY)
     before = (await store.load(["console:alice"]))["console:alice"]
     await store.record([message("console:alice", T0 + 1)], POLICY)
-    assert not await store.save(before, before.version, None)
+    assert not await store.save(before, before.version)
 
 
-async def test_sticky_status_survives_activity_and_manual_away_does_not(store: Store) -> None:
-    record = PersonRecord("console:carol", manual=Status.DND, published=Status.DND, sticky=Status.DND)
-    assert await store.save(record, 0, None)
+@pytest.mark.parametrize("chosen", [Status.AWAY, Status.DND, Status.OFFLINE])
+async def test_a_status_chosen_by_hand_survives_activity(store: Store, chosen: Status) -> None:
+    record = PersonRecord("console:carol", manual=chosen, manual_since=T0 - 5, published=chosen, sticky=chosen)
+    assert await store.save(record, 0)
     assert await store.record([message("console:carol", T0)], POLICY) == []
-    assert (await store.load(["console:carol"]))["console:carol"].manual is Status.DND
-
-    away = PersonRecord("console:dave", manual=Status.AWAY, manual_since=T0 - 5, published=Status.AWAY)
-    assert await store.save(away, 0, None)
-    assert await store.record([message("console:dave", T0)], POLICY) == [
-        Transition("console:dave", Status.AWAY, Status.ONLINE, T0)]
-    assert (await store.load(["console:dave"]))["console:dave"].manual is None
+    stored = (await store.load(["console:carol"]))["console:carol"]
+    assert stored.manual is chosen and stored.published is chosen and stored.last_seen == T0
 
 
 async def test_an_expired_sticky_status_no_longer_holds_activity_back(store: Store) -> None:
     record = PersonRecord("console:erin", manual=Status.DND, manual_expires=T0, published=Status.DND,
                           sticky=Status.DND, sticky_until=T0)
-    assert await store.save(record, 0, None)
+    assert await store.save(record, 0)
     assert await store.record([message("console:erin", T0 + 1)], POLICY) == [
         Transition("console:erin", Status.DND, Status.ONLINE, T0 + 1)]
 
 
 async def test_tracking_off_records_nothing(store: Store) -> None:
-    assert await store.save(PersonRecord("console:quiet", tracking=False), 0, None)
+    assert await store.save(PersonRecord("console:quiet", tracking=False), 0)
     assert await store.record([message("console:quiet", T0)], POLICY) == []
     record = (await store.load(["console:quiet"]))["console:quiet"]
     assert record.devices == {} and record.last_seen is None
@@ -151,18 +149,18 @@ async def test_channel_people_most_recent_first_with_total_and_window(store: Sto
 
 async def test_due_lists_people_whose_time_has_come_earliest_first(store: Store) -> None:
     for name, due in (("console:late", T0 + 20), ("console:early", T0 + 10), ("console:later", T0 + 99)):
-        assert await store.save(PersonRecord(name, due=due), 0, None)
-    assert await store.save(PersonRecord("console:never"), 0, None)
+        assert await store.save(PersonRecord(name, due=due), 0)
+    assert await store.save(PersonRecord("console:never"), 0)
     assert await store.due(T0 + 50, 10) == ["console:early", "console:late"]
     assert await store.due(T0 + 50, 1) == ["console:early"]
     assert await store.due(T0, 10) == []
 
 
 async def test_due_follows_saves(store: Store) -> None:
-    assert await store.save(PersonRecord("console:x", due=T0), 0, None)
+    assert await store.save(PersonRecord("console:x", due=T0), 0)
     record = (await store.load(["console:x"]))["console:x"]
     record.due = None
-    assert await store.save(record, record.version, None)
+    assert await store.save(record, record.version)
     assert await store.due(T0 + 1, 10) == []
 
 

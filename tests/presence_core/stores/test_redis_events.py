@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from presence_core.models import Activity, Transition
+from presence_core.models import Activity, Event, Transition
 from presence_core.policy import MINUTE_MS, Policy
 from presence_core.service import PresenceService
 from presence_core.stores.redis import RedisStore
@@ -29,17 +29,17 @@ class DecidingStore(RedisStore):
 
     def __init__(self, url: str) -> None:
         super().__init__(url)
-        self.decided: list[Transition] = []
+        self.decided: list[Event] = []
 
-    async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Transition]:
-        transitions = await super().record(batch, policy)
-        self.decided += transitions
-        return transitions
+    async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Event]:
+        events = await super().record(batch, policy)
+        self.decided += events
+        return events
 
-    async def save(self, record: Any, expected_version: int, transition: Transition | None) -> bool:
-        saved = await super().save(record, expected_version, transition)
-        if saved and transition is not None:
-            self.decided.append(transition)
+    async def save(self, record: Any, expected_version: int, events: Sequence[Event] = ()) -> bool:
+        saved = await super().save(record, expected_version, events)
+        if saved:
+            self.decided += events
         return saved
 
 

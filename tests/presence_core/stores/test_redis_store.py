@@ -163,7 +163,7 @@ async def test_other_processes_hear_transitions_and_the_deciding_one_does_not(
         record = (await deciding.load(["console:alice"]))["console:alice"]
         expected = record.version
         record.manual = record.published = Status.DND
-        await deciding.save(record, expected, Transition("console:alice", Status.ONLINE, Status.DND, T0 + 1))
+        await deciding.save(record, expected, [Transition("console:alice", Status.ONLINE, Status.DND, T0 + 1)])
 
         await eventually(lambda: len(heard_there) == 2)
         assert heard_there == [Transition("console:alice", Status.OFFLINE, Status.ONLINE, T0),
@@ -287,7 +287,7 @@ async def test_the_record_script_applies_activity_exactly_like_the_rules(redis_s
     people = [f"console:p{i}" for i in range(40)]
     for person in people:
         record = _random_record(rng, person, T0)
-        assert await memory.save(record.copy(), 0, None) and await redis_store.save(record.copy(), 0, None)
+        assert await memory.save(record.copy(), 0) and await redis_store.save(record.copy(), 0)
     for round_ in range(5):
         batch = [Activity(person, rng.choice([person, person + "/phone"]), "console", "message",
                           T0 + round_ * 20 * MINUTE_MS + rng.randrange(-MINUTE_MS, MINUTE_MS),

@@ -57,7 +57,7 @@ async def apply(store: Store, op: tuple[Any, ...], now: int, reference: MemorySt
             rules.settle(record, now, POLICY)
         else:
             record.tracking = op[2]
-        return await store.save(record, expected, None), record.version
+        return await store.save(record, expected), record.version
     if kind == "link":
         other_id = (await reference.resolve([op[2]]))[op[2]]
         if other_id == person:
