@@ -124,7 +124,9 @@ def may_be_private(session: Session) -> bool:
     if topic in PERSONAL:
         return True
     if topic == "presence":
-        return not text.split() or session.reply_to_user_id in (None, session.user_id)
+        replied_to = session.reply_to_user_id
+        bare = not text.split()
+        return not bare or replied_to in (None, session.user_id, f"{session.platform}:{session.self_id}")
     if topic == "user":
         return session.mentions.get(text.split()[0]) == session.user_id
     return False

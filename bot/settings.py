@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, ClassVar, Literal
 
@@ -83,8 +82,8 @@ class TelegramSettings(Section):
         """Without the secret anyone who finds the URL could post updates as any user (forged commands)."""
         if self.webhook_url and self.secret_token is None:
             raise PydanticCustomError(
-                "required_with", "is required when webhook_url is set: without it anyone who finds the URL can "
-                "send the bot forged messages (see docs/telegram.md)", {"field": "secret_token"})
+                "required_with", "secret_token is required when webhook_url is set: without it anyone who finds "
+                "the URL can send the bot forged messages (see docs/telegram.md)", {"field": "secret_token"})
         return self
 
 
@@ -155,19 +154,19 @@ class Settings(BaseSettings):
                 if isinstance(value, SecretStr)]
 
 
-def load_settings(config: Path | None = None, environ: Mapping[str, str] | None = None) -> tuple[Settings, Path | None]:
+def load_settings(config: Path | None = None) -> tuple[Settings, Path | None]:
     """Settings and the file they came from: ``config``, else ./config.toml when present.
 
     Raises ``SettingsError`` (one line per problem, each naming its key and never its value) for a
     missing or unreadable file, an unknown key in the file or among the ``PRESENCE_*`` variables,
     and any value that is not valid.
     """
-    environ = os.environ if environ is None else environ
     path = config if config is not None else Path("config.toml")
     if config is not None and not path.is_file():
         raise SettingsError([f"settings file {path} does not exist"])
     used = path if path.is_file() else None
-    problems = unknown_environment(environ, ENV_PREFIX, Settings)
+    unknown = unknown_environment(os.environ, ENV_PREFIX, Settings)
+    problems = list(unknown.values())
 
     class FileSettings(Settings):
         toml_path = used
@@ -175,7 +174,7 @@ def load_settings(config: Path | None = None, environ: Mapping[str, str] | None 
     try:
         settings = FileSettings()
     except ValidationError as error:
-        raise SettingsError(problems + explain(error, Settings, used)) from None
+        raise SettingsError(problems + explain(error, Settings, used, reported=unknown.keys())) from None
     except (OSError, UnicodeDecodeError, ValueError) as error:
         raise SettingsError(problems + [f"{used}: {_file_problem(error)}"]) from None
     if problems:

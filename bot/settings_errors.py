@@ -7,7 +7,7 @@ without quotes is still the token. Unknown keys get a "did you mean" among the k
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +56,12 @@ def _did_you_mean(word: str, choices: Sequence[str]) -> str:
     return f" (did you mean {close[0]}?)" if close else ""
 
 
-def explain(error: ValidationError, model: type[BaseModel], file: Path | None) -> list[str]:
-    """One line per error of ``error``: the key, where it may come from, what is wrong."""
+def explain(error: ValidationError, model: type[BaseModel], file: Path | None,
+            reported: Collection[str] = ()) -> list[str]:
+    """One line per error of ``error``: the key, where it may come from, what is wrong.
+
+    Unknown keys in ``reported`` (dotted, already named as unknown environment variables) are left out.
+    """
     where = f"{file} or PRESENCE_*" if file is not None else "PRESENCE_*"
     lines = []
     for problem in error.errors(include_url=False):
@@ -67,6 +71,8 @@ def explain(error: ValidationError, model: type[BaseModel], file: Path | None) -
             path.append(str(context["field"]))
         key = ".".join(path) or "settings"
         if problem["type"] == "extra_forbidden":
+            if key in reported:
+                continue
             section = _section(model, path[:-1])
             known = list(section.model_fields) if section is not None else []
             lines.append(f"unknown setting {key} in {where}{_did_you_mean(path[-1], known)}")
@@ -95,7 +101,7 @@ def _phrase(kind: str, message: str, context: Mapping[str, Any], value: object) 
         return str(context.get("error", "is not valid"))
     if kind not in _PHRASES:
         # Our own rules (PydanticCustomError) word their message; pydantic's others may quote the value.
-        return message if "field" in context else "is not valid"
+        return message.removeprefix(f"{context['field']} ") if "field" in context else "is not valid"
     phrase = _PHRASES[kind].format(**{k: context.get(k, "") for k in ("gt", "ge", "le", "expected")})
     if kind == "literal_error" and isinstance(value, str):
         options = [option.strip(" '") for option in str(context.get("expected", "")).replace(" or ", ",").split(",")]
@@ -103,15 +109,17 @@ def _phrase(kind: str, message: str, context: Mapping[str, Any], value: object) 
     return phrase
 
 
-def unknown_environment(environ: Mapping[str, str], prefix: str, model: type[BaseModel]) -> list[str]:
-    """``PRESENCE_*`` variables that name no setting (``PRESENCE_TELEGRAM__SECRET_TOKN``), one line each."""
+def unknown_environment(environ: Mapping[str, str], prefix: str, model: type[BaseModel]) -> dict[str, str]:
+    """``PRESENCE_*`` variables that name no setting (``PRESENCE_TELEGRAM__SECRET_TOKN``): the dotted key
+    each would set (``telegram.secret_tokn``) -> one line about it."""
     valid = _variables(prefix, model)
-    lines = []
+    found = {}
     for name in sorted(environ):
         upper = name.upper()
         if upper.startswith(prefix) and upper not in valid:
-            lines.append(f"unknown environment variable {name}{_did_you_mean(upper, sorted(valid))}")
-    return lines
+            key = upper.removeprefix(prefix).lower().replace("__", ".")
+            found[key] = f"unknown environment variable {name}{_did_you_mean(upper, sorted(valid))}"
+    return found
 
 
 def _variables(prefix: str, model: type[BaseModel]) -> set[str]:

@@ -18,7 +18,7 @@ async def activity(ctx: Context, args: Sequence[str]) -> Reply:
     limit, since, rest = None, None, list(args)
     if rest and not is_word(rest[0], "since"):
         word = rest.pop(0)
-        if not word.isdecimal() or not 1 <= int(word) <= MAX_ACTIVITY_LIMIT:
+        if not (word.isdecimal() and len(word) <= 3 and 1 <= int(word) <= MAX_ACTIVITY_LIMIT):
             raise UsageError("error.bad_limit", text=word, max=MAX_ACTIVITY_LIMIT)
         limit = int(word)
     if rest and is_word(rest[0], "since"):
