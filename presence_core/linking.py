@@ -37,7 +37,7 @@ def merge_records(into: PersonRecord, other: PersonRecord) -> None:
         into.changed_at = other.changed_at
     seen = [t for t in (into.last_seen, other.last_seen) if t is not None]
     into.last_seen = max(seen, default=None)
-    into.name = into.name or other.name
+    into.names = {**other.names, **into.names}
     into.tracking = into.tracking and other.tracking
     into.linked = [a for a in [*into.linked, *other.accounts] if a != into.id]
 
@@ -49,4 +49,6 @@ def split_record(record: PersonRecord, account_id: str) -> PersonRecord:
     for device_id in moved:
         del record.devices[device_id]
     seen = [d.last_seen for d in moved.values() if d.last_seen is not None]
-    return PersonRecord(account_id, devices=moved, last_seen=max(seen, default=None), tracking=record.tracking)
+    names = {account_id: record.names.pop(account_id)} if account_id in record.names else {}
+    return PersonRecord(account_id, devices=moved, last_seen=max(seen, default=None), tracking=record.tracking,
+                        names=names)

@@ -26,7 +26,6 @@ class PersonRecord:
 
     id: str
     version: int = 0
-    name: str | None = None
     manual: Status | None = None
     manual_expires: int | None = None
     manual_since: int | None = None
@@ -46,11 +45,14 @@ class PersonRecord:
     devices: dict[str, DeviceRecord] = field(default_factory=dict)
     # Platform accounts joined into this person besides ``id`` itself (SPEC section 6).
     linked: list[str] = field(default_factory=list)
+    # Each account's display name as its platform gave it: a person is shown in a channel under
+    # the name of the account seen there, never under another account's name (SPEC section 6).
+    names: dict[str, str] = field(default_factory=dict)
 
     def copy(self) -> PersonRecord:
         """An independent copy, so a caller's changes never reach the store before ``save``."""
-        clone = replace(self, devices={k: replace(d) for k, d in self.devices.items()}, linked=list(self.linked))
-        return clone
+        return replace(self, devices={k: replace(d) for k, d in self.devices.items()}, linked=list(self.linked),
+                       names=dict(self.names))
 
     @property
     def accounts(self) -> list[str]:
@@ -105,6 +107,15 @@ class AvailabilityChange:
 
 # Everything a store announces to the listeners of every process sharing it.
 Event = Transition | AvailabilityChange
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """An account seen in a channel, and when it was last seen there (epoch ms)."""
+
+    channel_id: str
+    account_id: str
+    last_seen: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -108,7 +108,7 @@ def apply_activity(record: PersonRecord, activity: Activity, policy: Policy) -> 
     ts = activity.timestamp
     touch(record, activity.device_id, activity.device_name, ts)
     if activity.user_name:
-        record.name = activity.user_name
+        record.names[activity.user_id] = activity.user_name
     sticky_now = record.sticky is not None and in_force(record.sticky_until, ts)
     new = record.sticky if sticky_now and record.sticky is not None else Status.ONLINE
     record.due = _earliest(record.due, ts + policy.away_after_ms, record.sticky_until if sticky_now else None)

@@ -36,6 +36,7 @@ from presence_core.models import (
     OnlineUser,
     PersonRecord,
     Event,
+    Membership,
     SyncStatus,
     UserStatus,
 )
@@ -55,6 +56,7 @@ CHANNEL_NAMES_CACHED = 10_000
 FIND_SCAN_LIMIT = 500
 WRITERS = 4
 _CAS_ATTEMPTS = 16
+HOUSEKEEPING_INTERVAL_MS = 10 * 60_000
 ACTIVITY_KEYS = frozenset({"type", "channel_id", "timestamp", "device_id", "user_name"})
 
 
@@ -93,6 +95,7 @@ class PresenceService:
         self._backlog = Backlog(self._write, self.policy.outage_buffer_max)
         self._sweeper: asyncio.Task[None] | None = None
         self._channel_names: OrderedDict[str, str] = OrderedDict()
+        self._next_housekeeping = 0
 
     # lifecycle ---------------------------------------------------------------------------------
 
@@ -283,25 +286,60 @@ class PresenceService:
         return await self.store.channel_names(sorted({_require_id(c, "channel_id") for c in channel_ids}))
 
     async def get_channel_presence(self, channel_id: str, *, limit: int = 50) -> ChannelPresence:
-        """People present in the channel, best status first then most recent; invisible people never."""
+        """People present in the channel, best status first then most recent; invisible people never.
+
+        Each person is listed under the account seen in this channel (``user_id``) and its name.
+        """
         _require_id(channel_id, "channel_id")
         now = self.clock()
-        records, total = await self.store.channel_people(channel_id, now - self.policy.channel_window_ms, limit)
+        members, total = await self.store.channel_people(channel_id, now - self.policy.channel_window_ms, limit)
         users = []
-        for record in records:
+        for account, record in members:
             status = rules.public_status(record, now, self.policy)
             if status is not Status.OFFLINE:
-                users.append(OnlineUser(record.id, record.name, status, rules.public_last_seen(record, now),
-                                        rules.custom_status(record, now)))
+                users.append(OnlineUser(account, record.names.get(account), status,
+                                        rules.public_last_seen(record, now), rules.custom_status(record, now)))
         users.sort(key=lambda u: (LISTING_RANK[u.status], -(u.last_seen or 0)))
-        return ChannelPresence(tuple(users), max(0, total - len(records)))
+        return ChannelPresence(tuple(users), max(0, total - len(members)))
 
     async def find_in_channel(self, channel_id: str, name: str) -> str | None:
-        """The person seen in this channel under ``name`` (case-insensitive), if exactly one."""
+        """The account seen in this channel under ``name`` (case-insensitive), if exactly one."""
         wanted = name.strip().lstrip("@").casefold()
-        records, _ = await self.store.channel_people(_require_id(channel_id, "channel_id"), 0, FIND_SCAN_LIMIT)
-        found = [r.id for r in records if r.name and r.name.casefold() == wanted]
+        members, _ = await self.store.channel_people(_require_id(channel_id, "channel_id"), 0, FIND_SCAN_LIMIT)
+        found = [a for a, r in members if (r.names.get(a) or "").casefold() == wanted]
         return found[0] if len(found) == 1 else None
+
+    # membership (SPEC section 10) ----------------------------------------------------------------
+
+    async def memberships(self, user_id: str) -> list[Membership]:
+        """The channels any account of this person was seen in and has not left, most recent first."""
+        person_id = await self.person_id(user_id)
+        found = await self.store.memberships(person_id, self.clock() - self.policy.membership_ttl_ms)
+        return sorted(found, key=lambda m: (-m.last_seen, m.channel_id, m.account_id))
+
+    async def is_member(self, user_id: str, channel_id: str) -> bool:
+        """Whether this person (through any of their accounts) was seen in the channel and has not left it."""
+        _require_id(channel_id, "channel_id")
+        return any(m.channel_id == channel_id for m in await self.memberships(user_id))
+
+    async def end_membership(self, channel_id: str, user_ids: Sequence[str]) -> None:
+        """These accounts left the channel, or were removed or banned from it: no longer listed there."""
+        _require_id(channel_id, "channel_id")
+        await self.flush()
+        await self.store.end_membership(channel_id, [_require_id(u, "user_id") for u in user_ids])
+
+    async def move_channel(self, old_id: str, new_id: str) -> None:
+        """A channel changed its id (a Telegram group became a supergroup): its people move along."""
+        _require_id(old_id, "channel_id")
+        _require_id(new_id, "channel_id")
+        await self.flush()
+        await self.store.move_channel(old_id, new_id)
+
+    async def drop_channel(self, channel_id: str) -> None:
+        """The bot is no longer in the channel: forget who was in it."""
+        _require_id(channel_id, "channel_id")
+        await self.flush()
+        await self.store.drop_channel(channel_id)
 
     async def get_online_users(self, channel_id: str, *, limit: int = 50) -> list[OnlineUser]:
         return list((await self.get_channel_presence(channel_id, limit=limit)).users)
@@ -319,11 +357,16 @@ class PresenceService:
 
     # changes -----------------------------------------------------------------------------------
 
+    async def _new_record(self, person_id: str) -> PersonRecord:
+        """A person not stored yet; an account that asked to be forgotten with tracking off stays untracked."""
+        untracked = await self.store.do_not_track([person_id])
+        return PersonRecord(person_id, tracking=person_id not in untracked)
+
     async def _update(self, user_id: str, change: Callable[[PersonRecord, int], None]) -> PersonRecord:
         """Load, change, settle and compare-and-set one person; the winner announces the transition."""
         person_id = await self.person_id(user_id)
         for _ in range(_CAS_ATTEMPTS):
-            record = (await self.store.load([person_id])).get(person_id) or PersonRecord(person_id)
+            record = (await self.store.load([person_id])).get(person_id) or await self._new_record(person_id)
             expected = record.version
             now = self.clock()
             change(record, now)
@@ -428,9 +471,9 @@ class PresenceService:
         into_id, absorbed_id = persons[owner], persons[user_id]
         for _ in range(_CAS_ATTEMPTS):
             records = await self.store.load([into_id, absorbed_id])
-            into = records.get(into_id) or PersonRecord(into_id)
+            into = records.get(into_id) or await self._new_record(into_id)
             expected = into.version
-            linking.merge_records(into, records.get(absorbed_id) or PersonRecord(absorbed_id))
+            linking.merge_records(into, records.get(absorbed_id) or await self._new_record(absorbed_id))
             now = self.clock()
             events = _present(rules.settle(into, now, self.policy))
             if await self.store.merge(into, expected, absorbed_id):
@@ -458,10 +501,20 @@ class PresenceService:
         _, record = await self._load(user_id)
         return record.accounts if record else [user_id]
 
-    async def forget(self, user_id: str) -> None:
-        """Erase everything stored about the person this account belongs to."""
+    async def forget(self, user_id: str) -> list[str]:
+        """Erase everything stored about the person this account belongs to; returns their accounts.
+
+        When their tracking was off it stays off: each account keeps a do-not-track marker, the one
+        thing kept, so their next message creates nothing (SPEC section 7).
+        """
         await self.flush()
-        await self.store.forget(await self.person_id(user_id))
+        person_id, record = await self._load(user_id)
+        if record is None:
+            untracked = bool(await self.store.do_not_track([person_id]))
+        else:
+            untracked = not record.tracking
+        await self.store.forget(person_id, do_not_track=untracked)
+        return record.accounts if record else [person_id]
 
     async def count_hit(self, kind: str, subject: str, window_ms: int) -> int:
         """Hits of ``kind`` by ``subject`` in the current window, this one included, across every process.
@@ -472,10 +525,15 @@ class PresenceService:
         return await self.store.hit(f"{kind}:{digest}", window_ms, self.clock())
 
     async def sweep(self, limit: int = 1000) -> list[Event]:
-        """Apply every expiry and idle transition that is due, and drop expired link codes and rate-limit
-        windows; returns the events this process won."""
+        """Apply every expiry and idle transition that is due; returns the events this process won.
+
+        Every ``HOUSEKEEPING_INTERVAL_MS`` it also has the store remove what expired (memberships,
+        codes, counters).
+        """
+        if self.clock() >= self._next_housekeeping:
+            self._next_housekeeping = self.clock() + HOUSEKEEPING_INTERVAL_MS
+            await self.store.housekeep(self.clock(), self.policy)
         transitions: list[Event] = []
-        await self.store.remove_expired(self.clock())
         person_ids = await self.store.due(self.clock(), limit)
         records = await self.store.load(person_ids)
         for person_id in person_ids:

@@ -17,13 +17,20 @@ id from reaching another's data (escape or hash ids in keys).
 
 from __future__ import annotations
 
+import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
-from presence_core.models import Activity, ActivityEvent, Event, PersonRecord
+from presence_core.models import Activity, ActivityEvent, Event, Membership, PersonRecord
 from presence_core.policy import Policy
 
 EventListener = Callable[[Event], Awaitable[None]]
+
+
+def account_digest(account_id: str) -> str:
+    """What a do-not-track marker is keyed by: the SHA-1 hex of the account id (the Redis script
+    computes it too), so a store keeps no readable id of someone who asked to be forgotten."""
+    return hashlib.sha1(account_id.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class Store(ABC):
@@ -39,10 +46,10 @@ class Store(ABC):
     async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Event]:
         """Apply a batch of activities with ``rules.apply_activity``, atomically per person.
 
-        Resolves each ``user_id`` to its person; creates unknown people; skips people whose
-        ``tracking`` is off; appends logged activities to the person's log (capped by
-        ``policy.activity_max_count`` and ``policy.activity_max_age_ms``); marks the person seen
-        in ``channel_id``. Returns the events it decided (status transitions), in batch order, and
+        Resolves each ``user_id`` to its person; creates unknown people, except for accounts with a
+        do-not-track marker; skips people whose ``tracking`` is off; appends logged activities to the person's log (capped by
+        ``policy.activity_max_count`` and ``policy.activity_max_age_ms``); marks the *account*
+        seen in ``channel_id`` (a membership, see ``memberships``). Returns the events it decided (status transitions), in batch order, and
         announces them to the other processes.
         """
 
@@ -71,9 +78,40 @@ class Store(ABC):
         """The person's logged activity, newest first, at most ``limit``, not older than ``since``."""
 
     @abstractmethod
-    async def channel_people(self, channel_id: str, since: int, limit: int) -> tuple[list[PersonRecord], int]:
-        """People seen in the channel at or after ``since``, most recent first: up to ``limit`` records,
-        and how many such people there are in all. May forget memberships older than ``since``."""
+    async def channel_people(self, channel_id: str, since: int,
+                             limit: int) -> tuple[list[tuple[str, PersonRecord]], int]:
+        """Members seen in the channel at or after ``since``, most recent first: up to ``limit`` pairs of
+        (the account seen there, its person's record), each person once under their most recent
+        account there; and how many accounts were seen there since then in all."""
+
+    @abstractmethod
+    async def memberships(self, person_id: str, since: int) -> list[Membership]:
+        """Every membership of the person's accounts last renewed at or after ``since``.
+
+        A membership starts with the account's first activity in a channel, is renewed by each
+        one, and ends with ``end_membership``, ``drop_channel``, ``forget``, or when it was not
+        renewed for ``policy.membership_ttl_ms`` (a store may then drop it at any time).
+        Memberships belong to accounts: a link or unlink moves none of them.
+        """
+
+    @abstractmethod
+    async def end_membership(self, channel_id: str, account_ids: Sequence[str]) -> None:
+        """These accounts left the channel (or were removed or banned): their memberships end now."""
+
+    @abstractmethod
+    async def move_channel(self, old_id: str, new_id: str) -> None:
+        """Every membership of ``old_id`` becomes one of ``new_id`` (the later time wins where both exist)."""
+
+    @abstractmethod
+    async def drop_channel(self, channel_id: str) -> None:
+        """End every membership of the channel."""
+
+    async def housekeep(self, now: int, policy: Policy) -> None:
+        """Remove what expired before ``now``: memberships, link codes, rate-limit counters.
+
+        The service calls it from its sweep every few minutes; a store whose data expires by itself
+        (Redis TTLs) need not do anything.
+        """
 
     @abstractmethod
     async def due(self, now: int, limit: int) -> list[str]:
@@ -93,8 +131,18 @@ class Store(ABC):
         stored as ``split_off``. The activity log stays with ``record``."""
 
     @abstractmethod
-    async def forget(self, person_id: str) -> None:
-        """Erase the person: record, activity log, channel memberships, due entry, account links."""
+    async def forget(self, person_id: str, *, do_not_track: bool = False) -> None:
+        """Erase the person: record, activity log, channel memberships, due entry, account links, and
+        the link codes any of their accounts issued.
+
+        With ``do_not_track`` each of their accounts keeps a do-not-track marker (keyed by
+        ``account_digest``, the one thing kept), so that ``record`` never creates them again;
+        without it, markers of their accounts are erased too.
+        """
+
+    @abstractmethod
+    async def do_not_track(self, account_ids: Sequence[str]) -> set[str]:
+        """The accounts among these that carry a do-not-track marker."""
 
     @abstractmethod
     async def put_code(self, code_hash: str, owner_id: str, expires_at: int) -> None:
@@ -109,13 +157,6 @@ class Store(ABC):
         """Count one hit on ``key`` in the fixed window containing ``now``; returns the count so far.
 
         Shared by every process on the store: rate limits for link attempts and commands.
-        """
-
-    @abstractmethod
-    async def remove_expired(self, now: int) -> None:
-        """Drop link codes and rate-limit windows that ended at or before ``now`` (the sweep's housekeeping).
-
-        Backends whose keys expire by themselves (Redis) have nothing to do.
         """
 
     @abstractmethod

@@ -7,7 +7,8 @@ Key layout (``P`` is the key prefix, ``pr:`` by default). Every id is written ve
 tag ``{S}`` where ``S = shard(id)`` (first 16 bits of its SHA-1, mod 1024). As ``S`` is a function
 of the id, ``kind + S + id`` is one-to-one: no id, whatever it contains, can reach another key.
 
-    P p:{S}<person>    HASH  the PersonRecord: v version, n name, m/me/ms manual, c/ce custom,
+    P p:{S}<person>    HASH  the PersonRecord: v version, n the person's own account's name and
+                             n@<account> a linked account's name, m/me/ms manual, c/ce custom,
                              s last seen, p published, t tracking ('0' = off), g changed, y last sync,
                              k/ku sticky, u due, l linked accounts (JSON), "@<device>" (just "@" for
                              the person's own account) -> "last_seen,synced_at,reported,reported_expires,
@@ -16,13 +17,17 @@ of the id, ``kind + S + id`` is one-to-one: no id, whatever it contains, can rea
     P l:{S}<person>    LIST  activity log "ts,len(type),len(device),<type><device><channel>" in
                              arrival order (a merge interleaves two logs by time), capped by count
                              and age on every append; expires after max age idle
-    P s:{S}<person>    ZSET  channels the person was seen in -> last time (for forget and merge)
-    P k:{S}<person>    SET   link code hashes the person issued (for forget)
+    P s:{S}<person>    ZSET  memberships of the person's accounts "<len(account)>:<account><channel>"
+                             -> last time seen there; those older than the membership ttl are
+                             ended whenever a new one is added
+    P k:{S}<account>   SET   link code hashes the account issued (for forget)
+    P n:{S}<digest>    STRING  do-not-track marker of an account (S: the account's own tag; the
+                             digest: SHA-1 hex of the account id)
     P d:{S}            ZSET  due index shard: person -> due (the sweep's work list)
     P a:{S}<account>   STRING  account -> person, only for linked accounts
-    P c:{S}<channel>   ZSET  person -> last time seen in the channel; members older than the
-                             channel window are trimmed on every write and read, and a channel
-                             silent for twice the window expires
+    P c:{S}<channel>   ZSET  account -> last time seen in the channel (its members); those older
+                             than the membership ttl are trimmed on every write, and a channel
+                             silent for the ttl expires
     P o:{S}<code hash> STRING  "<expires_at>:<owner>" one-time link code
     P h:{S}<window>:<key> STRING  rate-limit counter of one fixed window
     P n:{S}<channel>   STRING  the channel's display name (written when a process first sees it)
@@ -72,11 +77,11 @@ from redis.exceptions import NoScriptError, RedisError
 
 from presence_core.errors import InvalidArgumentError, StoreUnavailableError
 from presence_core.events import STATUS_CODES, from_wire, to_wire
-from presence_core.models import Activity, ActivityEvent, DeviceRecord, Event, PersonRecord, Transition
+from presence_core.models import Activity, ActivityEvent, DeviceRecord, Event, Membership, PersonRecord, Transition
 from presence_core.policy import Policy
 from presence_core.status import Status
 from presence_core.stores import redis_lua
-from presence_core.stores.base import EventListener, Store
+from presence_core.stores.base import EventListener, Store, account_digest
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +89,7 @@ T = TypeVar("T")
 SHARDS = 1024  # part of the key format: every process sharing a Redis must agree on it
 CODE_TTL_MS = 24 * 3_600_000  # garbage collection of link codes; take_code checks their own expiry
 _ALIAS_CACHE_MAX = 100_000
-SCRIPTS = ("RECORD", "CHANNEL", "SAVE", "LOAD", "CHANNEL_PEOPLE", "DUE", "TAKE", "MERGE_LOG", "MOVE_MEMBER", "HIT")
+SCRIPTS = ("RECORD", "CHANNEL", "SAVE", "LOAD", "CHANNEL_PEOPLE", "DUE", "TAKE", "MERGE_LOG", "HIT")
 _STALE_RETRIES = 3
 
 _CODE = STATUS_CODES
@@ -268,8 +273,9 @@ class RedisStore(Store):
 
     @staticmethod
     def _policy_args(policy: Policy) -> tuple[int, int, int, int]:
-        window = policy.channel_window_ms
-        return policy.activity_max_count, policy.activity_max_age_ms, window, 2 * window
+        """Log caps, then how long a membership lasts unrenewed and a silent channel's key lives."""
+        ttl = policy.membership_ttl_ms
+        return policy.activity_max_count, policy.activity_max_age_ms, ttl, ttl
 
     @staticmethod
     def _payload(batch: Sequence[Activity], hints: Sequence[str], policy: Policy) -> str:
@@ -384,17 +390,60 @@ class RedisStore(Store):
         events.sort(key=lambda e: e.timestamp, reverse=True)
         return [e for e in events if since is None or e.timestamp >= since][:limit]
 
-    async def channel_people(self, channel_id: str, since: int, limit: int) -> tuple[list[PersonRecord], int]:
+    async def channel_people(self, channel_id: str, since: int,
+                             limit: int) -> tuple[list[tuple[str, PersonRecord]], int]:
         reply = await self._eval("CHANNEL_PEOPLE", [self._key("c", channel_id)], since, limit,
                                  "0" if self.cluster else "1")
-        total = int(reply[0])
+        total, found = int(reply[0]), {}
         if self.cluster:
-            ids = [m.decode() for m in reply[1:]]
-            records = await self.load(ids)
-            return [records[p] for p in ids if p in records], total
-        pairs = zip(reply[1::2], reply[2::2])
-        people = [_decode(pid.decode(), _pairs(fields)) for pid, fields in pairs if fields]
-        return people, total
+            accounts = [m.decode() for m in reply[1:]]
+            persons = await self.resolve(accounts)
+            records = await self.load(list(persons.values()))
+            members = [(a, records[persons[a]]) for a in accounts if persons[a] in records]
+        else:
+            members = [(a.decode(), _decode(p.decode(), _pairs(fields)))
+                       for a, p, fields in zip(reply[1::3], reply[2::3], reply[3::3]) if fields]
+        for account, record in members:
+            found.setdefault(record.id, (account, record))
+        return list(found.values()), total
+
+    async def memberships(self, person_id: str, since: int) -> list[Membership]:
+        pairs = await self._io(self.client.zrangebyscore(self._key("s", person_id), since, "+inf", withscores=True))
+        return [Membership(*_split_pair(pair), int(ts)) for pair, ts in pairs]
+
+    async def _persons_of(self, account_ids: Sequence[str]) -> dict[str, str]:
+        """Uncached: membership changes must reach the person the account belongs to right now."""
+        keys = [self._key("a", a) for a in account_ids]
+        values = await self._io(self.client.mget_nonatomic(keys) if self.cluster else self.client.mget(keys))
+        return {a: v.decode() if v is not None else a for a, v in zip(account_ids, values)}
+
+    async def end_membership(self, channel_id: str, account_ids: Sequence[str]) -> None:
+        if not account_ids:
+            return
+        persons = await self._persons_of(account_ids)
+        pipe = self.client.pipeline(transaction=False)
+        pipe.zrem(self._key("c", channel_id), *account_ids)
+        for account, person in persons.items():
+            pipe.zrem(self._key("s", person), _pair(account, channel_id))
+        await self._io(pipe.execute())
+
+    async def move_channel(self, old_id: str, new_id: str) -> None:
+        members = dict(await self._io(self.client.zrange(self._key("c", old_id), 0, -1, withscores=True)))
+        if not members:
+            return
+        persons = await self._persons_of([m.decode() for m in members])
+        pipe = self.client.pipeline(transaction=False)
+        pipe.zadd(self._key("c", new_id), members, gt=True)
+        pipe.delete(self._key("c", old_id))
+        for (account, person), ts in zip(persons.items(), members.values()):
+            pipe.zrem(self._key("s", person), _pair(account, old_id))
+            pipe.zadd(self._key("s", person), {_pair(account, new_id): ts}, gt=True)
+        await self._io(pipe.execute())
+
+    async def drop_channel(self, channel_id: str) -> None:
+        members = await self._io(self.client.zrange(self._key("c", channel_id), 0, -1))
+        await self.end_membership(channel_id, [m.decode() for m in members])
+        await self._io(self.client.delete(self._key("c", channel_id)))
 
     async def due(self, now: int, limit: int) -> list[str]:
         if not self.cluster:
@@ -419,46 +468,69 @@ class RedisStore(Store):
             pipe.set(self._key("a", account), into.id)
         await self._io(pipe.execute())
         await self._invalidate(accounts)
-        entries, channels, _ = await self._take(absorbed_id)
+        entries, memberships, _ = await self._take(absorbed_id)
         if entries:
             await self._eval("MERGE_LOG", [self._key("l", into.id), self._key("p", into.id)], *entries)
-        if channels:
-            moved = await self._eval_many([("MOVE_MEMBER", [self._key("c", c)], (absorbed_id, into.id))
-                                           for c in channels])
-            joined = {c: float(score) for c, score in zip(channels, moved) if score is not None}
-            if joined:
-                await self._io(self.client.zadd(self._key("s", into.id), joined, gt=True))
+        if memberships:  # they stay the accounts' own: the person who has them changes
+            await self._io(self.client.zadd(self._key("s", into.id), memberships, gt=True))
         return True
 
-    async def _take(self, person_id: str) -> tuple[list[bytes], list[str], list[str]]:
-        """Deletes the person's own keys; returns their log entries, channels seen and issued codes."""
+    async def _take(self, person_id: str) -> tuple[list[bytes], dict[bytes, float], list[str]]:
+        """Deletes the person's own keys; returns their log entries, memberships and issued codes."""
         keys = [self._key(kind, person_id) for kind in "plsk"] + [self._due_key(hash_tag(person_id))]
-        entries, channels, codes = await self._eval("TAKE", keys, person_id)
-        return entries, [c.decode() for c in channels], [c.decode() for c in codes]
+        entries, memberships, codes = await self._eval("TAKE", keys, person_id)
+        return entries, {pair: float(ts) for pair, ts in _pairs(memberships).items()}, [c.decode() for c in codes]
 
     async def split(self, record: PersonRecord, expected_version: int, split_off: PersonRecord) -> bool:
         """CAS on ``record``; the split-off account gets its own record before its link goes, so its
-        messages never fall between the two."""
+        messages never fall between the two; then its memberships follow it."""
         if not await self.save(record, expected_version):
             return False
         split_off.version = await self._save(split_off, "", ())
         await self._io(self.client.delete(self._key("a", split_off.id)))
         await self._invalidate([split_off.id])
+        prefix = _pair(split_off.id, "").encode()
+        kept = await self._io(self.client.zrange(self._key("s", record.id), 0, -1, withscores=True))
+        moved = {pair: ts for pair, ts in kept if pair.startswith(prefix)}
+        if moved:
+            pipe = self.client.pipeline(transaction=False)
+            pipe.zadd(self._key("s", split_off.id), moved, gt=True)
+            pipe.zrem(self._key("s", record.id), *moved)
+            await self._io(pipe.execute())
         return True
 
-    async def forget(self, person_id: str) -> None:
+    async def forget(self, person_id: str, *, do_not_track: bool = False) -> None:
         record = (await self.load([person_id])).get(person_id)
         accounts = record.accounts if record else [person_id]
-        _, channels, codes = await self._take(person_id)
+        _, memberships, codes = await self._take(person_id)
+        others = [a for a in accounts if a != person_id]
+        if others:
+            issued = await self._io(asyncio.gather(*(self.client.smembers(self._key("k", a)) for a in others)))
+            codes += [c.decode() for found in issued for c in found]
         pipe = self.client.pipeline(transaction=False)
-        for channel_id in channels:
-            pipe.zrem(self._key("c", channel_id), person_id)
+        for pair in memberships:
+            channel_id, account = _split_pair(pair)
+            pipe.zrem(self._key("c", channel_id), account)
         for account in accounts:
-            pipe.delete(self._key("a", account))
+            pipe.delete(self._key("a", account), self._key("k", account))
+            if do_not_track:
+                pipe.set(self._marker_key(account), "1")
+            else:
+                pipe.delete(self._marker_key(account))
         for code in codes:
             pipe.delete(self._key("o", code))
         await self._io(pipe.execute())
         await self._invalidate(accounts)
+
+    def _marker_key(self, account_id: str) -> str:
+        """The do-not-track marker: in the account's slot, named by its digest (the record script agrees)."""
+        return f"{self.prefix}n:{hash_tag(account_id)}{account_digest(account_id)}"
+
+    async def do_not_track(self, account_ids: Sequence[str]) -> set[str]:
+        pipe = self.client.pipeline(transaction=False)
+        for account in account_ids:
+            pipe.exists(self._marker_key(account))
+        return {a for a, found in zip(account_ids, await self._io(pipe.execute())) if found}
 
     async def put_code(self, code_hash: str, owner_id: str, expires_at: int) -> None:
         pipe = self.client.pipeline(transaction=False)
@@ -477,9 +549,6 @@ class RedisStore(Store):
     async def hit(self, key: str, window_ms: int, now: int) -> int:
         counter = f"{self.prefix}h:{hash_tag(key)}{now // window_ms}:{key}"
         return int(await self._eval("HIT", [counter], window_ms))
-
-    async def remove_expired(self, now: int) -> None:
-        """Nothing to do: link codes and rate-limit counters carry their own expiry."""
 
     async def name_channels(self, names: Mapping[str, str]) -> None:
         pipe = self.client.pipeline(transaction=False)
@@ -509,7 +578,6 @@ def _status_code(status: Status) -> str:
 
 # hash field, PersonRecord attribute, its default (not stored), from Redis, to Redis
 _FIELDS: tuple[tuple[bytes, str, Any, Callable[[bytes], Any], Callable[[Any], object]], ...] = (
-    (b"n", "name", None, bytes.decode, str),
     (b"m", "manual", None, _status_field, _status_code),
     (b"me", "manual_expires", None, int, int),
     (b"ms", "manual_since", None, int, int),
@@ -535,6 +603,8 @@ def _encode(record: PersonRecord) -> list[object]:
         value = getattr(record, attr)
         if value != default:
             out += [field, encode(value)]
+    for account, name in record.names.items():
+        out += ["n" if account == record.id else "n@" + account, name]
     for device in record.devices.values():
         reported = "" if device.reported is None else _CODE[device.reported]
         synced = "=" if device.synced_at is not None and device.synced_at == device.last_seen else device.synced_at
@@ -553,6 +623,8 @@ def _decode(person_id: str, fields: dict[bytes, bytes]) -> PersonRecord:
         known = _DECODERS.get(field)
         if known is not None:
             setattr(record, known[0], known[1](value))
+        elif field == b"n" or field[:2] == b"n@":
+            record.names[field[2:].decode() or person_id] = value.decode()
         elif field[:1] == b"@":
             last_seen, synced_at, reported, reported_expires, name = value.decode().split(",", 4)
             device_id = field[1:].decode() or person_id
@@ -560,6 +632,17 @@ def _decode(person_id: str, fields: dict[bytes, bytes]) -> PersonRecord:
                                                      _num(reported_expires),
                                                      _num(last_seen if synced_at == "=" else synced_at))
     return record
+
+
+def _pair(account_id: str, channel_id: str) -> str:
+    """A membership in a person's memberships set: "<length of account>:<account><channel>"."""
+    return f"{len(account_id)}:{account_id}{channel_id}"
+
+
+def _split_pair(pair: bytes) -> tuple[str, str]:
+    """(channel, account) of a membership pair."""
+    length, rest = pair.decode().split(":", 1)
+    return rest[int(length):], rest[:int(length)]
 
 
 def _decode_entry(entry: bytes) -> ActivityEvent:
