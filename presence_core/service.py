@@ -247,6 +247,11 @@ class PresenceService:
         persons = await self.store.resolve([*ids, *([viewer_id] if viewer_id else [])])
         records = await self.store.load(sorted({persons[u] for u in ids}))
         viewer = persons.get(viewer_id) if viewer_id else None
+        if viewer is not None and viewer not in records and any(persons[u] == viewer for u in ids):
+            # Forgotten with tracking off: the person themself sees that tracking is still off.
+            untracked = await self.store.do_not_track([viewer])
+            if untracked:
+                records[viewer] = PersonRecord(viewer, tracking=False)
         now = self.clock()
         return {u: status_view(records.get(persons[u]), u, now, self.policy, as_self=persons[u] == viewer)
                 for u in ids}

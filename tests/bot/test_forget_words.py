@@ -53,3 +53,14 @@ async def test_with_tracking_off_forget_says_tracking_stays_off(chat: Chat) -> N
     question = await chat.text("dave", "/presence forget")
     assert "Tracking stays off afterwards: nothing you send is recorded." in question
     assert "Tracking stays off: nothing you send is recorded." in await chat.text("dave", "yes")
+
+
+async def test_dave_s_opt_out_survives_forget_as_the_words_promise(chat: Chat) -> None:
+    """Issue 12: tracking off, forget, yes, "ok bye": others' who does not list dave, nothing is logged."""
+    await chat.say("dave", "/presence tracking off")
+    await chat.say("dave", "/presence forget")
+    await chat.say("dave", "yes")
+    await chat.say("dave", "ok bye")
+    assert "dave" not in await chat.text("bob", "/presence who")
+    assert await chat.bot.service.get_activity("test:dave") == []
+    assert "Tracking stays off afterwards" in await chat.text("dave", "/presence forget")
