@@ -51,6 +51,12 @@ def glued_aliases() -> tuple[str, ...]:
     return tuple(sorted((w for w in _aliases() if not w.isascii()), key=len, reverse=True))
 
 
+@cache
+def listed_words() -> frozenset[str]:
+    """The subcommands and the aliases the help lists: what a "did you mean" may suggest by name."""
+    return frozenset({*SUBCOMMANDS, *(fold(w) for locale in i18n.LOCALES for w in _alias_entries(locale, _ALIAS_TABLES[0]))})
+
+
 def known_words() -> list[str]:
     """Everything that names a subcommand, for "did you mean …?"."""
     return [*SUBCOMMANDS, *_aliases()]

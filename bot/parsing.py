@@ -30,6 +30,8 @@ _UNIT = "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True))
 # One part of a duration: ``30m``, ``1.5h``, ``2 hours``, ``2个小时``, ``1个半小时``, ``半小时``, ``2小时半``.
 _PART = re.compile(rf"(?:(?P<number>\d{{1,9}}(?:\.\d{{1,6}})?)\s*[个個]?\s*(?P<half>半)?|(?P<only_half>半))"
                    rf"\s*[个個]?\s*(?P<unit>{_UNIT})(?P<trailing_half>半)?\s*", re.IGNORECASE)
+# A bare number after hours is minutes, after minutes seconds: 1h30, 1小时30, 5m30.
+_NEXT_UNIT = {HOUR_MS: MINUTE_MS, MINUTE_MS: 1000}
 # Chinese numerals (一 … 九千九百九十九, 两, 〇/零) and the decimal point 点 between digits.
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
               "八": 8, "九": 9}
@@ -114,21 +116,26 @@ def parse_duration(text: str) -> int | None:
 
     ``30m``, ``2h``, ``1h30m``, ``1h 30m``, ``1.5h``, ``90s``, ``1d``, ``1w``, ``2 hours``;
     ``30分钟``, ``2小时``, ``两小时``, ``半小时``, ``一个半小时``, ``一刻钟``, ``1小时零5分``,
-    ``2個小時``; full-width digits and letters (``３０ｍ``) read as their plain forms. Any size is
+    ``2個小時``; ``1h30`` and ``1小时30`` (minutes after hours); full-width digits and letters
+    (``３０ｍ``) read as their plain forms. Any size is
     read; whether it is allowed is the caller's range check.
     """
     compact = _plain_numbers(unicodedata.normalize("NFKC", text).strip().lower())
     if not compact:
         return None
-    total, pos = Decimal(0), 0
+    total, pos, unit = Decimal(0), 0, 0
     for match in _PART.finditer(compact):
         if compact[pos:match.start()].strip():
             return None
         number = Decimal(match["number"] or 0) + Decimal("0.5") * bool(match["half"] or match["only_half"])
         if match["trailing_half"]:
             number += Decimal("0.5")
-        total += number * _UNITS[match["unit"].lower()]
+        unit = _UNITS[match["unit"].lower()]
+        total += number * unit
         pos = match.end()
-    if pos == 0 or compact[pos:].strip():
+    rest = compact[pos:].strip()
+    if pos and rest.isdecimal() and len(rest) <= 2 and unit in _NEXT_UNIT:
+        return int(total) + int(rest) * _NEXT_UNIT[unit]  # 1h30, 1小时30: the next unit down
+    if pos == 0 or rest:
         return None
     return int(total.to_integral_value())

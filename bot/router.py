@@ -8,8 +8,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from presence_bot.catalog import PERSONAL, known_words, resolve_subcommand
-from presence_bot.commandline import read_command
+from presence_bot.catalog import PERSONAL, aliases_of, known_words, listed_words, resolve_subcommand
+from presence_bot.commandline import read_command, separate
 from presence_bot.commands import account, personal, status, who
 from presence_bot.commands.context import Context, Handler, UsageError
 from presence_bot.commands.help import show_help
@@ -56,7 +56,7 @@ def command_text(content: str, self_name: str | None) -> str | None:
 async def route(ctx: Context, text: str) -> Reply | None:
     """Run the command; bad input becomes one localized error line plus the usage line."""
     try:
-        args = split_args(text)
+        args = split_args(separate(text))
     except UnbalancedQuoteError as quote:
         topic = command_topic(text, ctx.session.mentions) or "presence"
         return await run_command(ctx, topic, [], failed=UsageError("error.unbalanced_quote", quote=quote.opener))
@@ -103,7 +103,7 @@ async def _dispatch(ctx: Context, topic: str, args: Sequence[str], bare: bool) -
 
 def command_topic(text: str, mentions: Mapping[str, str]) -> str | None:
     """What a command line asks for: a subcommand, "user", or "presence" when bare; None for an unknown word."""
-    words = text.split()
+    words = separate(text).split()
     name, _ = read_command(words[:1])
     if name is not None or not words:
         return name
@@ -159,7 +159,8 @@ async def _show_person(ctx: Context, word: str, rest: Sequence[str]) -> Reply:
 async def _did_you_mean(ctx: Context, word: str, suggestion: str, rest: Sequence[str]) -> Reply | None:
     """Ask; a ``.`` runs the suggested command exactly as if it had been typed."""
     name = resolve_subcommand(suggestion) or suggestion
-    await ctx.session.send(ctx.reply(ctx.line("error.did_you_mean", word=echo(word), suggestion=suggestion),
+    shown = suggestion if suggestion in listed_words() else next(iter(aliases_of(ctx.locale, name)), name)
+    await ctx.session.send(ctx.reply(ctx.line("error.did_you_mean", word=echo(word), suggestion=shown),
                                      ctx.line("usage.line", usage=ctx.text(f"usage.{name}"))))
     answer = await ctx.session.prompt(ctx.options.prompt_timeout_s)
     if answer is None or answer.content.strip() != ".":

@@ -98,6 +98,26 @@ async def test_a_chinese_status_with_a_colon_or_none(chat: Chat, typed: str) -> 
     assert await chat.text("li", typed, **ZH) == "💬 自定义状态已设置：开会"
 
 
+@pytest.mark.parametrize(("typed", "text"), [
+    ("/presence 状态：“在 路上”", "在 路上"), ("/presence 状态「开会 中」", "开会 中"), ('/presence status:"on a call"', "on a call"),
+    ("/presence 状态，午饭", "午饭"),
+])
+async def test_quotes_right_after_the_colon_still_quote(chat: Chat, typed: str, text: str) -> None:
+    assert await chat.text("li", typed, **ZH) == f"💬 自定义状态已设置：{text}"
+
+
+@pytest.mark.parametrize("typed", ["/presence 勿扰，30分钟", "/presence 勿扰、30分钟", "/presence dnd, 30m",
+                                   "/presence 勿扰:三十分钟", "/presence 勿扰 1小时30"])
+async def test_a_comma_after_the_command_word_is_a_separator_too(chat: Chat, typed: str) -> None:
+    assert (await chat.text("li", typed, **ZH)).startswith("⛔ 你的状态已设为请勿打扰，持续 ")
+
+
+async def test_did_you_mean_suggests_a_word_the_help_lists(chat: Chat) -> None:
+    assert "你是想用 遗忘 吗" in await chat.text("li", "/presence 忘记了", **ZH)
+    assert "Did you mean forget?" in await chat.text("bob", "/presence 忘记了")
+    assert "Send yes within" in await chat.text("li", "/presence 忘记")
+
+
 @pytest.mark.parametrize("typed", ["/presence 谁在线", "/presence 谁", "/presence 誰在線", "/presence WHO",
                                    "/presence ｗｈｏ"])
 async def test_who_in_every_way_people_ask(chat: Chat, typed: str) -> None:

@@ -47,7 +47,7 @@ def test_durations(text: str, ms: int) -> None:
 
 
 @pytest.mark.parametrize("text", ["", "2", "h", "2x", "two hours", "2h later", "-1h", "1.5.h", "for 10m", "lunch",
-                                  "now", "1h30", "半", "小时", "1e3h"])
+                                  "now", "半", "小时", "1e3h", "1d30", "1h300", "30 2h"])
 def test_not_durations(text: str) -> None:
     assert parse_duration(text) is None
 
