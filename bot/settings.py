@@ -15,6 +15,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic import model_validator
 from pydantic_core import PydanticCustomError
+import pydantic_settings
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from presence_bot.options import BotOptions
@@ -175,6 +176,13 @@ def load_settings(config: Path | None = None) -> tuple[Settings, Path | None]:
         settings = FileSettings()
     except ValidationError as error:
         raise SettingsError(problems + explain(error, Settings, used, reported=unknown.keys())) from None
+    except pydantic_settings.SettingsError as error:
+        # A section given as one variable (PRESENCE_TELEGRAM='{…}') that is not JSON; the message names
+        # the field and the source, never the value.
+        field = re.search(r'field "(\w+)"', str(error))
+        name = f"{ENV_PREFIX}{field[1].upper()}" if field else f"a {ENV_PREFIX}* variable"
+        raise SettingsError(problems + [f"environment variable {name} is not valid JSON (a whole section "
+                                        "given as one variable must be a JSON object)"]) from None
     except (OSError, UnicodeDecodeError, ValueError) as error:
         raise SettingsError(problems + [f"{used}: {_file_problem(error)}"]) from None
     if problems:

@@ -122,6 +122,8 @@ def test_each_problem_in_the_file_is_one_line_naming_the_key(tmp_path: Path, tom
                                      "remove the key to leave this platform off"),
     ("PRESENCE_LOG_LEVEL", "LOUD", "setting log_level ({file} or PRESENCE_*) must be one of 'DEBUG', 'INFO', "
                                    "'WARNING', 'ERROR' or 'CRITICAL'"),
+    ("PRESENCE_TELEGRAM", "{bad json hunter2", "environment variable PRESENCE_TELEGRAM is not valid JSON (a whole "
+                                               "section given as one variable must be a JSON object)"),
     ("PRESENCE_DISCORD__TOKEN", " ", "setting discord.token ({file} or PRESENCE_*) is empty: set the token, or "
                                      "remove the key to leave this platform off"),
 ])
