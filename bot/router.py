@@ -59,7 +59,7 @@ async def route(ctx: Context, text: str) -> Reply | None:
         args = split_args(separate(text))
     except UnbalancedQuoteError as quote:
         topic = command_topic(text, ctx.session.mentions) or "presence"
-        return await run_command(ctx, topic, [], failed=UsageError("error.unbalanced_quote", quote=quote.opener))
+        return _answer_error(ctx, topic, UsageError("error.unbalanced_quote", quote=quote.opener))
     name, rest = read_command(args)
     if name is not None:
         return await run_command(ctx, name, rest, bare=not args)
@@ -68,26 +68,28 @@ async def route(ctx: Context, text: str) -> Reply | None:
     return await _unknown_word(ctx, args[0], args[1:])
 
 
-async def run_command(ctx: Context, topic: str, args: Sequence[str], *, bare: bool = False,
-                      failed: UsageError | None = None) -> Reply | None:
+async def run_command(ctx: Context, topic: str, args: Sequence[str], *, bare: bool = False) -> Reply | None:
     """One resolved command (a subcommand, "user" or "presence"), its errors answered with its usage line.
 
     Whether the answer is private follows from the command alone, decided before it runs, so its
     errors (which may list the asker's own data) are as private as its answers.
     """
-    private = topic in PERSONAL
     try:
-        if failed is not None:
-            raise failed
         reply = await _dispatch(ctx, topic, args, bare)
     except UsageError as error:
-        reply = ctx.reply(ctx.line(error.key, **error.values), ctx.line("usage.line", usage=ctx.text(f"usage.{topic}")))
+        reply = _answer_error(ctx, topic, error)
     except StoreUnavailableError:
         reply = ctx.reply(ctx.line("error.unavailable"))
     except PresenceError as error:
         log.warning("presence refused %s: %s", topic, error)
         reply = ctx.reply(ctx.line("error.internal"))
-    return replace(reply, private=True) if private and reply is not None else reply
+    return replace(reply, private=True) if topic in PERSONAL and reply is not None else reply
+
+
+def _answer_error(ctx: Context, topic: str, error: UsageError) -> Reply:
+    """One localized line for the error and the usage line of the command; private for personal commands."""
+    return ctx.reply(ctx.line(error.key, **error.values), ctx.line("usage.line", usage=ctx.text(f"usage.{topic}")),
+                     private=topic in PERSONAL)
 
 
 async def _dispatch(ctx: Context, topic: str, args: Sequence[str], bare: bool) -> Reply | None:
@@ -144,7 +146,7 @@ async def _unknown_word(ctx: Context, word: str, rest: Sequence[str]) -> Reply |
     person = await ctx.service.find_in_channel(ctx.session.channel_id, word)
     if person is not None and not rest:
         return await status.show_user(ctx, person, word)
-    return await run_command(ctx, "presence", [], failed=UsageError("error.unknown_command", word=word))
+    return _answer_error(ctx, "presence", UsageError("error.unknown_command", word=word))
 
 
 async def _show_person(ctx: Context, word: str, rest: Sequence[str]) -> Reply:
