@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from presence_core.models import (
     Activity,
@@ -232,3 +232,10 @@ class Store(ABC):
     async def forget_availability(self, person_id: str, account_ids: Sequence[str]) -> None:
         """Erase the person's desk entries in every channel and every watch made by or on these
         accounts of theirs (``forget``, before ``forget`` itself)."""
+    @abstractmethod
+    async def name_channels(self, names: Mapping[str, str]) -> None:
+        """Remember each channel's display name (channel id -> name), replacing a name stored before."""
+
+    @abstractmethod
+    async def channel_names(self, channel_ids: Sequence[str]) -> dict[str, str]:
+        """The stored names of these channels; channels without one are left out."""

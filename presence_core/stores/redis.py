@@ -31,6 +31,7 @@ of the id, ``kind + S + id`` is one-to-one: no id, whatever it contains, can rea
                              silent for the ttl expires
     P o:{S}<code hash> STRING  "<expires_at>:<owner>" one-time link code
     P h:{S}<window>:<key> STRING  rate-limit counter of one fixed window
+    P n:{S}<channel>   STRING  the channel's display name (written when a process first sees it)
     P events           pub/sub channel of committed transitions and alias invalidations
 
 A person's keys and due shard share the tag ``{S}``, so each script touches one slot. Round trips
@@ -67,7 +68,7 @@ import json
 import logging
 import os
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -596,6 +597,20 @@ class RedisStore(RedisAvailability, Store):
     async def hit(self, key: str, window_ms: int, now: int) -> int:
         counter = f"{self.prefix}h:{hash_tag(key)}{now // window_ms}:{key}"
         return int(await self._eval("HIT", [counter], window_ms))
+
+    async def name_channels(self, names: Mapping[str, str]) -> None:
+        pipe = self.client.pipeline(transaction=False)
+        for channel_id, name in names.items():
+            pipe.set(self._key("n", channel_id), name)
+        await self._io(pipe.execute())
+
+    async def channel_names(self, channel_ids: Sequence[str]) -> dict[str, str]:
+        ids = list(dict.fromkeys(channel_ids))
+        pipe = self.client.pipeline(transaction=False)
+        for channel_id in ids:
+            pipe.get(self._key("n", channel_id))
+        found = await self._io(pipe.execute())
+        return {c: name.decode() for c, name in zip(ids, found, strict=True) if name is not None}
 
 
 # codec -------------------------------------------------------------------------------------------

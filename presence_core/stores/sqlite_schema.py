@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS hits (
 );
 CREATE INDEX IF NOT EXISTS hits_expiry ON hits (expires_at);
 CREATE TABLE IF NOT EXISTS do_not_track (digest TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS channel_names (channel_id TEXT PRIMARY KEY, name TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS desk (
     channel_id TEXT NOT NULL, account TEXT NOT NULL, ts INTEGER NOT NULL, PRIMARY KEY (channel_id, account)
 );

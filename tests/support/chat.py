@@ -35,7 +35,8 @@ class Chat:
 
     async def say(self, user: str, content: str, *, channel: str = "room", direct: bool = False,
                   locale: str | None = None, mentions: dict[str, str] | None = None,
-                  reply_to: str | None = None, self_name: str | None = None) -> list[Sent]:
+                  reply_to: str | None = None, self_name: str | None = None,
+                  channel_name: str | None = None) -> list[Sent]:
         """What the bot answered to this one message (not to others handled meanwhile)."""
         before = len(self.outbox.sent)
         session = Session(
@@ -44,6 +45,7 @@ class Chat:
             content=content, message_id=None, timestamp=self.bot.service.clock(), locale=locale,
             kind="command" if content.startswith("/") else "message", outbox=self.outbox,
             mentions=MappingProxyType(mentions or {}), reply_to_user_id=reply_to, self_name=self_name,
+            channel_name=channel_name,
         )
         await self.bot.handle(session)
         return [s for s in self.outbox.sent[before:] if s.session.user_id == session.user_id]
