@@ -27,7 +27,7 @@ _TIME = r"(\d{1,2})(?:[:：.](\d{2}))?\s*(?:点|時|时|h)?"
 class HoursTextError(ValueError):
     """Not working hours; ``key`` names the locale text that says why, ``values`` fill it."""
 
-    def __init__(self, key: str, **values: str) -> None:
+    def __init__(self, key: str, **values: object) -> None:
         super().__init__(key)
         self.key = key
         self.values = values
@@ -152,7 +152,7 @@ def parse(args: Sequence[str]) -> ParsedHours:
     intervals = [[d * weekly.DAY_MINUTES + start, d * weekly.DAY_MINUTES + (end if end > start else end + weekly.DAY_MINUTES)]
                  for ds, (start, end) in spans for d in ds]
     if len(intervals) > weekly.MAX_INTERVALS:
-        raise HoursTextError("hours.too_many", count=str(len(intervals)), max=str(weekly.MAX_INTERVALS))
+        raise HoursTextError("hours.too_many", count=len(intervals), max=weekly.MAX_INTERVALS)
     return ParsedHours(weekly.normalize(intervals), zone)
 
 
