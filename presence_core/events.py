@@ -31,12 +31,12 @@ _CODE_STATUS = {code: status for status, code in STATUS_CODES.items()}
 def to_wire(event: Event) -> list[Any]:
     """``["t", user, old, new, at]`` for a transition, ``["a", user, 0|1, at]`` for availability,
     ``["r", room, person, member or null, at]`` for a room change, where a member is
-    ``[name, status, custom status, [[device name, since, location], ...]]``."""
+    ``[account, name, status, custom status, [[device name, since, location], ...]]``."""
     if isinstance(event, Transition):
         return ["t", event.user_id, STATUS_CODES[event.old], STATUS_CODES[event.new], event.at]
     if isinstance(event, RoomChange):
         m = event.member
-        member = None if m is None else [m.name, STATUS_CODES[m.status], m.custom_status,
+        member = None if m is None else [m.user_id, m.name, STATUS_CODES[m.status], m.custom_status,
                                          [[d.name, d.since, d.location] for d in m.devices]]
         return ["r", event.room_id, event.person_id, member, event.at]
     return ["a", event.user_id, int(event.available), event.at]
@@ -46,8 +46,9 @@ def _room_member(person: str, wire: Any) -> RoomMember | None:
     match wire:
         case None:
             return None
-        case [str() | None as name, str(status), str() | None as custom, list(devices)] if status in _CODE_STATUS:
-            return RoomMember(person, name, _CODE_STATUS[status], custom,
+        case [str(account), str() | None as name, str(status), str() | None as custom, list(devices)] \
+                if status in _CODE_STATUS:
+            return RoomMember(person, account, name, _CODE_STATUS[status], custom,
                               tuple(RoomDevice(str(n), int(since), location) for n, since, location in devices))
     raise ValueError(f"not a room member: {str(wire)[:100]}")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from presence_core.availability import MAX_SKILLS
 from presence_core.models import PersonRecord
 from presence_core.policy import MINUTE_MS
 
@@ -37,9 +38,17 @@ def merge_records(into: PersonRecord, other: PersonRecord) -> None:
         into.changed_at = other.changed_at
     seen = [t for t in (into.last_seen, other.last_seen) if t is not None]
     into.last_seen = max(seen, default=None)
-    into.name = into.name or other.name
+    into.names = {**other.names, **into.names}
     into.tracking = into.tracking and other.tracking
     into.linked = [a for a in [*into.linked, *other.accounts] if a != into.id]
+    # Availability (SPEC section 12): one human, one load; the joining person's settings fill gaps.
+    into.load += other.load
+    into.capacity = into.capacity if into.capacity is not None else other.capacity
+    into.skills = [*into.skills, *(s for s in other.skills if s not in into.skills)][:MAX_SKILLS]
+    if not into.hours:
+        into.hours, into.hours_zone = other.hours, other.hours_zone
+    picks = [t for t in (into.last_pick, other.last_pick) if t is not None]
+    into.last_pick = max(picks, default=None)
 
 
 def split_record(record: PersonRecord, account_id: str) -> PersonRecord:
@@ -49,4 +58,6 @@ def split_record(record: PersonRecord, account_id: str) -> PersonRecord:
     for device_id in moved:
         del record.devices[device_id]
     seen = [d.last_seen for d in moved.values() if d.last_seen is not None]
-    return PersonRecord(account_id, devices=moved, last_seen=max(seen, default=None), tracking=record.tracking)
+    names = {account_id: record.names.pop(account_id)} if account_id in record.names else {}
+    return PersonRecord(account_id, devices=moved, last_seen=max(seen, default=None), tracking=record.tracking,
+                        names=names)

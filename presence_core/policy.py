@@ -22,6 +22,8 @@ class Policy:
     stale_after_ms: int = DAY_MS
     # A device unseen this long is removed by the sweep.
     prune_after_ms: int = 30 * DAY_MS
+    # A membership of a channel lasts until the person leaves it, or until they are unseen there this long.
+    membership_ttl_ms: int = 30 * DAY_MS
     # Recorded activities kept while the store is unavailable; beyond it the oldest are dropped.
     outage_buffer_max: int = 10_000
     custom_status_max_len: int = 128
@@ -32,11 +34,14 @@ class Policy:
 
     def __post_init__(self) -> None:
         for name in ("heartbeat_interval_ms", "away_after_ms", "offline_after_ms", "activity_max_count",
-                     "activity_max_age_ms", "stale_after_ms", "prune_after_ms", "outage_buffer_max", "room_grace_ms"):
+                     "activity_max_age_ms", "stale_after_ms", "prune_after_ms", "membership_ttl_ms",
+                     "outage_buffer_max", "room_grace_ms"):
             if getattr(self, name) <= 0:
                 raise InvalidArgumentError(f"{name} must be positive")
         if self.offline_after_ms <= self.away_after_ms:
             raise InvalidArgumentError("offline_after_ms must be greater than away_after_ms")
+        if self.membership_ttl_ms < self.offline_after_ms:
+            raise InvalidArgumentError("membership_ttl_ms must be at least offline_after_ms")
 
     @property
     def channel_window_ms(self) -> int:

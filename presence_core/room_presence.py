@@ -75,17 +75,12 @@ class RoomPresence:
         return sorted(saved.devices[device_id].rooms) if device_id in saved.devices else []
 
     async def may_enter(self, user_id: str, room_id: str) -> bool:
-        """App rooms are open to anyone; a platform channel only to people seen there (SPEC section 11).
+        """App rooms are open to anyone; a platform channel only to people seen there who have not left
+        it (SPEC sections 10 and 11): a removed member loses access at once.
 
         The one place that decides room access: the HTTP API asks it before every read and write.
         """
-        if rooms.is_app_room(room_id):
-            return True
-        service = self._service
-        person_id = await service.person_id(user_id)
-        window = service.clock() - service.policy.channel_window_ms
-        people, _ = await service.store.channel_people(room_id, window, ROOM_LIST_MAX)
-        return any(p.id == person_id for p in people)
+        return rooms.is_app_room(room_id) or await self._service.is_member(user_id, room_id)
 
     async def members(self, room_id: str) -> list[RoomMember]:
         """Everyone the room holds now, shown or not (people offline to others included): for feeds,
@@ -94,8 +89,8 @@ class RoomPresence:
         now = service.clock()
         app = rooms.is_app_room(room_id)
         since = now - (service.policy.room_lease_ms if app else service.policy.channel_window_ms)
-        records, _ = await service.store.channel_people(rooms.check_room_id(room_id), since, ROOM_LIST_MAX)
-        found = (rooms.live_member(r, room_id, now, service.policy) for r in records)
+        people, _ = await service.store.channel_people(rooms.check_room_id(room_id), since, ROOM_LIST_MAX)
+        found = (rooms.live_member(record, room_id, now, service.policy, account) for account, record in people)
         return [m for m in found if m is not None]
 
     async def listing(self, room_id: str, viewer_id: str) -> list[RoomMember]:

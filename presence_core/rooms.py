@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from dataclasses import replace
 from enum import Enum
 
 from presence_core import rules
@@ -24,6 +25,7 @@ from presence_core.errors import InvalidArgumentError
 from presence_core.models import PersonRecord, RoomChange, RoomDevice, RoomLease, RoomMember
 from presence_core.policy import Policy
 from presence_core.status import LISTING_RANK, Status
+from presence_core.views import API_DEVICE
 
 APP_PREFIX = "app:"
 ROOM_ID_MAX_LEN = 200
@@ -120,25 +122,43 @@ def leave(record: PersonRecord, device_id: str, room_id: str | None = None) -> N
             device.rooms.pop(room_id, None)
 
 
+def _account(record: PersonRecord, device_id: str) -> str:
+    """The account an app device belongs to (``<account>/api/<name>``); the person's own for any other."""
+    account, api, _ = device_id.partition(API_DEVICE)
+    return account if api and account in record.accounts else record.id
+
+
 def members(record: PersonRecord) -> dict[str, RoomMember]:
-    """What each room the person's devices are in sees of them, by room id (devices by join time)."""
-    by_room: dict[str, list[RoomDevice]] = {}
+    """What each room the person's devices are in sees of them, by room id (devices by join time),
+    under the account of the device that joined first."""
+    by_room: dict[str, list[tuple[RoomDevice, str]]] = {}
     for device in record.devices.values():
         for room_id, lease in device.rooms.items():
-            by_room.setdefault(room_id, []).append(RoomDevice(device.name, lease.since, lease.location))
-    return {room_id: RoomMember(record.id, record.name, record.published, record.custom,
-                                tuple(sorted(devices, key=lambda d: (d.since, d.name))))
-            for room_id, devices in by_room.items()}
+            by_room.setdefault(room_id, []).append((RoomDevice(device.name, lease.since, lease.location),
+                                                    _account(record, device.id)))
+    found = {}
+    for room_id, devices in by_room.items():
+        devices.sort(key=lambda pair: (pair[0].since, pair[0].name))
+        account = devices[0][1]
+        found[room_id] = RoomMember(record.id, account, record.names.get(account), record.published, record.custom,
+                                    tuple(device for device, _ in devices))
+    return found
 
 
-def live_member(record: PersonRecord, room_id: str, now: int, policy: Policy) -> RoomMember | None:
+def live_member(record: PersonRecord, room_id: str, now: int, policy: Policy,
+                seen_as: str | None = None) -> RoomMember | None:
     """The person in ``room_id`` as of ``now``; in a platform channel also without a device there
-    (people seen in the channel, as ``who`` lists them); None when they are not in an app room."""
+    (people seen in the channel, as ``who`` lists them, under ``seen_as``, the account seen there);
+    None when they are not in an app room."""
     settled = record.copy()
     rules.settle(settled, now, policy)
     member = members(settled).get(room_id)
-    if member is None and not is_app_room(room_id):
-        member = RoomMember(settled.id, settled.name, settled.published, settled.custom)
+    if not is_app_room(room_id):
+        account = seen_as or settled.id
+        if member is None:
+            member = RoomMember(settled.id, account, settled.names.get(account), settled.published, settled.custom)
+        else:  # in a chat, a person is shown under the account that chat knows (SPEC section 6)
+            member = replace(member, user_id=account, name=settled.names.get(account))
     return member
 
 
@@ -149,7 +169,7 @@ def visible(member: RoomMember) -> bool:
 
 def listing_order(member: RoomMember) -> tuple[int, str, str]:
     """Most reachable first, then by name."""
-    return LISTING_RANK[member.status], (member.name or "").casefold(), member.person_id
+    return LISTING_RANK[member.status], (member.name or "").casefold(), member.user_id
 
 
 def changes(person_id: str, before: dict[str, RoomMember], after: dict[str, RoomMember], at: int) -> list[RoomChange]:

@@ -7,14 +7,15 @@ import contextlib
 import hashlib
 import logging
 import time
-import unicodedata
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
-from presence_core import linking, rooms, rules
+from presence_core import availability, linking, rooms, rules
 from presence_core.backlog import Backlog
 from presence_core.batching import Batcher
+from presence_core.desk import Desk
 from presence_core.errors import (
     AlreadyLinkedError,
     ConcurrentUpdateError,
@@ -30,36 +31,43 @@ from presence_core.events import EventBus, Handler
 from presence_core.models import (
     Activity,
     ActivityEvent,
+    AvailabilityInfo,
+    AvailableUser,
     ChannelPresence,
     DeviceInfo,
     DeviceRecord,
+    Event,
+    Membership,
     OnlineUser,
     PersonRecord,
-    Event,
     RoomMember,
     SyncStatus,
     TokenInfo,
     UserStatus,
+    Watch,
+    Workload,
 )
 from presence_core.policy import Policy
 from presence_core.room_presence import RoomPresence
 from presence_core.status import LISTING_RANK, Status
 from presence_core.stores.base import Store
+from presence_core.text import strip_invisible
 from presence_core.tokens import ApiDevice, Tokens
 from presence_core.views import device_name, devices_view, status_view
+from presence_core.watches import DEFAULT_WATCH_MS, Watches
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], int]
 MAX_ACTIVITY_LIMIT = 50
+CHANNEL_NAME_MAX_LEN = 128
+# Channel names this process knows it has written: a bound, not a cache that must hold them all.
+CHANNEL_NAMES_CACHED = 10_000
 FIND_SCAN_LIMIT = 500
 WRITERS = 4
 _CAS_ATTEMPTS = 16
+HOUSEKEEPING_INTERVAL_MS = 10 * 60_000
 ACTIVITY_KEYS = frozenset({"type", "channel_id", "timestamp", "device_id", "user_name"})
-
-
-def _present(*events: Event | None) -> list[Event]:
-    return [e for e in events if e is not None]
 
 
 def system_clock() -> int:
@@ -92,6 +100,10 @@ class PresenceService:
         self._writers: list[Batcher[Activity]] = [Batcher(self._flush) for _ in range(WRITERS)]
         self._backlog = Backlog(self._write, self.policy.outage_buffer_max)
         self._sweeper: asyncio.Task[None] | None = None
+        self._channel_names: OrderedDict[str, str] = OrderedDict()
+        self._next_housekeeping = 0
+        self._desk = Desk(self)
+        self._watches = Watches(self)
         self.rooms = RoomPresence(self)
         self.tokens = Tokens(self)
 
@@ -225,7 +237,7 @@ class PresenceService:
     def _clean_name(self, name: str | None) -> str | None:
         if not name:
             return None
-        name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
+        name = strip_invisible(name).strip()
         return name[: self.policy.name_max_len] or None
 
     def _device_name(self, device_id: str) -> str:
@@ -251,39 +263,109 @@ class PresenceService:
         persons = await self.store.resolve([*ids, *([viewer_id] if viewer_id else [])])
         records = await self.store.load(sorted({persons[u] for u in ids}))
         viewer = persons.get(viewer_id) if viewer_id else None
+        if viewer is not None and viewer not in records and any(persons[u] == viewer for u in ids):
+            # Forgotten with tracking off: the person themself sees that tracking is still off.
+            untracked = await self.store.do_not_track([viewer])
+            if untracked:
+                records[viewer] = PersonRecord(viewer, tracking=False)
         now = self.clock()
         return {u: status_view(records.get(persons[u]), u, now, self.policy, as_self=persons[u] == viewer)
                 for u in ids}
 
     async def get_activity(self, user_id: str, limit: int = 10, since: int | None = None) -> list[ActivityEvent]:
+        return (await self.get_activity_page(user_id, limit, since))[0]
+
+    async def get_activity_page(self, user_id: str, limit: int = 10,
+                                since: int | None = None) -> tuple[list[ActivityEvent], bool]:
+        """``get_activity``, and whether more entries (not older than ``since``) exist beyond ``limit``."""
         if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_ACTIVITY_LIMIT:
             raise InvalidArgumentError(f"limit must be between 1 and {MAX_ACTIVITY_LIMIT}")
-        return await self.store.activity(await self.person_id(user_id), limit, since)
+        events = await self.store.activity(await self.person_id(user_id), limit + 1, since)
+        return events[:limit], len(events) > limit
 
     async def get_devices(self, user_id: str) -> list[DeviceInfo]:
         _, record = await self._load(user_id)
         return devices_view(record, self.clock(), self.policy)
 
+    async def name_channel(self, channel_id: str, name: str) -> None:
+        """Remember what people call a channel (a group's title, ``#general``), for activity logs.
+
+        Cheap to call for every message: the store is written only when this process has not
+        written that name for that channel yet (a new channel, a renamed one).
+        """
+        name = strip_invisible(" ".join(name.split()))[:CHANNEL_NAME_MAX_LEN]
+        if not name or self._channel_names.get(_require_id(channel_id, "channel_id")) == name:
+            return
+        await self.store.name_channels({channel_id: name})
+        self._channel_names[channel_id] = name
+        self._channel_names.move_to_end(channel_id)
+        while len(self._channel_names) > CHANNEL_NAMES_CACHED:
+            self._channel_names.popitem(last=False)
+
+    async def get_channel_names(self, channel_ids: Iterable[str]) -> dict[str, str]:
+        """The names known for these channels (direct chats have none)."""
+        return await self.store.channel_names(sorted({_require_id(c, "channel_id") for c in channel_ids}))
+
     async def get_channel_presence(self, channel_id: str, *, limit: int = 50) -> ChannelPresence:
-        """People present in the channel, best status first then most recent; invisible people never."""
+        """People present in the channel, best status first then most recent; invisible people never.
+
+        Each person is listed under the account seen in this channel (``user_id``) and its name.
+        """
         _require_id(channel_id, "channel_id")
         now = self.clock()
-        records, total = await self.store.channel_people(channel_id, now - self.policy.channel_window_ms, limit)
+        members, total = await self.store.channel_people(channel_id, now - self.policy.channel_window_ms, limit)
         users = []
-        for record in records:
+        for account, record in members:
             status = rules.public_status(record, now, self.policy)
             if status is not Status.OFFLINE:
-                users.append(OnlineUser(record.id, record.name, status, rules.public_last_seen(record, now),
-                                        rules.custom_status(record, now)))
+                users.append(OnlineUser(account, record.names.get(account), status,
+                                        rules.public_last_seen(record, now), rules.custom_status(record, now),
+                                        record.load, record.capacity, not availability.within_hours(record, now)))
         users.sort(key=lambda u: (LISTING_RANK[u.status], -(u.last_seen or 0)))
-        return ChannelPresence(tuple(users), max(0, total - len(records)))
+        return ChannelPresence(tuple(users), max(0, total - len(members)))
 
     async def find_in_channel(self, channel_id: str, name: str) -> str | None:
-        """The person seen in this channel under ``name`` (case-insensitive), if exactly one."""
+        """The account seen in this channel under ``name`` (case-insensitive), if exactly one."""
         wanted = name.strip().lstrip("@").casefold()
-        records, _ = await self.store.channel_people(_require_id(channel_id, "channel_id"), 0, FIND_SCAN_LIMIT)
-        found = [r.id for r in records if r.name and r.name.casefold() == wanted]
+        members, _ = await self.store.channel_people(_require_id(channel_id, "channel_id"), 0, FIND_SCAN_LIMIT)
+        found = [a for a, r in members if (r.names.get(a) or "").casefold() == wanted]
         return found[0] if len(found) == 1 else None
+
+    # membership (SPEC section 10) ----------------------------------------------------------------
+
+    async def memberships(self, user_id: str) -> list[Membership]:
+        """The channels any account of this person was seen in and has not left, most recent first."""
+        person_id = await self.person_id(user_id)
+        found = await self.store.memberships(person_id, self.clock() - self.policy.membership_ttl_ms)
+        return sorted(found, key=lambda m: (-m.last_seen, m.channel_id, m.account_id))
+
+    async def is_member(self, user_id: str, channel_id: str) -> bool:
+        """Whether this person (through any of their accounts) was seen in the channel and has not left it."""
+        _require_id(channel_id, "channel_id")
+        return any(m.channel_id == channel_id for m in await self.memberships(user_id))
+
+    async def end_membership(self, channel_id: str, user_ids: Sequence[str]) -> None:
+        """These accounts left the channel, or were removed or banned from it: no longer listed there."""
+        _require_id(channel_id, "channel_id")
+        await self.flush()
+        accounts = [_require_id(u, "user_id") for u in user_ids]
+        await self.store.end_membership(channel_id, accounts)
+        await self.store.set_desk([Membership(channel_id, a, 0) for a in accounts], False)
+
+    async def move_channel(self, old_id: str, new_id: str) -> None:
+        """A channel changed its id (a Telegram group became a supergroup): its people move along."""
+        _require_id(old_id, "channel_id")
+        _require_id(new_id, "channel_id")
+        await self.flush()
+        await self.store.move_channel(old_id, new_id)
+        await self.store.move_desk(old_id, new_id)
+
+    async def drop_channel(self, channel_id: str) -> None:
+        """The bot is no longer in the channel: forget who was in it."""
+        _require_id(channel_id, "channel_id")
+        await self.flush()
+        await self.store.drop_channel(channel_id)
+        await self.store.move_desk(channel_id, None)
 
     async def get_online_users(self, channel_id: str, *, limit: int = 50) -> list[OnlineUser]:
         return list((await self.get_channel_presence(channel_id, limit=limit)).users)
@@ -301,16 +383,21 @@ class PresenceService:
 
     # changes -----------------------------------------------------------------------------------
 
+    async def _new_record(self, person_id: str) -> PersonRecord:
+        """A person not stored yet; an account that asked to be forgotten with tracking off stays untracked."""
+        untracked = await self.store.do_not_track([person_id])
+        return PersonRecord(person_id, tracking=person_id not in untracked)
+
     async def _update(self, user_id: str, change: Callable[[PersonRecord, int], None]) -> PersonRecord:
         """Load, change, settle and compare-and-set one person; the winner announces what changed."""
         person_id = await self.person_id(user_id)
         for _ in range(_CAS_ATTEMPTS):
-            record = (await self.store.load([person_id])).get(person_id) or PersonRecord(person_id)
+            record = (await self.store.load([person_id])).get(person_id) or await self._new_record(person_id)
             expected = record.version
             before = rooms.members(record)
             now = self.clock()
             change(record, now)
-            events = [*_present(rules.settle(record, now, self.policy)),
+            events = [*rules.settle(record, now, self.policy),
                       *rooms.changes(person_id, before, rooms.members(record), now)]
             if await self.store.save(record, expected, events):
                 await self._emit(events)
@@ -412,16 +499,18 @@ class PresenceService:
         into_id, absorbed_id = persons[owner], persons[user_id]
         for _ in range(_CAS_ATTEMPTS):
             records = await self.store.load([into_id, absorbed_id])
-            into = records.get(into_id) or PersonRecord(into_id)
-            absorbed = records.get(absorbed_id) or PersonRecord(absorbed_id)
+            into = records.get(into_id) or await self._new_record(into_id)
+            absorbed = records.get(absorbed_id) or await self._new_record(absorbed_id)
             expected, before = into.version, rooms.members(into)
             linking.merge_records(into, absorbed)
             now = self.clock()
-            events = _present(rules.settle(into, now, self.policy))
+            events = rules.settle(into, now, self.policy)
             if await self.store.merge(into, expected, absorbed_id):
                 room_events = [*rooms.changes(absorbed_id, rooms.members(absorbed), {}, now),
                                *rooms.changes(into_id, before, rooms.members(into), now)]
                 await self._emit(events)
+                if availability.uses_availability(into):  # every account of theirs joins their desks
+                    await self.store.set_desk(await self.memberships(into_id), True)
                 await self._publish(room_events)
                 return into_id
         raise ConcurrentUpdateError(f"the state of {user_id!r} kept changing; try again")
@@ -435,7 +524,7 @@ class PresenceService:
                 raise UnknownDeviceError(account_id)
             expected, now, before = record.version, self.clock(), rooms.members(record)
             split_off = linking.split_record(record, account_id)
-            events = _present(rules.settle(record, now, self.policy), rules.settle(split_off, now, self.policy))
+            events = rules.settle(record, now, self.policy) + rules.settle(split_off, now, self.policy)
             if await self.store.split(record, expected, split_off):
                 room_events = [*rooms.changes(person_id, before, rooms.members(record), now),
                                *rooms.changes(split_off.id, {}, rooms.members(split_off), now)]
@@ -449,13 +538,28 @@ class PresenceService:
         _, record = await self._load(user_id)
         return record.accounts if record else [user_id]
 
-    async def forget(self, user_id: str) -> None:
-        """Erase everything stored about the person this account belongs to; they leave every room."""
+    async def forget(self, user_id: str) -> list[str]:
+        """Erase everything stored about the person this account belongs to; returns their accounts.
+        They leave every room.
+
+        When their tracking was off it stays off: each account keeps a do-not-track marker, the one
+        thing kept, so their next message creates nothing (SPEC section 7).
+        """
         await self.flush()
         person_id, record = await self._load(user_id)
-        await self.store.forget(person_id)
-        if record is not None:
+        accounts = record.accounts if record else [person_id]
+        if record is None:
+            untracked = bool(await self.store.do_not_track([person_id]))
+        else:
+            untracked = not record.tracking
+        accounts = record.accounts if record else [person_id]
+        # Activity still kept from an outage would bring the person back after the erase.
+        await self._backlog.discard({user_id, *accounts})
+        await self.store.forget_availability(person_id, accounts)
+        await self.store.forget(person_id, do_not_track=untracked)
+        if record is not None:  # they leave every room at once
             await self._publish(rooms.changes(person_id, rooms.members(record), {}, self.clock()))
+        return accounts
 
     # rooms and API tokens (SPEC section 11): presence_core.room_presence and presence_core.tokens ---
 
@@ -484,6 +588,65 @@ class PresenceService:
     async def authenticate(self, token: str) -> ApiDevice | None:
         return await self.tokens.authenticate(token)
 
+    # availability and watches (SPEC section 12; presence_core.desk and presence_core.watches) ----
+
+    async def get_availability(self, user_id: str) -> AvailabilityInfo:
+        """The person's own capacity, load, skills, hours and whether they are available now."""
+        return await self._desk.get(user_id)
+
+    async def set_capacity(self, user_id: str, capacity: int | None) -> AvailabilityInfo:
+        """At most ``capacity`` items at once (1-100), or None for no limit."""
+        return await self._desk.set_capacity(user_id, capacity)
+
+    async def set_skills(self, user_id: str, skills: Sequence[str]) -> AvailabilityInfo:
+        """Up to 20 one-word tags (stored case-folded); an empty list clears them."""
+        return await self._desk.set_skills(user_id, skills)
+
+    async def set_hours(self, user_id: str, intervals: Sequence[Sequence[int]] | None,
+                        zone: str | None = None) -> AvailabilityInfo:
+        """Weekly working hours as Telegram Business intervals (``presence_core.hours``) in an IANA
+        zone, or None to clear them. Raises ``UnknownTimeZoneError`` for an unknown zone."""
+        return await self._desk.set_hours(user_id, intervals, zone)
+
+    async def take(self, user_id: str, n: int = 1, *, force: bool = False) -> Workload:
+        """``n`` more items (1-100), atomically; raises ``OverCapacityError`` past the capacity unless ``force``."""
+        return await self._desk.take(user_id, n, force=force)
+
+    async def done(self, user_id: str, n: int = 1) -> Workload:
+        """``n`` items finished; the load never goes below 0."""
+        return await self._desk.done(user_id, n)
+
+    async def get_available(self, channel_id: str, skill: str | None = None, *,
+                            viewer_id: str | None = None) -> list[AvailableUser]:
+        """People of the channel who can take work now (with ``skill``), least loaded first, ties to
+        the longest since their last pick; each under the account seen there."""
+        return await self._desk.get_available(_require_id(channel_id, "channel_id"), skill, viewer_id=viewer_id)
+
+    async def pick(self, channel_id: str, skill: str | None = None, *,
+                   viewer_id: str | None = None) -> AvailableUser | None:
+        """Give the first of ``get_available`` one more item (never past a capacity); None when nobody is available."""
+        return await self._desk.pick(_require_id(channel_id, "channel_id"), skill, viewer_id=viewer_id)
+
+    async def watch(self, watcher_id: str, target_id: str, channel_id: str, *, duration_ms: int = DEFAULT_WATCH_MS,
+                    locale: str | None = None) -> Watch | None:
+        """Tell ``watcher_id`` once when ``target_id`` next becomes available (see ``presence_core.watches``)."""
+        for value, what in ((watcher_id, "watcher_id"), (target_id, "target_id"), (channel_id, "channel_id")):
+            _require_id(value, what)
+        return await self._watches.watch(watcher_id, target_id, channel_id, duration_ms=duration_ms, locale=locale)
+
+    async def unwatch(self, watcher_id: str, target_id: str) -> bool:
+        return await self._watches.unwatch(_require_id(watcher_id, "watcher_id"), _require_id(target_id, "target_id"))
+
+    async def get_watches(self, user_id: str) -> list[Watch]:
+        return await self._watches.get_watches(_require_id(user_id, "user_id"))
+
+    async def get_watchers(self, user_id: str) -> list[Watch]:
+        return await self._watches.get_watchers(_require_id(user_id, "user_id"))
+
+    async def claim_watches(self, person_id: str, platforms: list[str]) -> list[Watch]:
+        """For whoever delivers watches: those now due on this person, each to one caller only."""
+        return await self._watches.claim(person_id, platforms)
+
     async def count_hit(self, kind: str, subject: str, window_ms: int) -> int:
         """Hits of ``kind`` by ``subject`` in the current window, this one included, across every process.
 
@@ -493,7 +656,14 @@ class PresenceService:
         return await self.store.hit(f"{kind}:{digest}", window_ms, self.clock())
 
     async def sweep(self, limit: int = 1000) -> list[Event]:
-        """Apply every expiry and idle transition that is due; returns the events this process won."""
+        """Apply every expiry and idle transition that is due; returns the events this process won.
+
+        Every ``HOUSEKEEPING_INTERVAL_MS`` it also has the store remove what expired (memberships,
+        codes, counters).
+        """
+        if self.clock() >= self._next_housekeeping:
+            self._next_housekeeping = self.clock() + HOUSEKEEPING_INTERVAL_MS
+            await self.store.housekeep(self.clock(), self.policy)
         transitions: list[Event] = []
         person_ids = await self.store.due(self.clock(), limit)
         records = await self.store.load(person_ids)
@@ -505,7 +675,7 @@ class PresenceService:
                 expected, now, before = record.version, self.clock(), rooms.members(record)
                 if record.due is None or record.due > now:
                     break
-                events = [*_present(rules.settle(record, now, self.policy)),
+                events = [*rules.settle(record, now, self.policy),
                           *rooms.changes(person_id, before, rooms.members(record), now)]
                 if await self.store.save(record, expected, events):
                     transitions += events

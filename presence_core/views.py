@@ -34,7 +34,7 @@ def status_view(record: PersonRecord | None, user_id: str, now: int, policy: Pol
     if as_self:
         return UserStatus(
             user_id, rules.true_status(record, now, policy), custom, record.custom_expires if custom else None,
-            record.last_seen, active.id if active else None, len(record.devices), record.name,
+            record.last_seen, active.id if active else None, len(record.devices), record.names.get(user_id),
             manual is not None, record.manual_expires if manual else None,
             invisible=manual is Status.OFFLINE, tracking=record.tracking,
         )
@@ -43,7 +43,7 @@ def status_view(record: PersonRecord | None, user_id: str, now: int, policy: Pol
     return UserStatus(
         user_id, status, custom, record.custom_expires if custom else None,
         rules.public_last_seen(record, now), None if hidden or active is None else active.id,
-        0 if hidden else len(record.devices), record.name,
+        0 if hidden else len(record.devices), record.names.get(user_id),
         manual is not None and not hidden, record.manual_expires if manual and not hidden else None,
     )
 

@@ -119,7 +119,8 @@ class Hub:
         self._options = options
         # Everyone the room holds (people shown as offline included: they may come back), by person id.
         self._members: dict[str, RoomMember] = {}
-        # What the clients have: the visible people's entries as of the last diff.
+        # What the clients have: the visible people's entries as of the last diff, by person id
+        # (on the wire they are keyed by the account the room knows them by, ``user_id``).
         self._shown: dict[str, dict[str, Any]] = {}
         self._dirty: set[str] = set()
         self._heard_while_loading: list[RoomChange | tuple[str, Status]] | None = None
@@ -166,7 +167,7 @@ class Hub:
         """The client gets the current state, then every diff after it."""
         if self._state is None:
             self._state = _encode({"type": "presence_state", "room_id": self.room_id, "at": self._presence.clock(),
-                                   "people": self._shown})
+                                   "people": {e["user_id"]: e for e in self._shown.values()}})
         client.offer(self._state)
         self.clients.add(client)
 
@@ -221,10 +222,11 @@ class Hub:
             old = self._shown.get(person)
             if entry == old:
                 continue
-            if entry is None:
-                leaves[person] = self._shown.pop(person)
-            else:
-                (joins if old is None else changes)[person] = self._shown[person] = entry
+            if old is not None and (entry is None or entry["user_id"] != old["user_id"]):
+                leaves[old["user_id"]] = self._shown.pop(person)
+                old = None
+            if entry is not None:
+                (joins if old is None else changes)[entry["user_id"]] = self._shown[person] = entry
         self._dirty.clear()
         if joins or leaves or changes:
             self._state = None

@@ -109,7 +109,7 @@ class DeviceListOut(BaseModel):
 
 def person_entry(member: RoomMember, *, with_location: bool) -> dict[str, Any]:
     """A person as a room shows them, in the JSON the listing and the live feed both use."""
-    return {"user_id": member.person_id, "name": member.name, "status": member.status.value,
+    return {"user_id": member.user_id, "name": member.name, "status": member.status.value,
             "custom_status": member.custom_status,
             "devices": [{"name": d.name, "since": d.since,
                          "location": json.loads(d.location) if with_location and d.location is not None else None}

@@ -17,13 +17,31 @@ id from reaching another's data (escape or hash ids in keys).
 
 from __future__ import annotations
 
+import hashlib
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
-from presence_core.models import Activity, ActivityEvent, Event, PersonRecord, TokenRecord
+from presence_core.models import (
+    Activity,
+    ActivityEvent,
+    Event,
+    LoadChange,
+    LoadOutcome,
+    Membership,
+    PersonRecord,
+    TokenRecord,
+    Watch,
+)
 from presence_core.policy import Policy
+from presence_core.stores import load_cas
 
 EventListener = Callable[[Event], Awaitable[None]]
+
+
+def account_digest(account_id: str) -> str:
+    """What a do-not-track marker is keyed by: the SHA-1 hex of the account id (the Redis script
+    computes it too), so a store keeps no readable id of someone who asked to be forgotten."""
+    return hashlib.sha1(account_id.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class Store(ABC):
@@ -39,10 +57,12 @@ class Store(ABC):
     async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Event]:
         """Apply a batch of activities with ``rules.apply_activity``, atomically per person.
 
-        Resolves each ``user_id`` to its person; creates unknown people; skips people whose
-        ``tracking`` is off; appends logged activities to the person's log (capped by
-        ``policy.activity_max_count`` and ``policy.activity_max_age_ms``); marks the person seen
-        in ``channel_id``. Returns the events it decided (status transitions), in batch order, and
+        Resolves each ``user_id`` to its person; creates unknown people, except for accounts with a
+        do-not-track marker; skips people whose ``tracking`` is off; appends logged activities to the person's log (capped by
+        ``policy.activity_max_count`` and ``policy.activity_max_age_ms``); marks the *account*
+        seen in ``channel_id`` (a membership, see ``memberships``), and in the channel's desk index
+        when the person uses availability (``desk_people``). Returns the events it decided (status
+        transitions, then changes of availability, ``rules.apply_activity``), in batch order, and
         announces them to the other processes.
         """
 
@@ -71,9 +91,40 @@ class Store(ABC):
         """The person's logged activity, newest first, at most ``limit``, not older than ``since``."""
 
     @abstractmethod
-    async def channel_people(self, channel_id: str, since: int, limit: int) -> tuple[list[PersonRecord], int]:
-        """People seen in the channel at or after ``since``, most recent first: up to ``limit`` records,
-        and how many such people there are in all. May forget memberships older than ``since``."""
+    async def channel_people(self, channel_id: str, since: int,
+                             limit: int) -> tuple[list[tuple[str, PersonRecord]], int]:
+        """Members seen in the channel at or after ``since``, most recent first: up to ``limit`` pairs of
+        (the account seen there, its person's record), each person once under their most recent
+        account there; and how many accounts were seen there since then in all."""
+
+    @abstractmethod
+    async def memberships(self, person_id: str, since: int) -> list[Membership]:
+        """Every membership of the person's accounts last renewed at or after ``since``.
+
+        A membership starts with the account's first activity in a channel, is renewed by each
+        one, and ends with ``end_membership``, ``drop_channel``, ``forget``, or when it was not
+        renewed for ``policy.membership_ttl_ms`` (a store may then drop it at any time).
+        Memberships belong to accounts: a link or unlink moves none of them.
+        """
+
+    @abstractmethod
+    async def end_membership(self, channel_id: str, account_ids: Sequence[str]) -> None:
+        """These accounts left the channel (or were removed or banned): their memberships end now."""
+
+    @abstractmethod
+    async def move_channel(self, old_id: str, new_id: str) -> None:
+        """Every membership of ``old_id`` becomes one of ``new_id`` (the later time wins where both exist)."""
+
+    @abstractmethod
+    async def drop_channel(self, channel_id: str) -> None:
+        """End every membership of the channel."""
+
+    async def housekeep(self, now: int, policy: Policy) -> None:
+        """Remove what expired before ``now``: memberships, link codes, rate-limit counters.
+
+        The service calls it from its sweep every few minutes; a store whose data expires by itself
+        (Redis TTLs) need not do anything.
+        """
 
     @abstractmethod
     async def due(self, now: int, limit: int) -> list[str]:
@@ -93,9 +144,18 @@ class Store(ABC):
         stored as ``split_off``. The activity log stays with ``record``."""
 
     @abstractmethod
-    async def forget(self, person_id: str) -> None:
-        """Erase the person: record, activity log, channel memberships, due entry, account links,
-        and the API tokens of every account of theirs."""
+    async def forget(self, person_id: str, *, do_not_track: bool = False) -> None:
+        """Erase the person: record, activity log, channel memberships, due entry, account links, and
+        the link codes any of their accounts issued and the API tokens of every account of theirs.
+
+        With ``do_not_track`` each of their accounts keeps a do-not-track marker (keyed by
+        ``account_digest``, the one thing kept), so that ``record`` never creates them again;
+        without it, markers of their accounts are erased too.
+        """
+
+    @abstractmethod
+    async def do_not_track(self, account_ids: Sequence[str]) -> set[str]:
+        """The accounts among these that carry a do-not-track marker."""
 
     @abstractmethod
     async def put_code(self, code_hash: str, owner_id: str, expires_at: int) -> None:
@@ -111,6 +171,75 @@ class Store(ABC):
 
         Shared by every process on the store: rate limits for link attempts and commands.
         """
+
+    # availability and watches (SPEC section 12) ------------------------------------------------------
+
+    async def change_load(self, person_id: str, change: LoadChange, now: int, policy: Policy) -> LoadOutcome:
+        """Change the person's load atomically: ``availability.apply_load`` on their record settled at
+        ``now``, then settled again; the events of both announced with the write.
+
+        Two changes at once never both pass the capacity. The default is a compare-and-set loop on
+        ``load``/``save``; a backend may do it in one step. Raises ``ConcurrentUpdateError`` when the
+        person keeps changing under it.
+        """
+        return await load_cas.change_load(self, person_id, change, now, policy)
+
+    @abstractmethod
+    async def desk_people(self, channel_id: str, since: int, now: int) -> list[tuple[str, PersonRecord]]:
+        """The desk of a channel: people who use availability, seen there at or after ``since`` and not
+        gone since (left, moved, forgotten), as (the account seen there, the person's record), each
+        person once under their most recent account there.
+
+        Costs what the desk costs, never what the whole channel costs. A backend may leave out people
+        certainly unavailable at ``now`` (announced unavailable, and not due before ``now``), and
+        give a person not due by ``now`` with only the fields availability reads filled (``due``,
+        ``load``, ``capacity``, ``skills``, ``last_pick``, ``available``, the account's name);
+        a person due by ``now`` always comes whole, for the caller to settle.
+        """
+
+    @abstractmethod
+    async def set_desk(self, memberships: Sequence[Membership], listed: bool) -> None:
+        """List (``listed``, at each membership's ``last_seen``) or unlist these accounts in the desk
+        index of these channels; ``record`` keeps it current for people who use availability."""
+
+    @abstractmethod
+    async def move_desk(self, old_id: str, new_id: str | None) -> None:
+        """A channel's desk follows it to ``new_id`` (the later time wins), or is dropped (None)."""
+
+    @abstractmethod
+    async def add_watch(self, watch: Watch, limit: int, now: int) -> bool:
+        """Store a watch, replacing the watcher's earlier one on the same target; False (nothing
+        stored) when the watcher already has ``limit`` unexpired watches on others."""
+
+    @abstractmethod
+    async def watches(self, watcher_ids: Sequence[str], now: int) -> list[Watch]:
+        """The unexpired watches these accounts made."""
+
+    @abstractmethod
+    async def watchers(self, target_ids: Sequence[str], now: int) -> list[Watch]:
+        """The unexpired watches on these accounts."""
+
+    @abstractmethod
+    async def remove_watch(self, watcher_id: str, target_id: str) -> bool:
+        """End one watch; False when there was none."""
+
+    @abstractmethod
+    async def claim_watches(self, target_ids: Sequence[str], platforms: Sequence[str], now: int) -> list[Watch]:
+        """Take the unexpired watches on these accounts made from accounts of these platforms
+        (``"telegram"`` for ``telegram:42``): each is returned to exactly one caller, across every
+        process sharing the store, and is gone afterwards."""
+
+    @abstractmethod
+    async def forget_availability(self, person_id: str, account_ids: Sequence[str]) -> None:
+        """Erase the person's desk entries in every channel and every watch made by or on these
+        accounts of theirs (``forget``, before ``forget`` itself)."""
+    @abstractmethod
+    async def name_channels(self, names: Mapping[str, str]) -> None:
+        """Remember each channel's display name (channel id -> name), replacing a name stored before."""
+
+    @abstractmethod
+    async def channel_names(self, channel_ids: Sequence[str]) -> dict[str, str]:
+        """The stored names of these channels; channels without one are left out."""
 
     # API tokens (SPEC section 11): stored by hash, owned by an account, named uniquely per account.
 

@@ -1,13 +1,15 @@
-"""Redis store: one presence state shared by many bot processes, on one Redis or a Redis Cluster.
+"""Redis store: one presence state shared by many bot processes, on one Redis, Sentinel or a Cluster.
 
 ``RedisStore(url)`` takes ``redis://``, ``rediss://`` or ``unix://`` URLs; ``redis+cluster://`` and
-``rediss+cluster://`` (or ``cluster=True``) connect to a Redis Cluster through any of its nodes.
+``rediss+cluster://`` (or ``cluster=True``) connect to a Redis Cluster through any of its nodes;
+``redis+sentinel://host:port,host:port/MASTER`` to the master Sentinel names (``redis_connect``).
 
 Key layout (``P`` is the key prefix, ``pr:`` by default). Every id is written verbatim after a hash
 tag ``{S}`` where ``S = shard(id)`` (first 16 bits of its SHA-1, mod 1024). As ``S`` is a function
 of the id, ``kind + S + id`` is one-to-one: no id, whatever it contains, can reach another key.
 
-    P p:{S}<person>    HASH  the PersonRecord: v version, n name, m/me/ms manual, c/ce custom,
+    P p:{S}<person>    HASH  the PersonRecord: v version, n the person's own account's name and
+                             n@<account> a linked account's name, m/me/ms manual, c/ce custom,
                              s last seen, p published, t tracking ('0' = off), g changed, y last sync,
                              k/ku sticky, u due, l linked accounts (JSON), "@<device>" (just "@" for
                              the person's own account) -> "last_seen,synced_at,reported,reported_expires,
@@ -18,15 +20,20 @@ of the id, ``kind + S + id`` is one-to-one: no id, whatever it contains, can rea
     P l:{S}<person>    LIST  activity log "ts,len(type),len(device),<type><device><channel>" in
                              arrival order (a merge interleaves two logs by time), capped by count
                              and age on every append; expires after max age idle
-    P s:{S}<person>    ZSET  channels the person was seen in -> last time (for forget and merge)
-    P k:{S}<person>    SET   link code hashes the person issued (for forget)
+    P s:{S}<person>    ZSET  memberships of the person's accounts "<len(account)>:<account><channel>"
+                             -> last time seen there; those older than the membership ttl are
+                             ended whenever a new one is added
+    P k:{S}<account>   SET   link code hashes the account issued (for forget)
+    P n:{S}<digest>    STRING  do-not-track marker of an account (S: the account's own tag; the
+                             digest: SHA-1 hex of the account id)
     P d:{S}            ZSET  due index shard: person -> due (the sweep's work list)
     P a:{S}<account>   STRING  account -> person, only for linked accounts
-    P c:{S}<channel>   ZSET  person -> last time seen in the channel; members older than the
-                             channel window are trimmed on every write and read, and a channel
-                             silent for twice the window expires
+    P c:{S}<channel>   ZSET  account -> last time seen in the channel (its members); those older
+                             than the membership ttl are trimmed on every write, and a channel
+                             silent for the ttl expires
     P o:{S}<code hash> STRING  "<expires_at>:<owner>" one-time link code
     P h:{S}<window>:<key> STRING  rate-limit counter of one fixed window
+    P n:{S}<channel>   STRING  the channel's display name (written when a process first sees it)
     P events           pub/sub channel of committed transitions and alias invalidations
     P tk: / P ti:      API tokens and each owner's index of them: ``redis_tokens``
 
@@ -64,21 +71,32 @@ import json
 import logging
 import os
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, TypeVar
 
-import redis.asyncio as aioredis
-from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import NoScriptError, RedisError
 
 from presence_core.errors import InvalidArgumentError, StoreUnavailableError
 from presence_core.events import STATUS_CODES, from_wire, to_wire
-from presence_core.models import Activity, ActivityEvent, DeviceRecord, Event, PersonRecord, RoomLease, Transition
+from presence_core.models import (
+    Activity,
+    ActivityEvent,
+    AvailabilityChange,
+    DeviceRecord,
+    Event,
+    Membership,
+    PersonRecord,
+    RoomLease,
+    Transition,
+)
 from presence_core.policy import Policy
 from presence_core.status import Status
-from presence_core.stores import redis_lua
-from presence_core.stores.base import EventListener, Store
+from presence_core.stores import redis_availability, redis_lua, redis_tokens
+from presence_core.stores.base import EventListener, Store, account_digest
+from presence_core.stores.redis_availability import FIELDS as AVAILABILITY_FIELDS
+from presence_core.stores.redis_availability import RedisAvailability
+from presence_core.stores.redis_connect import connect
 from presence_core.stores.redis_tokens import RedisTokens
 
 log = logging.getLogger(__name__)
@@ -87,7 +105,15 @@ T = TypeVar("T")
 SHARDS = 1024  # part of the key format: every process sharing a Redis must agree on it
 CODE_TTL_MS = 24 * 3_600_000  # garbage collection of link codes; take_code checks their own expiry
 _ALIAS_CACHE_MAX = 100_000
-SCRIPTS = ("RECORD", "CHANNEL", "SAVE", "LOAD", "CHANNEL_PEOPLE", "DUE", "TAKE", "MERGE_LOG", "MOVE_MEMBER", "HIT")
+SCRIPTS = ("RECORD", "CHANNEL", "SAVE", "LOAD", "CHANNEL_PEOPLE", "DUE", "TAKE", "MERGE_LOG", "HIT")
+# Scripts of the mixins, by name: (module, attribute).
+_MIXIN_SCRIPTS = {"LOAD_CHANGE": (redis_availability, "LOAD"), "DESK": (redis_availability, "DESK"),
+                  "ADD_WATCH": (redis_availability, "ADD_WATCH"), "PUT_WATCH": (redis_availability, "PUT_WATCH"),
+                  "CLAIM": (redis_availability, "CLAIM"),
+                  **{f"TOKEN_{name}": (redis_tokens, name) for name in redis_tokens.SCRIPT_NAMES}}
+# Scripts whose writes must reach the replicas before they count (Sentinel); counters need not.
+WRITE_SCRIPTS = frozenset({"RECORD", "CHANNEL", "SAVE", "TAKE", "MERGE_LOG", "LOAD_CHANGE", "ADD_WATCH", "PUT_WATCH",
+                           "CLAIM", *redis_tokens.WRITE_SCRIPTS})
 _STALE_RETRIES = 3
 
 _CODE = STATUS_CODES
@@ -100,13 +126,6 @@ def hash_tag(id_: str) -> str:
     return "{%d}" % (int.from_bytes(hashlib.sha1(id_.encode()).digest()[:2], "big") % SHARDS)
 
 
-def _split_url(url: str, cluster: bool | None) -> tuple[str, bool]:
-    for scheme in ("redis+cluster://", "rediss+cluster://"):
-        if url.startswith(scheme):
-            return url.replace("+cluster", "", 1), True
-    return url, bool(cluster)
-
-
 def _num(value: str) -> int | None:
     return int(value) if value else None
 
@@ -115,23 +134,23 @@ def _opt(value: object) -> object:
     return "" if value is None else value
 
 
-class RedisStore(RedisTokens, Store):
+class RedisStore(RedisAvailability, RedisTokens, Store):
     """The shared store; ``timeout`` bounds every call (seconds), ``prefix`` namespaces the keys."""
 
     def __init__(self, url: str, *, cluster: bool | None = None, prefix: str = "pr:", timeout: float = 5.0,
                  **client_options: Any) -> None:
         if "{" in prefix or "}" in prefix:
             raise InvalidArgumentError("the Redis key prefix must not contain '{' or '}' (hash tag syntax)")
-        url, self.cluster = _split_url(url, cluster)
         self.prefix = prefix
         self.timeout = timeout
         # One asyncio.timeout per call instead of redis-py's per-reply socket timeouts (PERF_NOTES).
         options = {"socket_timeout": None, "socket_connect_timeout": timeout, **client_options}
-        if self.cluster:
-            self.client: Any = RedisCluster.from_url(url, **options)
-        else:  # callers beyond the pool size wait for a connection (within the timeout) instead of failing
-            pool = aioredis.BlockingConnectionPool.from_url(url, timeout=None, **{"max_connections": 64, **options})
-            self.client = aioredis.Redis.from_pool(pool)
+        self.connection = connect(url, cluster=cluster, options=options)
+        self.client: Any = self.connection.client
+        self.cluster = self.connection.kind == "cluster"
+        # Behind Sentinel a write counts once every replica of the master has it (Redis WAIT), so a
+        # failover right after it loses nothing acknowledged: the replicas the master had last time.
+        self._replicas: int | None = 1 if self.connection.kind == "sentinel" else None
         self.instance = os.urandom(8).hex()
         self._shas: dict[str, str] = {}
         self._aliases: dict[str, str] | None = None
@@ -157,12 +176,17 @@ class RedisStore(RedisTokens, Store):
             raise StoreUnavailableError(f"Redis store: {type(exc).__name__}: {exc}") from exc
 
     async def _load_scripts(self) -> None:
-        for name in SCRIPTS:
-            sha = await self.client.script_load(getattr(redis_lua, name))
+        sources = {name: getattr(redis_lua, name) for name in SCRIPTS}
+        sources |= {name: getattr(module, attr) for name, (module, attr) in _MIXIN_SCRIPTS.items()}
+        for name, source in sources.items():
+            sha = await self.client.script_load(source)
             self._shas[name] = sha.decode() if isinstance(sha, bytes) else sha
 
     async def _eval(self, name: str, keys: Sequence[str], *args: object) -> Any:
         """EVALSHA, loading the scripts once when Redis does not know them (first use, restart)."""
+        if self._replicas is not None and name in WRITE_SCRIPTS:
+            return (await self._eval_many([(name, keys, args)]))[0]
+
         async def call() -> Any:
             if not self._shas:
                 await self._load_scripts()
@@ -174,7 +198,12 @@ class RedisStore(RedisTokens, Store):
         return await self._io(call())
 
     async def _eval_many(self, calls: Sequence[tuple[str, Sequence[str], Sequence[object]]]) -> list[Any]:
-        """Several scripts in one pipeline (one round trip per node); retries only those Redis did not know."""
+        """Several scripts in one pipeline (one round trip per node); retries only those Redis did not know.
+
+        Behind Sentinel the pipeline ends with ROLE and WAIT: on the same connection, WAIT returns once
+        the replicas have every write before it; the call fails (and is retried by the service) when
+        fewer replicas than ROLE lists acknowledged it.
+        """
         async def run() -> list[Any]:
             if not self._shas:
                 await self._load_scripts()
@@ -185,7 +214,12 @@ class RedisStore(RedisTokens, Store):
                 for i in todo:
                     name, keys, args = calls[i]
                     pipe.execute_command("EVALSHA", self._shas[name], len(keys), *keys, self.prefix, *args)
+                if self._replicas is not None:
+                    pipe.execute_command("ROLE")
+                    pipe.execute_command("WAIT", self._replicas, int(self.timeout * 1000 / 2))
                 replies = await pipe.execute(raise_on_error=False)
+                if self._replicas is not None:
+                    self._check_replicated(replies.pop(-2), replies.pop())
                 missing = []
                 for i, reply in zip(todo, replies):
                     if isinstance(reply, NoScriptError):
@@ -200,6 +234,15 @@ class RedisStore(RedisTokens, Store):
                 todo = missing
             raise NoScriptError("scripts keep disappearing from Redis")
         return await self._io(run())
+
+    def _check_replicated(self, role: Any, acknowledged: Any) -> None:
+        """Every replica ROLE listed has the writes, else they do not count; remember how many there are."""
+        if isinstance(role, Exception) or isinstance(acknowledged, Exception):
+            raise role if isinstance(role, Exception) else acknowledged
+        replicas = len(role[2]) if role[0] == b"master" else 0
+        self._replicas = replicas
+        if acknowledged < replicas:
+            raise RedisError(f"a write reached {acknowledged} of the master's {replicas} replicas")
 
     # lifecycle -------------------------------------------------------------------------------------
 
@@ -221,7 +264,7 @@ class RedisStore(RedisTokens, Store):
                 await self._pubsub.aclose()
             self._pubsub = None
         self._aliases = None
-        await self.client.aclose()
+        await self.connection.aclose()
 
     async def _read_events(self) -> None:
         """Hands other processes' transitions to the listener; evicts aliases others changed."""
@@ -271,8 +314,9 @@ class RedisStore(RedisTokens, Store):
 
     @staticmethod
     def _policy_args(policy: Policy) -> tuple[int, int, int, int]:
-        window = policy.channel_window_ms
-        return policy.activity_max_count, policy.activity_max_age_ms, window, 2 * window
+        """Log caps, then how long a membership lasts unrenewed and a silent channel's key lives."""
+        ttl = policy.membership_ttl_ms
+        return policy.activity_max_count, policy.activity_max_age_ms, ttl, ttl
 
     @staticmethod
     def _payload(batch: Sequence[Activity], hints: Sequence[str], policy: Policy) -> str:
@@ -282,13 +326,18 @@ class RedisStore(RedisTokens, Store):
                            for a, hint in zip(batch, hints)], ensure_ascii=False, separators=(",", ":"))
 
     @staticmethod
-    def _transitions(batch: Sequence[Activity], positions: Sequence[int],
-                     found: Sequence[Any]) -> list[tuple[int, Transition]]:
-        """(batch position, transition) from a record script's {position in its call, person, old, new}."""
-        out = []
+    def _transitions(batch: Sequence[Activity], positions: Sequence[int], found: Sequence[Any],
+                     avails: Sequence[Any]) -> list[tuple[int, Event]]:
+        """(batch position, event) from a record script's transitions {position in its call, person, old,
+        new} and availability changes {position, person, 0|1}; a transition first at equal positions."""
+        out: list[tuple[int, Event]] = []
         for pos, person, old, new in found:
             i = positions[pos - 1]
             out.append((i, Transition(person.decode(), _STATUS[old], _STATUS[new], batch[i].timestamp)))
+        for pos, person, available in avails:
+            i = positions[pos - 1]
+            out.append((i, AvailabilityChange(person.decode(), bool(available), batch[i].timestamp)))
+        out.sort(key=lambda pair: (pair[0], isinstance(pair[1], AvailabilityChange)))
         return out
 
     async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Event]:
@@ -296,15 +345,16 @@ class RedisStore(RedisTokens, Store):
             return []
         if self.cluster:
             return await self._record_cluster(batch, policy)
-        found, _, _ = await self._eval("RECORD", [], self.instance, "1", *self._policy_args(policy),
-                                       self._payload(batch, [""] * len(batch), policy))
-        return [t for _, t in self._transitions(batch, range(len(batch)), found)]
+        found, _, _, avails, _ = await self._eval("RECORD", [], self.instance, "1", *self._policy_args(policy),
+                                                  self._payload(batch, [""] * len(batch), policy))
+        return [t for _, t in self._transitions(batch, range(len(batch)), found, avails)]
 
     async def _record_cluster(self, batch: Sequence[Activity], policy: Policy) -> list[Event]:
         """One record script per person slot, then one channel script per channel slot."""
         persons = await self.resolve([a.user_id for a in batch])
         todo, decided = list(range(len(batch))), []
         chan_ops: dict[str, list[object]] = defaultdict(list)
+        desk_ops: dict[str, list[object]] = defaultdict(list)
         for _ in range(_STALE_RETRIES):
             groups: dict[str, list[int]] = defaultdict(list)
             for i in todo:
@@ -313,8 +363,10 @@ class RedisStore(RedisTokens, Store):
                       self._payload([batch[i] for i in idx], [persons[batch[i].user_id] for i in idx], policy)))
                      for tag, idx in groups.items()]
             todo = []
-            for idx, (found, stale, ops) in zip(groups.values(), await self._eval_many(calls)):
-                decided += self._transitions(batch, idx, found)
+            for idx, (found, stale, ops, avails, desks) in zip(groups.values(), await self._eval_many(calls)):
+                decided += self._transitions(batch, idx, found, avails)
+                for chan, account, ts in desks:
+                    desk_ops[chan.decode()] += [ts, account]
                 todo += [idx[pos - 1] for pos in stale]
                 for chan, person, ts in ops:
                     chan_ops[chan.decode()] += [ts, person]
@@ -327,6 +379,8 @@ class RedisStore(RedisTokens, Store):
         if chan_ops:
             await self._eval_many([("CHANNEL", [self._key("c", chan)], (*self._policy_args(policy)[2:], *ops))
                                    for chan, ops in chan_ops.items()])
+        if desk_ops:
+            await self._join_desks(desk_ops, policy)
         return [t for _, t in sorted(decided, key=lambda pair: pair[0])]
 
     # people ----------------------------------------------------------------------------------------
@@ -359,6 +413,10 @@ class RedisStore(RedisTokens, Store):
         hashes = await self._io(pipe.execute())
         return {pid: _decode(pid, h) for pid, h in zip(ids, hashes) if h}
 
+    @staticmethod
+    def _decode_hash(person_id: str, flat: Sequence[bytes]) -> PersonRecord:
+        return _decode(person_id, _pairs(flat))
+
     async def save(self, record: PersonRecord, expected_version: int, events: Sequence[Event] = ()) -> bool:
         version = await self._save(record, str(expected_version), events)
         if not version:
@@ -387,17 +445,60 @@ class RedisStore(RedisTokens, Store):
         events.sort(key=lambda e: e.timestamp, reverse=True)
         return [e for e in events if since is None or e.timestamp >= since][:limit]
 
-    async def channel_people(self, channel_id: str, since: int, limit: int) -> tuple[list[PersonRecord], int]:
+    async def channel_people(self, channel_id: str, since: int,
+                             limit: int) -> tuple[list[tuple[str, PersonRecord]], int]:
         reply = await self._eval("CHANNEL_PEOPLE", [self._key("c", channel_id)], since, limit,
                                  "0" if self.cluster else "1")
-        total = int(reply[0])
+        total, found = int(reply[0]), {}
         if self.cluster:
-            ids = [m.decode() for m in reply[1:]]
-            records = await self.load(ids)
-            return [records[p] for p in ids if p in records], total
-        pairs = zip(reply[1::2], reply[2::2])
-        people = [_decode(pid.decode(), _pairs(fields)) for pid, fields in pairs if fields]
-        return people, total
+            accounts = [m.decode() for m in reply[1:]]
+            persons = await self.resolve(accounts)
+            records = await self.load(list(persons.values()))
+            members = [(a, records[persons[a]]) for a in accounts if persons[a] in records]
+        else:
+            members = [(a.decode(), _decode(p.decode(), _pairs(fields)))
+                       for a, p, fields in zip(reply[1::3], reply[2::3], reply[3::3]) if fields]
+        for account, record in members:
+            found.setdefault(record.id, (account, record))
+        return list(found.values()), total
+
+    async def memberships(self, person_id: str, since: int) -> list[Membership]:
+        pairs = await self._io(self.client.zrangebyscore(self._key("s", person_id), since, "+inf", withscores=True))
+        return [Membership(*_split_pair(pair), int(ts)) for pair, ts in pairs]
+
+    async def _persons_of(self, account_ids: Sequence[str]) -> dict[str, str]:
+        """Uncached: membership changes must reach the person the account belongs to right now."""
+        keys = [self._key("a", a) for a in account_ids]
+        values = await self._io(self.client.mget_nonatomic(keys) if self.cluster else self.client.mget(keys))
+        return {a: v.decode() if v is not None else a for a, v in zip(account_ids, values)}
+
+    async def end_membership(self, channel_id: str, account_ids: Sequence[str]) -> None:
+        if not account_ids:
+            return
+        persons = await self._persons_of(account_ids)
+        pipe = self.client.pipeline(transaction=False)
+        pipe.zrem(self._key("c", channel_id), *account_ids)
+        for account, person in persons.items():
+            pipe.zrem(self._key("s", person), _pair(account, channel_id))
+        await self._io(pipe.execute())
+
+    async def move_channel(self, old_id: str, new_id: str) -> None:
+        members = dict(await self._io(self.client.zrange(self._key("c", old_id), 0, -1, withscores=True)))
+        if not members:
+            return
+        persons = await self._persons_of([m.decode() for m in members])
+        pipe = self.client.pipeline(transaction=False)
+        pipe.zadd(self._key("c", new_id), members, gt=True)
+        pipe.delete(self._key("c", old_id))
+        for (account, person), ts in zip(persons.items(), members.values()):
+            pipe.zrem(self._key("s", person), _pair(account, old_id))
+            pipe.zadd(self._key("s", person), {_pair(account, new_id): ts}, gt=True)
+        await self._io(pipe.execute())
+
+    async def drop_channel(self, channel_id: str) -> None:
+        members = await self._io(self.client.zrange(self._key("c", channel_id), 0, -1))
+        await self.end_membership(channel_id, [m.decode() for m in members])
+        await self._io(self.client.delete(self._key("c", channel_id)))
 
     async def due(self, now: int, limit: int) -> list[str]:
         if not self.cluster:
@@ -422,47 +523,70 @@ class RedisStore(RedisTokens, Store):
             pipe.set(self._key("a", account), into.id)
         await self._io(pipe.execute())
         await self._invalidate(accounts)
-        entries, channels, _ = await self._take(absorbed_id)
+        entries, memberships, _ = await self._take(absorbed_id)
         if entries:
             await self._eval("MERGE_LOG", [self._key("l", into.id), self._key("p", into.id)], *entries)
-        if channels:
-            moved = await self._eval_many([("MOVE_MEMBER", [self._key("c", c)], (absorbed_id, into.id))
-                                           for c in channels])
-            joined = {c: float(score) for c, score in zip(channels, moved) if score is not None}
-            if joined:
-                await self._io(self.client.zadd(self._key("s", into.id), joined, gt=True))
+        if memberships:  # they stay the accounts' own: the person who has them changes
+            await self._io(self.client.zadd(self._key("s", into.id), memberships, gt=True))
         return True
 
-    async def _take(self, person_id: str) -> tuple[list[bytes], list[str], list[str]]:
-        """Deletes the person's own keys; returns their log entries, channels seen and issued codes."""
+    async def _take(self, person_id: str) -> tuple[list[bytes], dict[bytes, float], list[str]]:
+        """Deletes the person's own keys; returns their log entries, memberships and issued codes."""
         keys = [self._key(kind, person_id) for kind in "plsk"] + [self._due_key(hash_tag(person_id))]
-        entries, channels, codes = await self._eval("TAKE", keys, person_id)
-        return entries, [c.decode() for c in channels], [c.decode() for c in codes]
+        entries, memberships, codes = await self._eval("TAKE", keys, person_id)
+        return entries, {pair: float(ts) for pair, ts in _pairs(memberships).items()}, [c.decode() for c in codes]
 
     async def split(self, record: PersonRecord, expected_version: int, split_off: PersonRecord) -> bool:
         """CAS on ``record``; the split-off account gets its own record before its link goes, so its
-        messages never fall between the two."""
+        messages never fall between the two; then its memberships follow it."""
         if not await self.save(record, expected_version):
             return False
         split_off.version = await self._save(split_off, "", ())
         await self._io(self.client.delete(self._key("a", split_off.id)))
         await self._invalidate([split_off.id])
+        prefix = _pair(split_off.id, "").encode()
+        kept = await self._io(self.client.zrange(self._key("s", record.id), 0, -1, withscores=True))
+        moved = {pair: ts for pair, ts in kept if pair.startswith(prefix)}
+        if moved:
+            pipe = self.client.pipeline(transaction=False)
+            pipe.zadd(self._key("s", split_off.id), moved, gt=True)
+            pipe.zrem(self._key("s", record.id), *moved)
+            await self._io(pipe.execute())
         return True
 
-    async def forget(self, person_id: str) -> None:
+    async def forget(self, person_id: str, *, do_not_track: bool = False) -> None:
         record = (await self.load([person_id])).get(person_id)
         accounts = record.accounts if record else [person_id]
-        _, channels, codes = await self._take(person_id)
+        _, memberships, codes = await self._take(person_id)
+        others = [a for a in accounts if a != person_id]
+        if others:
+            issued = await self._io(asyncio.gather(*(self.client.smembers(self._key("k", a)) for a in others)))
+            codes += [c.decode() for found in issued for c in found]
         pipe = self.client.pipeline(transaction=False)
-        for channel_id in channels:
-            pipe.zrem(self._key("c", channel_id), person_id)
+        for pair in memberships:
+            channel_id, account = _split_pair(pair)
+            pipe.zrem(self._key("c", channel_id), account)
         for account in accounts:
-            pipe.delete(self._key("a", account))
+            pipe.delete(self._key("a", account), self._key("k", account))
+            if do_not_track:
+                pipe.set(self._marker_key(account), "1")
+            else:
+                pipe.delete(self._marker_key(account))
         for code in codes:
             pipe.delete(self._key("o", code))
         await self._io(pipe.execute())
         await self._forget_tokens(accounts)
         await self._invalidate(accounts)
+
+    def _marker_key(self, account_id: str) -> str:
+        """The do-not-track marker: in the account's slot, named by its digest (the record script agrees)."""
+        return f"{self.prefix}n:{hash_tag(account_id)}{account_digest(account_id)}"
+
+    async def do_not_track(self, account_ids: Sequence[str]) -> set[str]:
+        pipe = self.client.pipeline(transaction=False)
+        for account in account_ids:
+            pipe.exists(self._marker_key(account))
+        return {a for a, found in zip(account_ids, await self._io(pipe.execute())) if found}
 
     async def put_code(self, code_hash: str, owner_id: str, expires_at: int) -> None:
         pipe = self.client.pipeline(transaction=False)
@@ -482,6 +606,20 @@ class RedisStore(RedisTokens, Store):
         counter = f"{self.prefix}h:{hash_tag(key)}{now // window_ms}:{key}"
         return int(await self._eval("HIT", [counter], window_ms))
 
+    async def name_channels(self, names: Mapping[str, str]) -> None:
+        pipe = self.client.pipeline(transaction=False)
+        for channel_id, name in names.items():
+            pipe.set(self._key("n", channel_id), name)
+        await self._io(pipe.execute())
+
+    async def channel_names(self, channel_ids: Sequence[str]) -> dict[str, str]:
+        ids = list(dict.fromkeys(channel_ids))
+        pipe = self.client.pipeline(transaction=False)
+        for channel_id in ids:
+            pipe.get(self._key("n", channel_id))
+        found = await self._io(pipe.execute())
+        return {c: name.decode() for c, name in zip(ids, found, strict=True) if name is not None}
+
 
 # codec -------------------------------------------------------------------------------------------
 
@@ -496,7 +634,6 @@ def _status_code(status: Status) -> str:
 
 # hash field, PersonRecord attribute, its default (not stored), from Redis, to Redis
 _FIELDS: tuple[tuple[bytes, str, Any, Callable[[bytes], Any], Callable[[Any], object]], ...] = (
-    (b"n", "name", None, bytes.decode, str),
     (b"m", "manual", None, _status_field, _status_code),
     (b"me", "manual_expires", None, int, int),
     (b"ms", "manual_since", None, int, int),
@@ -511,6 +648,7 @@ _FIELDS: tuple[tuple[bytes, str, Any, Callable[[bytes], Any], Callable[[Any], ob
     (b"ku", "sticky_until", None, int, int),
     (b"u", "due", None, int, int),
     (b"l", "linked", [], json.loads, lambda v: json.dumps(v, ensure_ascii=False)),
+    *AVAILABILITY_FIELDS,
 )
 _DECODERS = {field: (attr, decode) for field, attr, _, decode, _ in _FIELDS}
 
@@ -522,6 +660,8 @@ def _encode(record: PersonRecord) -> list[object]:
         value = getattr(record, attr)
         if value != default:
             out += [field, encode(value)]
+    for account, name in record.names.items():
+        out += ["n" if account == record.id else "n@" + account, name]
     for device in record.devices.values():
         reported = "" if device.reported is None else _CODE[device.reported]
         synced = "=" if device.synced_at is not None and device.synced_at == device.last_seen else device.synced_at
@@ -544,6 +684,8 @@ def _decode(person_id: str, fields: dict[bytes, bytes]) -> PersonRecord:
         known = _DECODERS.get(field)
         if known is not None:
             setattr(record, known[0], known[1](value))
+        elif field == b"n" or field[:2] == b"n@":
+            record.names[field[2:].decode() or person_id] = value.decode()
         elif field[:1] == b"@":
             last_seen, synced_at, reported, reported_expires, name = value.decode().split(",", 4)
             device_id = field[1:].decode() or person_id
@@ -557,6 +699,17 @@ def _decode(person_id: str, fields: dict[bytes, bytes]) -> PersonRecord:
             record.devices[device_id].rooms = {room: RoomLease(since, location)
                                                for room, since, location in json.loads(value)}
     return record
+
+
+def _pair(account_id: str, channel_id: str) -> str:
+    """A membership in a person's memberships set: "<length of account>:<account><channel>"."""
+    return f"{len(account_id)}:{account_id}{channel_id}"
+
+
+def _split_pair(pair: bytes) -> tuple[str, str]:
+    """(channel, account) of a membership pair."""
+    length, rest = pair.decode().split(":", 1)
+    return rest[int(length):], rest[:int(length)]
 
 
 def _decode_entry(entry: bytes) -> ActivityEvent:

@@ -24,23 +24,33 @@ local function key(kind, id) return prefix .. kind .. ':' .. tag(id) .. id end
 
 # Mirrors rules.apply_activity line for line, plus the log, the channels and the due index.
 # ARGV: prefix, instance, inline ('1': resolve aliases and write channels here), log max count,
-#       log max age ms, channel window ms, channel ttl ms, JSON batch of [account, person hint
+#       log max age ms, membership ttl ms, channel key ttl ms, JSON batch of [account, person hint
 #       ('' = resolve here), device, device name, type, ts, ts + away_after_ms, channel, name, logged].
 # Numbers stay strings unless compared: Lua's own number-to-string conversion costs more than a command.
-# Returns {transitions {pos, person, old, new}..., stale positions, channel ops {chan, person, ts|''}...}.
+# Returns {transitions {pos, person, old, new}..., stale positions, channel ops {chan, person, ts|''}...,
+#          availability changes {pos, person, 0|1}..., desk ops {chan, account, ts}... (redis_availability)}.
 RECORD = _COMMON + """
 local instance, inline, max_count, max_age = ARGV[2], ARGV[3] == '1', ARGV[4], tonumber(ARGV[5])
-local window, channel_ttl = tonumber(ARGV[6]), ARGV[7]
+local ttl, channel_ttl = tonumber(ARGV[6]), ARGV[7]
 local batch = cjson.decode(ARGV[8])
 local transitions, events, stale, chan_ops, joins, newest = {}, {}, {}, {}, {}, {}
+local avails, desk_ops, desk_joins = {}, {}, {}
 local fmt = string.format
 
 -- A person's own device is field '@', any other '@<device id>'.
 local function fields_of(person, dev)
   local field = dev == person and '@' or '@' .. dev
-  local f = redis.call('HMGET', key('p', person), 'v', 't', 's', 'p', 'u', 'k', 'ku', 'm', field, 'lh')
+  local f = redis.call('HMGET', key('p', person), 'v', 't', 's', 'p', 'u', 'k', 'ku', 'm', field, 'lh',
+                      'av', 'ca', 'ld', 'hf', 'hu', 'hz', 'sk')
   f.device = field
   return f
+end
+
+-- A new person, unless the account asked to be forgotten with tracking off (a do-not-track marker,
+-- keyed by the SHA-1 of the account id in the account's slot): then tracking is off ('0').
+local function unknown(account, f)
+  if redis.call('EXISTS', prefix .. 'n:' .. tag(account) .. redis.sha1hex(account)) == 1 then f[2] = '0' end
+  return account, f
 end
 
 -- The person an account belongs to and their fields; false when the client's guess was stale.
@@ -50,11 +60,13 @@ local function person_of(account, hint, dev)
     if f[1] then return account, f end
     local alias = redis.call('GET', key('a', account))
     if alias then return alias, fields_of(alias, dev) end
-    return account, f
+    return unknown(account, f)
   end
   if hint == account then
     if redis.call('EXISTS', key('a', account)) == 1 then return false end
-    return account, fields_of(account, dev)
+    local f = fields_of(account, dev)
+    if f[1] then return account, f end
+    return unknown(account, f)
   end
   local linked = redis.call('HGET', key('p', hint), 'l')
   if linked then
@@ -69,15 +81,38 @@ local function later(stored, ts, tsn)
   return ts
 end
 
-local function channel(chan, person, ts)
+-- availability.decide on the stored and derived fields: someone who uses availability (capacity ca,
+-- hours zone hz or skills sk) is available when online, within the hours window [hf, hu) and under capacity.
+local function available(f, status, tsn)
+  if not (f[12] or f[16] or f[17]) or status ~= 'o' then return false end
+  if f[16] and not (f[14] and tonumber(f[14]) <= tsn and (not f[15] or tsn < tonumber(f[15]))) then return false end
+  return not f[12] or (tonumber(f[13]) or 0) < tonumber(f[12])
+end
+
+-- Someone who uses availability is listed in the channel's desk index too (redis_availability);
+-- '' as ts ends the listing with the membership.
+local function desk(chan, account, ts)
   if not inline then
-    table.insert(chan_ops, {chan, person, ts})
+    table.insert(desk_ops, {chan, account, ts})
   elseif ts == '' then
-    redis.call('ZREM', key('c', chan), person)
+    redis.call('ZREM', key('w', chan), account)
+  else
+    local members = desk_joins[chan]
+    if not members then members = {}; desk_joins[chan] = members end
+    table.insert(members, ts); table.insert(members, account)
+  end
+end
+
+-- A channel's members are accounts; '' as ts ends the account's membership.
+local function channel(chan, account, ts)
+  if not inline then
+    table.insert(chan_ops, {chan, account, ts})
+  elseif ts == '' then
+    redis.call('ZREM', key('c', chan), account)
   else
     local members = joins[chan]
     if not members then members = {}; joins[chan] = members end
-    table.insert(members, ts); table.insert(members, person)
+    table.insert(members, ts); table.insert(members, account)
     local tsn = tonumber(ts)
     if not newest[chan] or newest[chan] < tsn then newest[chan] = tsn end
   end
@@ -98,7 +133,7 @@ for pos, a in ipairs(batch) do
       device = ls .. ',' .. (sa == ls and '=' or sa) .. ',' .. rest
     end
     local update = {'v', fmt('%d', (tonumber(f[1]) or 0) + 1), 's', later(f[3], ts, tsn), f.device, device}
-    if name ~= '' then table.insert(update, 'n'); table.insert(update, name) end
+    if name ~= '' then table.insert(update, account == person and 'n' or 'n@' .. account); table.insert(update, name) end
     local sticky_until = tonumber(f[7])
     local sticky = f[6] and (not sticky_until or sticky_until > tsn) and f[6]
     local new, old = sticky or 'o', f[4] or 'f'
@@ -112,6 +147,12 @@ for pos, a in ipairs(batch) do
       table.insert(update, 'p'); table.insert(update, new)
       table.insert(transitions, {pos, person, old, new})
       table.insert(events, {'t', person, old, new, tonumber(ts)})
+    end
+    local avail = available(f, new, tsn)
+    if avail ~= (f[11] == '1') then
+      table.insert(update, 'av'); table.insert(update, avail and '1' or '0')
+      table.insert(avails, {pos, person, avail and 1 or 0})
+      table.insert(events, {'a', person, avail and 1 or 0, tonumber(ts)})
     end
     if a[10] == 1 then  -- 'lh' remembers the time of the log's first entry, so the age cap rarely reads it
       local lk = key('l', person)
@@ -130,34 +171,45 @@ for pos, a in ipairs(batch) do
       redis.call('PEXPIRE', lk, ARGV[5])
     end
     redis.call('HSET', pk, unpack(update))
-    if chan ~= '' then
+    if chan ~= '' then  -- the person's memberships: "<#account>:<account><channel>" -> last seen there
       local sk = key('s', person)
-      if redis.call('ZADD', sk, 'GT', ts, chan) == 1 then  -- a new channel: leave those out of the window
-        local cutoff = '(' .. fmt('%d', tsn - window)
+      if redis.call('ZADD', sk, 'GT', ts, fmt('%d', #account) .. ':' .. account .. chan) == 1 then
+        local cutoff = '(' .. fmt('%d', tsn - ttl)  -- a new one: end those not renewed within the ttl
         local gone = redis.call('ZRANGEBYSCORE', sk, '-inf', cutoff)
         if #gone > 0 then
-          for _, old_chan in ipairs(gone) do channel(old_chan, person, '') end
+          for _, pair in ipairs(gone) do
+            local n, rest = string.match(pair, '^(%d+):(.*)$')
+            channel(string.sub(rest, tonumber(n) + 1), string.sub(rest, 1, tonumber(n)), '')
+            desk(string.sub(rest, tonumber(n) + 1), string.sub(rest, 1, tonumber(n)), '')
+          end
           redis.call('ZREMRANGEBYSCORE', sk, '-inf', cutoff)
         end
       end
-      channel(chan, person, ts)
+      channel(chan, account, ts)
+      if f[12] or f[16] or f[17] then desk(chan, account, ts) end
     end
   end
 end
 for chan, members in pairs(joins) do
   local ck = key('c', chan)
   redis.call('ZADD', ck, 'GT', unpack(members))
-  redis.call('ZREMRANGEBYSCORE', ck, '-inf', '(' .. fmt('%d', newest[chan] - window))
+  redis.call('ZREMRANGEBYSCORE', ck, '-inf', '(' .. fmt('%d', newest[chan] - ttl))
   redis.call('PEXPIRE', ck, channel_ttl)
 end
+for chan, members in pairs(desk_joins) do
+  local wk = key('w', chan)
+  redis.call('ZADD', wk, 'GT', unpack(members))
+  redis.call('ZREMRANGEBYSCORE', wk, '-inf', '(' .. fmt('%d', newest[chan] - ttl))
+  redis.call('PEXPIRE', wk, channel_ttl)
+end
 if #events > 0 then redis.call('PUBLISH', prefix .. 'events', cjson.encode({i = instance, e = events})) end
-return {transitions, stale, chan_ops}
+return {transitions, stale, chan_ops, avails, desk_ops}
 """
 
 # Channel memberships decided by record scripts in cluster mode (the channel lives in its own slot).
-# KEYS[1]: channel; ARGV: prefix, window ms, ttl ms, then (ts | '' to leave, person) pairs in order.
+# KEYS[1]: channel; ARGV: prefix, membership ttl ms, key ttl ms, then (ts | '' to leave, account) pairs in order.
 CHANNEL = """
-local ck, window, top = KEYS[1], tonumber(ARGV[2]), nil
+local ck, ttl, top = KEYS[1], tonumber(ARGV[2]), nil
 for i = 4, #ARGV, 2 do
   if ARGV[i] == '' then
     redis.call('ZREM', ck, ARGV[i + 1])
@@ -167,7 +219,7 @@ for i = 4, #ARGV, 2 do
   end
 end
 if top then
-  redis.call('ZREMRANGEBYSCORE', ck, '-inf', '(' .. string.format('%d', top - window))
+  redis.call('ZREMRANGEBYSCORE', ck, '-inf', '(' .. string.format('%d', top - ttl))
   redis.call('PEXPIRE', ck, ARGV[3])
 end
 return 1
@@ -193,15 +245,18 @@ if ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[1] .. 'events', ARGV[5]) end
 return version
 """
 
-# "who": trims the channel, then its most recent members and how many there are.
-# KEYS[1]: channel; ARGV: prefix, since, limit, inline ('1': also return each member's record).
+# "who": a channel's most recent members and how many there are since a time.
+# KEYS[1]: channel; ARGV: prefix, since, limit, inline ('1': also return each member's person and record).
 CHANNEL_PEOPLE = _COMMON + """
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[2])
-local ids = redis.call('ZREVRANGEBYSCORE', KEYS[1], '+inf', ARGV[2], 'LIMIT', '0', ARGV[3])
-local out = {redis.call('ZCARD', KEYS[1])}
-for _, id in ipairs(ids) do
-  table.insert(out, id)
-  if ARGV[4] == '1' then table.insert(out, redis.call('HGETALL', key('p', id))) end
+local accounts = redis.call('ZREVRANGEBYSCORE', KEYS[1], '+inf', ARGV[2], 'LIMIT', '0', ARGV[3])
+local out = {redis.call('ZCOUNT', KEYS[1], ARGV[2], '+inf')}
+for _, account in ipairs(accounts) do
+  table.insert(out, account)
+  if ARGV[4] == '1' then
+    local person = redis.call('GET', key('a', account)) or account
+    table.insert(out, person)
+    table.insert(out, redis.call('HGETALL', key('p', person)))
+  end
 end
 return out
 """
@@ -229,9 +284,10 @@ return out
 """
 
 # Takes a person out (merge, forget): deletes every key of the person's slot, returning what must
-# be moved or cleaned elsewhere. KEYS: record, log, channels seen, codes, due shard; ARGV: prefix, person.
+# be moved or cleaned elsewhere: log entries, memberships with their times, link codes issued.
+# KEYS: record, log, memberships, codes, due shard; ARGV: prefix, person.
 TAKE = """
-local out = {redis.call('LRANGE', KEYS[2], '0', '-1'), redis.call('ZRANGE', KEYS[3], '0', '-1'),
+local out = {redis.call('LRANGE', KEYS[2], '0', '-1'), redis.call('ZRANGE', KEYS[3], '0', '-1', 'WITHSCORES'),
              redis.call('SMEMBERS', KEYS[4])}
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 redis.call('ZREM', KEYS[5], ARGV[2])
@@ -254,16 +310,6 @@ for i = 1, #keyed, 1000 do
 end
 redis.call('HDEL', KEYS[2], 'lh')
 return #keyed
-"""
-
-# Moves one channel membership from an absorbed person to the person it joined (merge).
-# KEYS[1]: channel; ARGV: prefix, from, to. Returns the moved score or false.
-MOVE_MEMBER = """
-local score = redis.call('ZSCORE', KEYS[1], ARGV[2])
-if not score then return false end
-redis.call('ZREM', KEYS[1], ARGV[2])
-redis.call('ZADD', KEYS[1], 'GT', score, ARGV[3])
-return score
 """
 
 # Counts a hit in a fixed window. KEYS[1]: counter; ARGV: prefix, window ms.

@@ -18,67 +18,36 @@ setup (another process may read and write the file safely, but hears no events).
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import sqlite3
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from presence_core import rules
+from presence_core import availability, rules
 from presence_core.errors import StoreUnavailableError
-from presence_core.models import Activity, ActivityEvent, DeviceRecord, Event, PersonRecord, RoomLease, TokenRecord
+from presence_core.models import Activity, ActivityEvent, Event, Membership, PersonRecord, TokenRecord
 from presence_core.policy import Policy
-from presence_core.status import Status
-from presence_core.stores import sqlite_tokens
-from presence_core.stores.base import EventListener, Store
+from presence_core.stores import record_doc, sqlite_schema, sqlite_tokens
+from presence_core.stores.base import EventListener, Store, account_digest
+from presence_core.stores.sqlite_availability import UPSERT_DESK, SqliteAvailability
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 5_000
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 # Well under SQLite's smallest limit on bound parameters (999 before 3.32).
 _IN_CHUNK = 500
 
-_SCHEMA = """
-CREATE TABLE people (
-    id TEXT PRIMARY KEY, version INTEGER NOT NULL, name TEXT, manual TEXT, manual_expires INTEGER,
-    manual_since INTEGER, custom TEXT, custom_expires INTEGER, last_seen INTEGER, published TEXT NOT NULL,
-    tracking INTEGER NOT NULL, changed_at INTEGER, last_sync INTEGER, sticky TEXT, sticky_until INTEGER,
-    due INTEGER, devices TEXT NOT NULL, linked TEXT NOT NULL
-);
-CREATE INDEX people_due ON people (due, id) WHERE due IS NOT NULL;
-CREATE TABLE aliases (account TEXT PRIMARY KEY, person_id TEXT NOT NULL);
-CREATE INDEX aliases_person ON aliases (person_id);
-CREATE TABLE activity (
-    seq INTEGER PRIMARY KEY, person_id TEXT NOT NULL, ts INTEGER NOT NULL, type TEXT NOT NULL,
-    channel_id TEXT, device_id TEXT
-);
-CREATE INDEX activity_person_ts ON activity (person_id, ts);
-CREATE TABLE memberships (
-    channel_id TEXT NOT NULL, person_id TEXT NOT NULL, ts INTEGER NOT NULL, PRIMARY KEY (channel_id, person_id)
-);
-CREATE INDEX memberships_channel_ts ON memberships (channel_id, ts);
-CREATE INDEX memberships_person ON memberships (person_id);
-CREATE TABLE codes (hash TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at INTEGER NOT NULL);
-CREATE INDEX codes_expiry ON codes (expires_at);
-CREATE TABLE hits (key TEXT PRIMARY KEY, bucket INTEGER NOT NULL, count INTEGER NOT NULL, expires_at INTEGER NOT NULL);
-CREATE INDEX hits_expiry ON hits (expires_at)
-"""
-
-# Devices and linked accounts are always read and written with their person, never queried on
-# their own, so they live in the person's row as JSON: one row per read-modify-write.
-_COLUMNS = ("id", "version", "name", "manual", "manual_expires", "manual_since", "custom", "custom_expires",
-            "last_seen", "published", "tracking", "changed_at", "last_sync", "sticky", "sticky_until", "due",
-            "devices", "linked")
-_SELECT_PEOPLE = f"SELECT {', '.join(f'p.{c}' for c in _COLUMNS)} FROM people p"
-_UPSERT_PERSON = (f"INSERT INTO people ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))}) "
-                  f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _COLUMNS[1:])}")
+# A person is one row: the indexed columns, and every other field in one JSON document
+# (record_doc), always read and written whole: one row per read-modify-write.
+_SELECT_PEOPLE = "SELECT p.id, p.version, p.due, p.doc FROM people p"
+_UPSERT_PERSON = ("INSERT INTO people (id, version, due, doc) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE "
+                  "SET version = excluded.version, due = excluded.due, doc = excluded.doc")
 _INSERT_ACTIVITY = "INSERT INTO activity (person_id, ts, type, channel_id, device_id) VALUES (?, ?, ?, ?, ?)"
-_UPSERT_MEMBERSHIP = ("INSERT INTO memberships (channel_id, person_id, ts) VALUES (?, ?, ?) "
-                      "ON CONFLICT (channel_id, person_id) DO UPDATE SET ts = max(ts, excluded.ts)")
+_UPSERT_MEMBERSHIP = ("INSERT INTO memberships (channel_id, account, person_id, ts) VALUES (?, ?, ?, ?) "
+                      "ON CONFLICT (channel_id, account) DO UPDATE SET ts = max(ts, excluded.ts), "
+                      "person_id = excluded.person_id")
 
 
 def _chunks(values: Collection[str]) -> Iterator[list[str]]:
@@ -91,36 +60,12 @@ def _marks(values: Sequence[object]) -> str:
     return ", ".join("?" * len(values))
 
 
-def _status(value: str | None) -> Status | None:
-    return None if value is None else Status(value)
-
-
-def _device(d: DeviceRecord) -> list[object]:
-    """A device as JSON; its room leases (app devices only) as a seventh item when it has any."""
-    rooms = [[room, lease.since, lease.location] for room, lease in d.rooms.items()]
-    return [d.id, d.name, d.last_seen, d.reported, d.reported_expires, d.synced_at, *([rooms] if rooms else [])]
-
-
 def _row(r: PersonRecord, version: int) -> tuple[object, ...]:
-    devices = [_device(d) for d in r.devices.values()]
-    return (r.id, version, r.name, r.manual, r.manual_expires, r.manual_since, r.custom, r.custom_expires,
-            r.last_seen, r.published, r.tracking, r.changed_at, r.last_sync, r.sticky, r.sticky_until, r.due,
-            _encode(devices), _encode(r.linked))
-
-
-def _leases(device: list[Any]) -> dict[str, RoomLease]:
-    return {room: RoomLease(since, location) for room, since, location in (device[6] if len(device) > 6 else ())}
+    return r.id, version, r.due, record_doc.dumps(r)
 
 
 def _person(row: Sequence[Any]) -> PersonRecord:
-    (pid, version, name, manual, manual_expires, manual_since, custom, custom_expires, last_seen, published,
-     tracking, changed_at, last_sync, sticky, sticky_until, due, devices, linked) = row
-    return PersonRecord(
-        pid, version, name, _status(manual), manual_expires, manual_since, custom, custom_expires, last_seen,
-        Status(published), bool(tracking), changed_at, last_sync, _status(sticky), sticky_until, due,
-        devices={d[0]: DeviceRecord(d[0], d[1], d[2], _status(d[3]), d[4], d[5], _leases(d)) for d in json.loads(devices)},
-        linked=json.loads(linked),
-    )
+    return record_doc.loads(*row)
 
 
 def _load(conn: sqlite3.Connection, person_ids: Collection[str]) -> dict[str, PersonRecord]:
@@ -156,29 +101,34 @@ def _record(conn: sqlite3.Connection, batch: Sequence[Activity], policy: Policy)
     transitions: list[Event] = []
     logged: list[tuple[str, int, str, str | None, str]] = []
     newest: dict[str, int] = {}
-    members: dict[tuple[str, str], int] = {}
+    members: dict[tuple[str, str], tuple[str, int]] = {}
+    desks: dict[tuple[str, str], int] = {}
+    untracked = _do_not_track(conn, [a for a, p in persons.items() if p not in records])
     for activity in batch:
         person_id = persons[activity.user_id]
         record = records.get(person_id)
         if record is None:
+            if activity.user_id in untracked:
+                continue
             record = records[person_id] = PersonRecord(person_id)
         if not record.tracking:
             continue
-        transition = rules.apply_activity(record, activity, policy)
+        transitions += rules.apply_activity(record, activity, policy)
         record.version += 1
         changed[person_id] = record
-        if transition is not None:
-            transitions.append(transition)
         if activity.logged:
             logged.append((person_id, activity.timestamp, activity.type, activity.channel_id, activity.device_id))
             newest[person_id] = max(newest.get(person_id, activity.timestamp), activity.timestamp)
         if activity.channel_id is not None:
-            key = (activity.channel_id, person_id)
-            members[key] = max(members.get(key, activity.timestamp), activity.timestamp)
+            key = (activity.channel_id, activity.user_id)
+            members[key] = person_id, max(members.get(key, ("", activity.timestamp))[1], activity.timestamp)
+            if availability.uses_availability(record):
+                desks[key] = members[key][1]
     conn.executemany(_UPSERT_PERSON, [_row(r, r.version) for r in changed.values()])
     conn.executemany(_INSERT_ACTIVITY, logged)
     _trim(conn, newest, policy)
-    conn.executemany(_UPSERT_MEMBERSHIP, [(c, p, ts) for (c, p), ts in members.items()])
+    conn.executemany(_UPSERT_MEMBERSHIP, [(c, a, p, ts) for (c, a), (p, ts) in members.items()])
+    conn.executemany(UPSERT_DESK, [(c, a, ts) for (c, a), ts in desks.items()])
     return transitions
 
 
@@ -198,12 +148,50 @@ def _activity(conn: sqlite3.Connection, person_id: str, limit: int, since: int |
 
 
 def _channel_people(conn: sqlite3.Connection, channel_id: str, since: int,
-                    limit: int) -> tuple[list[PersonRecord], int]:
-    conn.execute("DELETE FROM memberships WHERE channel_id = ? AND ts < ?", (channel_id, since))
-    (total,) = conn.execute("SELECT count(*) FROM memberships WHERE channel_id = ?", (channel_id,)).fetchone()
-    rows = conn.execute(f"{_SELECT_PEOPLE} JOIN memberships m ON m.person_id = p.id WHERE m.channel_id = ? "
-                        "ORDER BY m.ts DESC, m.rowid LIMIT ?", (channel_id, limit))
-    return [_person(row) for row in rows], total
+                    limit: int) -> tuple[list[tuple[str, PersonRecord]], int]:
+    (total,) = conn.execute("SELECT count(*) FROM memberships WHERE channel_id = ? AND ts >= ?",
+                            (channel_id, since)).fetchone()
+    rows = conn.execute("SELECT m.account, p.id, p.version, p.due, p.doc FROM memberships m "
+                        "JOIN people p ON p.id = m.person_id WHERE m.channel_id = ? AND m.ts >= ? "
+                        "ORDER BY m.ts DESC, m.rowid LIMIT ?", (channel_id, since, limit))
+    found: dict[str, tuple[str, PersonRecord]] = {}
+    for account, *person in rows:
+        if person[0] not in found:
+            found[person[0]] = (account, _person(person))
+    return list(found.values()), total
+
+
+def _memberships(conn: sqlite3.Connection, person_id: str, since: int) -> list[Membership]:
+    rows = conn.execute("SELECT channel_id, account, ts FROM memberships WHERE person_id = ? AND ts >= ?",
+                        (person_id, since))
+    return [Membership(*row) for row in rows]
+
+
+def _end_membership(conn: sqlite3.Connection, channel_id: str, account_ids: Sequence[str]) -> None:
+    for chunk in _chunks(account_ids):
+        conn.execute(f"DELETE FROM memberships WHERE channel_id = ? AND account IN ({_marks(chunk)})",
+                     [channel_id, *chunk])
+
+
+def _move_channel(conn: sqlite3.Connection, old_id: str, new_id: str) -> None:
+    conn.execute("INSERT INTO memberships (channel_id, account, person_id, ts) SELECT ?, account, person_id, ts "
+                 "FROM memberships WHERE channel_id = ? ON CONFLICT (channel_id, account) "
+                 "DO UPDATE SET ts = max(ts, excluded.ts)", (new_id, old_id))
+    conn.execute("DELETE FROM memberships WHERE channel_id = ?", (old_id,))
+
+
+def _housekeep(conn: sqlite3.Connection, now: int, policy: Policy) -> None:
+    conn.execute("DELETE FROM memberships WHERE ts < ?", (now - policy.membership_ttl_ms,))
+    conn.execute("DELETE FROM codes WHERE expires_at <= ?", (now,))
+    conn.execute("DELETE FROM hits WHERE expires_at <= ?", (now,))
+
+
+def _channel_names(conn: sqlite3.Connection, channel_ids: Collection[str]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for chunk in _chunks(channel_ids):
+        names.update(conn.execute(f"SELECT channel_id, name FROM channel_names WHERE channel_id IN ({_marks(chunk)})",
+                                  chunk).fetchall())
+    return names
 
 
 def _due(conn: sqlite3.Connection, now: int, limit: int) -> list[str]:
@@ -215,10 +203,7 @@ def _merge(conn: sqlite3.Connection, into: PersonRecord, expected_version: int, 
     if not _save(conn, into, expected_version):
         return False
     conn.execute("UPDATE activity SET person_id = ? WHERE person_id = ?", (into.id, absorbed_id))
-    conn.execute("INSERT INTO memberships (channel_id, person_id, ts) SELECT channel_id, ?, ts FROM memberships "
-                 "WHERE person_id = ? ON CONFLICT (channel_id, person_id) DO UPDATE SET ts = max(ts, excluded.ts)",
-                 (into.id, absorbed_id))
-    conn.execute("DELETE FROM memberships WHERE person_id = ?", (absorbed_id,))
+    conn.execute("UPDATE memberships SET person_id = ? WHERE person_id = ?", (into.id, absorbed_id))
     conn.execute("UPDATE aliases SET person_id = ? WHERE person_id = ?", (into.id, absorbed_id))
     conn.execute("INSERT OR REPLACE INTO aliases (account, person_id) VALUES (?, ?)", (absorbed_id, into.id))
     conn.execute("DELETE FROM people WHERE id = ?", (absorbed_id,))
@@ -229,18 +214,33 @@ def _split(conn: sqlite3.Connection, record: PersonRecord, expected_version: int
     if not _save(conn, record, expected_version):
         return False
     conn.execute("DELETE FROM aliases WHERE account = ?", (split_off.id,))
+    conn.execute("UPDATE memberships SET person_id = ? WHERE account = ?", (split_off.id, split_off.id))
     conn.execute(_UPSERT_PERSON, _row(split_off, 1))
     return True
 
 
-def _forget(conn: sqlite3.Connection, person_id: str) -> None:
+def _forget(conn: sqlite3.Connection, person_id: str, do_not_track: bool) -> None:
     record = _load(conn, [person_id]).get(person_id)
     accounts = record.accounts if record else [person_id]
     conn.execute(f"DELETE FROM aliases WHERE person_id = ? OR account IN ({_marks(accounts)})", [person_id, *accounts])
-    for table, column in (("people", "id"), ("activity", "person_id"), ("memberships", "person_id"),
-                          ("codes", "owner")):
+    conn.execute(f"DELETE FROM codes WHERE owner IN ({_marks(accounts)})", accounts)
+    for table, column in (("people", "id"), ("activity", "person_id"), ("memberships", "person_id")):
         conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (person_id,))
     sqlite_tokens.forget_tokens(conn, accounts)
+    digests = [(account_digest(a),) for a in accounts]
+    if do_not_track:
+        conn.executemany("INSERT OR IGNORE INTO do_not_track (digest) VALUES (?)", digests)
+    else:
+        conn.executemany("DELETE FROM do_not_track WHERE digest = ?", digests)
+
+
+def _do_not_track(conn: sqlite3.Connection, account_ids: Collection[str]) -> set[str]:
+    by_digest = {account_digest(a): a for a in account_ids}
+    found: set[str] = set()
+    for chunk in _chunks(by_digest):
+        found.update(by_digest[d] for (d,) in conn.execute(
+            f"SELECT digest FROM do_not_track WHERE digest IN ({_marks(chunk)})", chunk))
+    return found
 
 
 def _take_code(conn: sqlite3.Connection, code_hash: str, now: int) -> str | None:
@@ -260,20 +260,6 @@ def _hit(conn: sqlite3.Connection, key: str, window_ms: int, now: int) -> int:
     return count
 
 
-def _migrate(conn: sqlite3.Connection) -> None:
-    (version,) = conn.execute("PRAGMA user_version").fetchone()
-    if version > SCHEMA_VERSION:
-        raise StoreUnavailableError(f"the SQLite file has schema version {version}; this presence knows "
-                               f"up to {SCHEMA_VERSION}: upgrade presence")
-    if version == 0:
-        for statement in _SCHEMA.split(";"):
-            conn.execute(statement)
-    if version < 2:
-        conn.execute(sqlite_tokens.SCHEMA)
-    if version < SCHEMA_VERSION:
-        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-
-
 def _transact(conn: sqlite3.Connection, work: Callable[..., T], args: tuple[Any, ...]) -> T:
     """``work`` in one transaction; the write lock is taken up front so it never fails half way for a lock."""
     conn.execute("BEGIN IMMEDIATE")
@@ -287,7 +273,7 @@ def _transact(conn: sqlite3.Connection, work: Callable[..., T], args: tuple[Any,
     return result
 
 
-class SqliteStore(Store):
+class SqliteStore(SqliteAvailability, Store):
     """``path`` is the database file (created with its directory); a closed store reopens on next use."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -306,7 +292,7 @@ class SqliteStore(Store):
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         try:
-            _transact(conn, _migrate, ())
+            _transact(conn, sqlite_schema.migrate, ())
         except BaseException:
             conn.close()
             raise
@@ -360,8 +346,24 @@ class SqliteStore(Store):
     async def activity(self, person_id: str, limit: int, since: int | None) -> list[ActivityEvent]:
         return await self._call(_activity, person_id, limit, since)
 
-    async def channel_people(self, channel_id: str, since: int, limit: int) -> tuple[list[PersonRecord], int]:
+    async def channel_people(self, channel_id: str, since: int,
+                             limit: int) -> tuple[list[tuple[str, PersonRecord]], int]:
         return await self._call(_channel_people, channel_id, since, limit)
+
+    async def memberships(self, person_id: str, since: int) -> list[Membership]:
+        return await self._call(_memberships, person_id, since)
+
+    async def end_membership(self, channel_id: str, account_ids: Sequence[str]) -> None:
+        await self._call(_end_membership, channel_id, list(account_ids))
+
+    async def move_channel(self, old_id: str, new_id: str) -> None:
+        await self._call(_move_channel, old_id, new_id)
+
+    async def drop_channel(self, channel_id: str) -> None:
+        await self._call(lambda conn: conn.execute("DELETE FROM memberships WHERE channel_id = ?", (channel_id,)))
+
+    async def housekeep(self, now: int, policy: Policy) -> None:
+        await self._call(_housekeep, now, policy)
 
     async def due(self, now: int, limit: int) -> list[str]:
         return await self._call(_due, now, limit)
@@ -378,8 +380,11 @@ class SqliteStore(Store):
             record.version, split_off.version = expected_version + 1, 1
         return done
 
-    async def forget(self, person_id: str) -> None:
-        await self._call(_forget, person_id)
+    async def forget(self, person_id: str, *, do_not_track: bool = False) -> None:
+        await self._call(_forget, person_id, do_not_track)
+
+    async def do_not_track(self, account_ids: Sequence[str]) -> set[str]:
+        return await self._call(_do_not_track, list(account_ids))
 
     async def put_code(self, code_hash: str, owner_id: str, expires_at: int) -> None:
         await self._call(lambda conn: conn.execute("INSERT OR REPLACE INTO codes (hash, owner, expires_at) "
@@ -390,6 +395,14 @@ class SqliteStore(Store):
 
     async def hit(self, key: str, window_ms: int, now: int) -> int:
         return await self._call(_hit, key, window_ms, now)
+
+    async def name_channels(self, names: Mapping[str, str]) -> None:
+        await self._call(lambda conn: conn.executemany(
+            "INSERT INTO channel_names (channel_id, name) VALUES (?, ?) "
+            "ON CONFLICT (channel_id) DO UPDATE SET name = excluded.name", list(names.items())))
+
+    async def channel_names(self, channel_ids: Sequence[str]) -> dict[str, str]:
+        return await self._call(_channel_names, list(dict.fromkeys(channel_ids)))
 
     async def add_token(self, token: TokenRecord) -> bool:
         return await self._call(sqlite_tokens.add_token, token)

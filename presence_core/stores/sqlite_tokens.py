@@ -1,4 +1,5 @@
-"""API tokens in the SQLite store: one row per token, keyed by its hash, unique by (owner, name)."""
+"""API tokens in the SQLite store: one row per token (table ``tokens`` in ``sqlite_schema``), keyed by its
+hash, unique by (owner, name)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,6 @@ from collections.abc import Sequence
 
 from presence_core.models import TokenRecord
 
-# Added by schema version 2.
-SCHEMA = """
-CREATE TABLE tokens (
-    hash TEXT PRIMARY KEY, owner TEXT NOT NULL, name TEXT NOT NULL, created_at INTEGER NOT NULL,
-    last_used INTEGER, UNIQUE (owner, name)
-)
-"""
 _COLUMNS = "hash, owner, name, created_at, last_used"
 
 

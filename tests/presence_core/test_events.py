@@ -11,9 +11,9 @@ from presence_core.status import Status
 EVENTS = [Transition("telegram:1", Status.OFFLINE, Status.ONLINE, 1_790_000_000_000),
           Transition("discord:2", Status.AWAY, Status.OFFLINE, 7),
           AvailabilityChange("console:é", True, 5), AvailabilityChange("x", False, 0),
-          RoomChange("app:doc", "telegram:1", RoomMember("telegram:1", "名字", Status.DND, "busy", (
+          RoomChange("app:doc", "telegram:1", RoomMember("telegram:1", "discord:7", "名字", Status.DND, "busy", (
               RoomDevice("api laptop", 3, '{"line":1}'), RoomDevice("api phone", 4))), 9),
-          RoomChange("app:doc", "telegram:1", RoomMember("telegram:1", None, Status.ONLINE, None), 9),
+          RoomChange("app:doc", "telegram:1", RoomMember("telegram:1", "telegram:1", None, Status.ONLINE, None), 9),
           RoomChange("telegram:-5", "discord:2", None, 10)]
 
 
@@ -23,7 +23,7 @@ def test_every_event_comes_back_from_its_wire_form(event: Event) -> None:
 
 
 @pytest.mark.parametrize("wire", [[], ["t", "u", "o", "x", 1], ["a", "u", 2, 1], ["z", "u"], ["t", 1, "o", "f", 1],
-                                  ["r", "app:x", "u", ["n", "q", None, []], 1], ["r", "app:x", "u", "member", 1]])
+                                  ["r", "app:x", "u", ["u", "n", "q", None, []], 1], ["r", "app:x", "u", "member", 1]])
 def test_anything_else_on_the_wire_is_refused(wire: list[object]) -> None:
     with pytest.raises(ValueError):
         from_wire(wire)

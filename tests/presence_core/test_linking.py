@@ -38,13 +38,16 @@ async def test_linked_accounts_share_status_custom_status_and_activity(service: 
     assert {d.name for d in await service.get_devices(TG)} == {"telegram", "discord"}
 
 
-async def test_a_linked_person_appears_once_in_who_of_any_channel(service: PresenceService) -> None:
+async def test_a_linked_person_appears_once_in_who_under_the_account_seen_there(service: PresenceService,
+                                                                                clock: FakeClock) -> None:
     await say(service, TG, "telegram:-5")
     await link(service)
-    await say(service, DC, "telegram:-5")
     await say(service, DC, "discord:9")
     assert [u.user_id for u in await service.get_online_users("telegram:-5")] == [TG]
-    assert [u.user_id for u in await service.get_online_users("discord:9")] == [TG]
+    assert [u.user_id for u in await service.get_online_users("discord:9")] == [DC]
+    clock.advance(minutes=1)
+    await say(service, DC, "telegram:-5")
+    assert [u.user_id for u in await service.get_online_users("telegram:-5")] == [DC]
 
 
 async def test_linking_merges_both_histories_without_losing_any(service: PresenceService, clock: FakeClock) -> None:

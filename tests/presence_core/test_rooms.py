@@ -40,7 +40,8 @@ async def test_a_heartbeat_in_a_room_joins_it_with_a_location_shown_to_the_room(
     assert await service.room_heartbeat(ALICE, LAPTOP, DOC, {"line": 3}) == [DOC]
     assert log.seen() == [(DOC, ALICE, ('{"line":3}',))]
     [member] = await service.get_room(DOC, viewer_id=BOB)
-    assert member == RoomMember(ALICE, "alice", Status.ONLINE, None, (RoomDevice("api laptop", clock.now, '{"line":3}'),))
+    assert member == RoomMember(ALICE, ALICE, "alice", Status.ONLINE, None,
+                                (RoomDevice("api laptop", clock.now, '{"line":3}'),))
     devices = {d.name: d for d in await service.get_devices(ALICE)}
     assert devices["api laptop"].last_seen == clock.now
 
@@ -174,3 +175,26 @@ def test_locations_are_small_shallow_json() -> None:
                 {1: object()}, "\ud800", [[[[[[[[[[[]]]]]]]]]]]):
         with pytest.raises(InvalidArgumentError):
             encode_location(bad)
+
+
+async def test_a_member_removed_from_a_chat_loses_its_room_at_once(service: PresenceService) -> None:
+    group = "telegram:-100"
+    for user in (ALICE, BOB):
+        await service.record_activity(user, {"channel_id": group})
+    await service.room_heartbeat(ALICE, LAPTOP, group)
+    assert set(await names(service, group, BOB)) == {ALICE, BOB}
+    await service.end_membership(group, [ALICE])
+    with pytest.raises(RoomForbiddenError):
+        await service.get_room(group, viewer_id=ALICE)
+    with pytest.raises(RoomForbiddenError):
+        await service.room_heartbeat(ALICE, LAPTOP, group)
+    assert await names(service, group, BOB) == [BOB]
+
+
+async def test_a_room_shows_a_linked_person_under_the_account_of_the_device_there(service: PresenceService) -> None:
+    await service.record_activity(ALICE, user_name="alice on telegram")
+    await service.record_activity(BOB, user_name="alice on discord")
+    await service.link_account(BOB, await service.create_link_code(ALICE))
+    await service.room_heartbeat(BOB, BOB_APP, DOC)
+    [member] = await service.get_room(DOC, viewer_id=ALICE)
+    assert (member.person_id, member.user_id, member.name) == (ALICE, BOB, "alice on discord")

@@ -34,7 +34,7 @@ async def test_recording_updates_person_and_device(store: Store) -> None:
     await store.record([message("console:alice", T0, name="Alice")], POLICY)
     await store.record([message("console:alice", T0 + 5, device="console:alice/phone")], POLICY)
     record = (await store.load(["console:alice"]))["console:alice"]
-    assert record.name == "Alice"
+    assert record.names == {"console:alice": "Alice"}
     assert record.last_seen == T0 + 5
     assert record.published is Status.ONLINE
     assert record.devices["console:alice"].last_seen == T0
@@ -45,13 +45,13 @@ async def test_recording_updates_person_and_device(store: Store) -> None:
 
 async def test_every_record_field_survives_a_save_and_load(store: Store) -> None:
     record = PersonRecord(
-        "telegram:42", name="名字 💬", manual=Status.DND, manual_expires=T0 + 9, manual_since=T0 - 3,
+        "telegram:42", manual=Status.DND, manual_expires=T0 + 9, manual_since=T0 - 3,
         custom="交易BTC \"quoted\" {x}", custom_expires=T0 + 7, last_seen=T0 - 1, published=Status.DND,
         tracking=False, changed_at=T0 - 2, last_sync=T0 - 4, sticky=Status.DND, sticky_until=T0 + 9, due=T0 + 7,
         devices={"telegram:42": DeviceRecord("telegram:42", "telegram", T0 - 1, None, None, T0 - 1),
                  "discord:7/mobile": DeviceRecord("discord:7/mobile", "discord mobile", None, Status.AWAY,
                                                   T0 + 5, None)},
-        linked=["discord:7"],
+        linked=["discord:7"], names={"telegram:42": "名字 💬", "discord:7": "n@me,:{x}"},
     )
     assert await store.save(record, 0)
     assert record.version == 1
@@ -63,22 +63,22 @@ async def test_load_returns_only_existing_people_as_independent_copies(store: St
     await store.record([message("console:alice", T0)], POLICY)
     loaded = await store.load(["console:alice", "console:nobody"])
     assert set(loaded) == {"console:alice"}
-    loaded["console:alice"].name = "changed"
+    loaded["console:alice"].names["console:alice"] = "changed"
     loaded["console:alice"].devices.clear()
     again = (await store.load(["console:alice"]))["console:alice"]
-    assert again.name != "changed" and again.devices
+    assert "console:alice" not in again.names and again.devices
 
 
 async def test_save_is_compare_and_set_on_version(store: Store) -> None:
-    assert await store.save(PersonRecord("console:bob", name="first"), 0)
-    assert not await store.save(PersonRecord("console:bob", name="second"), 0)
+    assert await store.save(PersonRecord("console:bob", custom="first"), 0)
+    assert not await store.save(PersonRecord("console:bob", custom="second"), 0)
     current = (await store.load(["console:bob"]))["console:bob"]
     stale = current.copy()
-    current.name = "third"
+    current.custom = "third"
     assert await store.save(current, current.version)
-    stale.name = "lost update"
+    stale.custom = "lost update"
     assert not await store.save(stale, stale.version)
-    assert (await store.load(["console:bob"]))["console:bob"].name == "third"
+    assert (await store.load(["console:bob"]))["console:bob"].custom == "third"
 
 
 async def test_recording_bumps_the_version_so_a_concurrent_save_fails(store: Store) -> None:
@@ -140,10 +140,13 @@ async def test_channel_people_most_recent_first_with_total_and_window(store: Sto
     await store.record([message(f"console:u{i}", T0 + i * MINUTE_MS, "console:room") for i in range(6)], POLICY)
     await store.record([message("console:elsewhere", T0, "console:other")], POLICY)
     people, total = await store.channel_people("console:room", T0, 3)
-    assert [p.id for p in people] == ["console:u5", "console:u4", "console:u3"]
+    assert [(a, p.id) for a, p in people] == [("console:u5", "console:u5"), ("console:u4", "console:u4"),
+                                             ("console:u3", "console:u3")]
     assert total == 6
     people, total = await store.channel_people("console:room", T0 + 4 * MINUTE_MS, 10)
-    assert [p.id for p in people] == ["console:u5", "console:u4"] and total == 2
+    assert [p.id for _, p in people] == ["console:u5", "console:u4"] and total == 2
+    assert [p.id for _, p in (await store.channel_people("console:room", T0, 10))[0]] == [
+        f"console:u{i}" for i in range(5, -1, -1)], "people outside a window are members still"
     assert await store.channel_people("console:nowhere", 0, 10) == ([], 0)
 
 
@@ -173,7 +176,7 @@ async def test_ids_that_look_like_key_syntax_never_reach_each_other(store: Store
     for i, uid in enumerate(ids):
         assert [e.timestamp for e in await store.activity(uid, 50, None)] == [T0 + i]
         people, total = await store.channel_people(uid, 0, 10)
-        assert [p.id for p in people] == [uid] and total == 1
+        assert [(a, p.id) for a, p in people] == [(uid, uid)] and total == 1
 
 
 async def test_resolve_maps_unlinked_accounts_to_themselves(store: Store) -> None:
@@ -189,7 +192,7 @@ async def test_merge_moves_history_channels_and_accounts(store: Store) -> None:
     assert await store.resolve(["discord:2", "telegram:1"]) == {"discord:2": "telegram:1", "telegram:1": "telegram:1"}
     assert await store.load(["discord:2"]) == {}
     assert [e.timestamp for e in await store.activity("telegram:1", 10, None)] == [T0 + 1, T0]
-    assert [p.id for p in (await store.channel_people("discord:9", 0, 10))[0]] == ["telegram:1"]
+    assert [(a, p.id) for a, p in (await store.channel_people("discord:9", 0, 10))[0]] == [("discord:2", "telegram:1")]
     assert await store.record([message("discord:2", T0 + 2, "discord:9")], POLICY) == []
     assert [e.timestamp for e in await store.activity("telegram:1", 10, None)][0] == T0 + 2
 
@@ -210,9 +213,9 @@ async def test_split_gives_an_account_back_its_own_person(store: Store) -> None:
     record = (await store.load(["telegram:1"]))["telegram:1"]
     expected = record.version
     record.linked.remove("discord:2")
-    assert await store.split(record, expected, PersonRecord("discord:2", name="split"))
+    assert await store.split(record, expected, PersonRecord("discord:2", names={"discord:2": "split"}))
     assert await store.resolve(["discord:2"]) == {"discord:2": "discord:2"}
-    assert (await store.load(["discord:2"]))["discord:2"].name == "split"
+    assert (await store.load(["discord:2"]))["discord:2"].names == {"discord:2": "split"}
     assert await store.record([message("discord:2", T0 + 5)], POLICY)
     assert [e.timestamp for e in await store.activity("discord:2", 10, None)] == [T0 + 5]
 
@@ -255,6 +258,29 @@ async def test_close_can_be_called_twice(store: Store) -> None:
     await store.record([message("console:alice", T0)], POLICY)
     await store.close()
     await store.close()
+
+
+async def test_housekeeping_keeps_the_codes_and_windows_that_are_still_valid(store: Store) -> None:
+    """What is removed cannot be observed through the contract (it had expired); what stays can."""
+    window = MINUTE_MS
+    start = T0 - T0 % window
+    await store.put_code("old", "telegram:1", start + 10)
+    await store.put_code("fresh", "telegram:1", start + 10 * MINUTE_MS)
+    await store.hit("cmd:a", window, start)
+    await store.hit("cmd:b", 10 * window, start)
+    await store.housekeep(start + window, POLICY)
+    assert await store.take_code("old", start + window) is None
+    assert await store.take_code("fresh", start + window) == "telegram:1"
+    assert await store.hit("cmd:a", window, start + window) == 1
+    assert await store.hit("cmd:b", 10 * window, start + window) == 2
+
+
+async def test_channel_names_are_remembered_and_replaced(store: Store) -> None:
+    await store.name_channels({"telegram:-5": "Dev Team", "discord:9": "#general"})
+    await store.name_channels({"telegram:-5": "Dev Team 🚀 (renamed)"})
+    assert await store.channel_names(["telegram:-5", "discord:9", "console:dm/you", "telegram:-5"]) == {
+        "telegram:-5": "Dev Team 🚀 (renamed)", "discord:9": "#general"}
+    assert await store.channel_names([]) == {}
 
 
 def token(name: str, owner: str = "telegram:1", *, at: int = T0) -> TokenRecord:

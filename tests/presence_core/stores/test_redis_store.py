@@ -120,14 +120,15 @@ async def test_the_log_and_channels_stay_bounded(redis_store: RedisStore) -> Non
     assert 0 < await redis_store.client.pttl(log_key) <= small.activity_max_age_ms
 
     await redis_store.record([message(f"console:old{i}", T0 + i, "console:room") for i in range(10)], POLICY)
-    later = T0 + POLICY.channel_window_ms + MINUTE_MS
+    later = T0 + POLICY.membership_ttl_ms + MINUTE_MS
     await redis_store.record([message("console:new", later, "console:room")], POLICY)
     room = redis_store._key("c", "console:room")
     assert await redis_store.client.zrange(room, 0, -1) == [b"console:new"]
-    assert 0 < await redis_store.client.pttl(room) <= 2 * POLICY.channel_window_ms
+    assert 0 < await redis_store.client.pttl(room) <= POLICY.membership_ttl_ms
 
     await redis_store.record([message("console:old0", later, "console:elsewhere")], POLICY)
-    assert await redis_store.client.zrange(redis_store._key("s", "console:old0"), 0, -1) == [b"console:elsewhere"]
+    assert await redis_store.client.zrange(redis_store._key("s", "console:old0"), 0, -1) == [
+        b"12:console:old0console:elsewhere"]
 
 
 async def test_merged_logs_interleave_in_time_and_keep_their_age_cap(redis_store: RedisStore) -> None:
@@ -233,7 +234,7 @@ async def test_cluster_record_corrects_a_stale_alias_guess(redis_cluster_store: 
     assert await store.load(["discord:2"]) == {}
     assert [e.timestamp for e in await store.activity("telegram:1", 10, None)] == [T0 + 5, T0, T0]
     people, total = await store.channel_people("discord:9", 0, 10)
-    assert [p.id for p in people] == ["telegram:1"] and total == 1
+    assert [(a, p.id) for a, p in people] == [("discord:2", "telegram:1")] and total == 1
 
 
 async def test_scripts_are_reloaded_when_redis_forgets_them(redis_store: RedisStore,
@@ -265,14 +266,14 @@ def test_urls_and_prefixes() -> None:
 def _random_record(rng: random.Random, person: str, now: int) -> PersonRecord:
     """Any state the service may leave behind: sticky or not, expired or not, with or without devices."""
     statuses = [None, *Status]
-    record = PersonRecord(person, name=rng.choice([None, "Old"]), published=rng.choice(list(Status)),
+    record = PersonRecord(person, names=rng.choice([{}, {person: "Old"}]), published=rng.choice(list(Status)),
                           last_seen=rng.choice([None, now - rng.randrange(HOUR_MS)]),
                           manual=rng.choice(statuses), due=rng.choice([None, now + rng.randrange(-HOUR_MS, HOUR_MS)]))
     if record.manual is not None:
         record.manual_expires = rng.choice([None, now + rng.randrange(-HOUR_MS, HOUR_MS)])
         record.manual_since = now - 10
     if rng.random() < 0.5:
-        record.sticky = rng.choice([Status.DND, Status.OFFLINE])
+        record.sticky = rng.choice([Status.AWAY, Status.DND, Status.OFFLINE])
         record.sticky_until = rng.choice([None, now + rng.randrange(-HOUR_MS, HOUR_MS)])
     for device in rng.sample([person, person + "/phone", person + "/web"], rng.randrange(3)):
         record.devices[device] = DeviceRecord(device, "old", rng.choice([None, now - rng.randrange(HOUR_MS)]),

@@ -16,9 +16,11 @@ from pathlib import Path
 import pytest
 
 from presence_core.errors import StoreUnavailableError
+from presence_core.models import Membership
 from presence_core.policy import HOUR_MS, Policy
 from presence_core.service import PresenceService
-from presence_core.stores.sqlite import SCHEMA_VERSION, SqliteStore
+from presence_core.stores.sqlite import SqliteStore
+from presence_core.stores.sqlite_schema import SCHEMA_VERSION
 from tests.presence_core.stores.test_contract import POLICY, T0, message
 from tests.support.clock import FakeClock
 
@@ -71,14 +73,45 @@ async def test_a_failed_batch_writes_nothing_and_the_store_goes_on(sqlite_store:
     assert await sqlite_store.record([message("console:a", T0)], POLICY)
 
 
-async def test_merge_keeps_the_latest_time_each_person_was_seen_in_a_channel(sqlite_store: SqliteStore) -> None:
-    await sqlite_store.record([message("telegram:1", T0 + 5, "console:room"), message("discord:2", T0, "console:room"),
-                               message("console:3", T0 + 3, "console:room")], POLICY)
-    into = (await sqlite_store.load(["telegram:1"]))["telegram:1"]
-    into.linked.append("discord:2")
-    assert await sqlite_store.merge(into, into.version, "discord:2")
-    people, total = await sqlite_store.channel_people("console:room", T0 + 4, 10)
-    assert [p.id for p in people] == ["telegram:1"] and total == 1
+# A file as presence wrote it before schema version 2: a person in columns, memberships by person.
+VERSION_1 = """
+CREATE TABLE people (
+    id TEXT PRIMARY KEY, version INTEGER NOT NULL, name TEXT, manual TEXT, manual_expires INTEGER,
+    manual_since INTEGER, custom TEXT, custom_expires INTEGER, last_seen INTEGER, published TEXT NOT NULL,
+    tracking INTEGER NOT NULL, changed_at INTEGER, last_sync INTEGER, sticky TEXT, sticky_until INTEGER,
+    due INTEGER, devices TEXT NOT NULL, linked TEXT NOT NULL);
+CREATE INDEX people_due ON people (due, id) WHERE due IS NOT NULL;
+CREATE TABLE aliases (account TEXT PRIMARY KEY, person_id TEXT NOT NULL);
+CREATE TABLE memberships (channel_id TEXT NOT NULL, person_id TEXT NOT NULL, ts INTEGER NOT NULL,
+    PRIMARY KEY (channel_id, person_id));
+CREATE INDEX memberships_channel_ts ON memberships (channel_id, ts);
+CREATE INDEX memberships_person ON memberships (person_id);
+INSERT INTO people VALUES ('telegram:1', 4, 'Alice', 'dnd', NULL, 1789999999000, '交易BTC', NULL, 1790000000000,
+    'dnd', 1, 1789999999000, NULL, 'dnd', NULL, 1790000300000,
+    '[["telegram:1","telegram",1790000000000,null,null,1790000000000],["discord:2/mobile","discord mobile",null,"away",null,null]]',
+    '["discord:2"]');
+INSERT INTO aliases VALUES ('discord:2', 'telegram:1');
+INSERT INTO memberships VALUES ('telegram:-5', 'telegram:1', 1790000000000);
+PRAGMA user_version = 1;
+"""
+
+
+async def test_a_file_of_schema_version_1_is_brought_up_to_date_keeping_everything(tmp_path: Path) -> None:
+    path = tmp_path / "presence.sqlite3"
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.executescript(VERSION_1)
+    store = SqliteStore(path)
+    await store.start()
+    record = (await store.load(["telegram:1"]))["telegram:1"]
+    assert (record.version, record.names, record.manual, record.custom, record.due) == (
+        4, {"telegram:1": "Alice"}, "dnd", "交易BTC", 1790000300000)
+    assert record.devices["discord:2/mobile"].reported == "away" and record.linked == ["discord:2"]
+    assert await store.resolve(["discord:2"]) == {"discord:2": "telegram:1"}
+    assert await store.memberships("telegram:1", 0) == [Membership("telegram:-5", "telegram:1", 1790000000000)]
+    assert await store.due(1790000300000, 10) == ["telegram:1"]
+    await store.close()
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
 
 
 async def test_everything_survives_close_and_reopen(tmp_path: Path, clock: FakeClock) -> None:
@@ -96,10 +129,11 @@ async def test_everything_survives_close_and_reopen(tmp_path: Path, clock: FakeC
     async with PresenceService(SqliteStore(path), Policy(), clock) as presence:
         after = await presence.get_status("telegram:1", viewer_id="discord:2")
         assert after == before
-        assert (after.status, after.custom_status, after.device_count, after.name) == ("dnd", "交易BTC", 2, "Alice")
+        assert (after.status, after.custom_status, after.device_count) == ("dnd", "交易BTC", 2)
+        assert (await presence.get_status("telegram:1")).name == "Alice"
         assert await presence.linked_accounts("discord:2") == ["telegram:1", "discord:2"]
         assert [e.channel_id for e in await presence.get_activity("discord:2")] == ["discord:9", "telegram:-5"]
-        assert [u.user_id for u in await presence.get_online_users("discord:9")] == ["telegram:1"]
+        assert [u.user_id for u in await presence.get_online_users("discord:9")] == ["discord:2"]
         assert await presence.link_account("console:3", pending_code) == "telegram:1"
 
 
