@@ -15,6 +15,7 @@ from presence_bot.commands.help import show_help
 from presence_bot.parsing import UnbalancedQuoteError, split_args
 from presence_bot.reply import Reply
 from presence_core import PresenceError, Status, StoreUnavailableError
+from presence_core.visibility import Found
 
 log = logging.getLogger(__name__)
 
@@ -100,9 +101,11 @@ async def _run(ctx: Context, args: Sequence[str]) -> Reply | None:
         return await _show_person(ctx, word, rest)
     suggestion = difflib.get_close_matches(word.lower(), known_words(), n=1, cutoff=0.6)
     if not suggestion:
-        person = await ctx.service.find_in_channel(session.channel_id, word)
-        if person is not None and not rest:
-            return await status.show_user(ctx, person, word)
+        found = await _find(ctx, word, usernames_only=False) if not rest else None
+        if found is not None and found.account is not None:
+            return await status.show_user(ctx, found.account, word)
+        if found is not None and found.count > 1:
+            raise UsageError("error.ambiguous_user", name=word)
         raise UsageError("error.unknown_command", word=word)
     return await _did_you_mean(ctx, word, suggestion[0], rest)
 
@@ -110,10 +113,22 @@ async def _run(ctx: Context, args: Sequence[str]) -> Reply | None:
 async def _show_person(ctx: Context, word: str, rest: Sequence[str]) -> Reply:
     if rest:
         raise UsageError("error.unexpected", text=" ".join(rest))
-    target = ctx.session.mentions.get(word) or await ctx.service.find_in_channel(ctx.session.channel_id, word)
+    target = ctx.session.mentions.get(word)
+    if target is None and word.startswith("@"):
+        # "@x" is a username, never a display name, which anyone can choose (SPEC section 7).
+        found = await _find(ctx, word, usernames_only=True)
+        if found.count > 1:
+            raise UsageError("error.ambiguous_user", name=word)
+        target = found.account
     if target is None:
         raise UsageError("error.unknown_user", name=word)
     return await status.show_user(ctx, target, word)
+
+
+async def _find(ctx: Context, name: str, *, usernames_only: bool) -> Found:
+    """A typed name among the people the asker may see here (in a direct chat: in shared chats)."""
+    return await ctx.service.find_person(name, viewer_id=ctx.user_id, channel_id=ctx.asked_from,
+                                         usernames_only=usernames_only)
 
 
 async def _did_you_mean(ctx: Context, word: str, suggestion: str, rest: Sequence[str]) -> Reply | None:

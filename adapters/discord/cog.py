@@ -39,7 +39,6 @@ from presence_bot.wiring import build_bot, build_service
 from presence_core import PresenceService
 from presence_core.policy import DAY_MS, HOUR_MS, MINUTE_MS
 from presence_core.service import MAX_ACTIVITY_LIMIT
-from presence_core.views import device_name
 
 log = logging.getLogger(__name__)
 
@@ -295,13 +294,12 @@ class PresenceCog(commands.Cog, name="Presence"):
         """The accounts that can be split off (not the first, which holds the shared history)."""
         await self._typing(interaction)
         try:
-            accounts = (await self.service.linked_accounts(user_key(interaction.user.id)))[1:]
+            names = list((await self.service.account_names(user_key(interaction.user.id))).items())[1:]
         except Exception:
             log.exception("could not list linked accounts for autocomplete")
             return []
-        wanted = current.strip().lower()
-        choices = [Choice(name=f"{device_name(a)} ({a})"[:DESCRIPTION_LIMIT], value=a) for a in accounts
-                   if wanted in a.lower() or wanted in device_name(a).lower()]
+        wanted = current.strip().casefold()
+        choices = [Choice(name=name[:DESCRIPTION_LIMIT], value=name) for _, name in names if wanted in name.casefold()]
         return choices[:AUTOCOMPLETE_LIMIT]
 
 
