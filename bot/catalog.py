@@ -10,7 +10,7 @@ COMMAND = "presence"
 
 SUBCOMMANDS: tuple[str, ...] = (
     "who", "activity", "online", "away", "dnd", "offline", "status", "devices", "sync",
-    "link", "unlink", "tracking", "forget", "help",
+    "link", "unlink", "tracking", "privacy", "forget", "help",
 )
 
 SET_STATUS = ("online", "away", "dnd", "offline")

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from presence_bot.catalog import PERSONAL, known_words, resolve_subcommand
-from presence_bot.commands import account, personal, status, who
+from presence_bot.commands import account, personal, privacy, status, who
 from presence_bot.commands.context import Context, Handler, UsageError
 from presence_bot.commands.help import show_help
 from presence_bot.parsing import UnbalancedQuoteError, split_args
@@ -32,6 +32,7 @@ HANDLERS: dict[str, Handler] = {
     "link": account.link,
     "unlink": account.unlink,
     "tracking": account.tracking,
+    "privacy": privacy.privacy,
     "forget": account.forget,
     "help": show_help,
 }

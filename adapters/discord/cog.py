@@ -37,6 +37,7 @@ from presence_bot.session import Session
 from presence_bot.settings import Settings, load_settings
 from presence_bot.wiring import build_bot, build_service
 from presence_core import PresenceService
+from presence_core.models import PRIVACY_CHOICES
 from presence_core.policy import DAY_MS, HOUR_MS, MINUTE_MS
 from presence_core.service import MAX_ACTIVITY_LIMIT
 
@@ -52,6 +53,7 @@ DURATION_SUGGESTIONS_MS = (30 * MINUTE_MS, HOUR_MS, 2 * HOUR_MS, 4 * HOUR_MS, 8 
 _ON_OFF = [Choice(name=localized("words.on", word=True), value="on"),
            Choice(name=localized("words.off", word=True), value="off")]
 _TOPICS = [Choice(name=topic, value=topic) for topic in TOPICS]
+_PRIVACY = [Choice(name=localized(f"words.{choice}", word=True), value=choice) for choice in PRIVACY_CHOICES]
 
 
 def _duration_value(ms: int) -> str:
@@ -259,6 +261,12 @@ class PresenceCog(commands.Cog, name="Presence"):
     @app_commands.choices(state=_ON_OFF)
     async def tracking(self, interaction: discord.Interaction, state: Choice[str]) -> None:
         await self._run(interaction, "tracking", state.value)
+
+    @group.command(name="privacy", description=localized("help.privacy"))
+    @app_commands.describe(choice=localized("discord.option.privacy"))
+    @app_commands.choices(choice=_PRIVACY)
+    async def privacy(self, interaction: discord.Interaction, choice: Choice[str] | None = None) -> None:
+        await self._run(interaction, "privacy", *([choice.value] if choice else []))
 
     @group.command(name="forget", description=localized("help.forget"))
     async def forget(self, interaction: discord.Interaction) -> None:
