@@ -151,6 +151,10 @@ class Visibility:
         # The same store work whoever is asked about, and whatever the answer.
         memberships = await self._memberships(person_ids)
         viewer_record = records.get(viewer_person) if viewer_person else None
+        if viewer_person is not None and viewer_record is None and viewer_person in (persons[u] for u in ids):
+            # Forgotten with tracking off: the person themself sees that tracking is still off.
+            if await self.store.do_not_track([viewer_person]):
+                records[viewer_person] = PersonRecord(viewer_person, tracking=False)
         viewer_channels = frozenset(m.channel_id for m in memberships.get(viewer_person or "", ()))
         coarse = viewer_record is not None and viewer_record.privacy == PRIVACY_NOBODY
         out: dict[str, tuple[UserStatus, bool]] = {}
