@@ -5,7 +5,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 import pytest
 from discord_harness import Chat
-from fake_discord import ALICE_ID, BOB_ID, CHANNEL_ID, FOX_ID, SECRET_CHANNEL_ID, USERS, ZED_ID, Sent, user_subcommand
+from fake_discord import (
+    ALICE_ID,
+    BOB_ID,
+    CHANNEL_ID,
+    FOX_ID,
+    SECRET_CHANNEL_ID,
+    USERS,
+    ZED_ID,
+    Sent,
+    subcommand,
+    user_subcommand,
+)
 
 from presence_core import PresenceService
 from presence_core.stores.base import Store
@@ -89,3 +100,11 @@ PATHS = (ReadPath("user option (resolved member)", user_option), ReadPath("<@id>
 @pytest.mark.parametrize("situation", SITUATIONS, ids=lambda s: s.name)
 async def test_what_bob_may_see_of_alice(chat: Chat, presence: PresenceService, situation: Situation) -> None:
     await run_table(DiscordWorld(chat, presence), situation, PATHS)
+
+
+async def test_privacy_is_a_slash_subcommand_in_both_languages(chat: Chat, presence: PresenceService) -> None:
+    [shown] = await chat.slash(ALICE_ID, subcommand("privacy"))
+    [chosen] = await chat.slash(ALICE_ID, subcommand("privacy", choice="nobody"), locale="zh-CN")
+    assert "Privacy: **shared**" in shown.content
+    assert "隐私已设为**不公开**" in chosen.content
+    assert await presence.get_privacy(f"discord:{ALICE_ID}") == "nobody"
