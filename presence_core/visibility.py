@@ -123,9 +123,7 @@ class Visibility:
         self.clock = clock
 
     async def _memberships(self, person_ids: Sequence[str]) -> dict[str, list[Membership]]:
-        since = self.clock() - self.policy.membership_ttl_ms
-        found = await asyncio.gather(*(self.store.memberships(p, since) for p in person_ids))
-        return dict(zip(person_ids, found))
+        return await self.store.memberships_of(person_ids, self.clock() - self.policy.membership_ttl_ms)
 
     async def statuses(self, viewer: Viewer | None, user_ids: Sequence[str]) -> dict[str, UserStatus]:
         """Each account's status as ``viewer`` may see it: what others see for a trusted caller

@@ -431,6 +431,14 @@ class RedisStore(Store):
         pairs = await self._io(self.client.zrangebyscore(self._key("s", person_id), since, "+inf", withscores=True))
         return [Membership(*_split_pair(pair), int(ts)) for pair, ts in pairs]
 
+    async def memberships_of(self, person_ids: Sequence[str], since: int) -> dict[str, list[Membership]]:
+        ids = list(dict.fromkeys(person_ids))
+        pipe = self.client.pipeline(transaction=False)
+        for person_id in ids:
+            pipe.zrangebyscore(self._key("s", person_id), since, "+inf", withscores=True)
+        found = await self._io(pipe.execute()) if ids else []
+        return {p: [Membership(*_split_pair(pair), int(ts)) for pair, ts in pairs] for p, pairs in zip(ids, found)}
+
     async def _persons_of(self, account_ids: Sequence[str]) -> dict[str, str]:
         """Uncached: membership changes must reach the person the account belongs to right now."""
         keys = [self._key("a", a) for a in account_ids]
