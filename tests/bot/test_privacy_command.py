@@ -100,6 +100,8 @@ async def test_device_names_are_unique_and_typeable(chat: Chat) -> None:
     wrong = await chat.text("you", "/presence unlink test")
     assert "You have no linked account called test. Linked: test you, test alice." in wrong
     assert "test:" not in wrong
+    first = await chat.text("alice", "/presence unlink test you", channel="dm-alice", direct=True)
+    assert first.startswith("⚠️ test you is the account your others are linked to, so it cannot be split off")
     assert await chat.text("you", "/presence unlink test alice") == (
         "✂️ Unlinked test alice: it is a separate account again.")
     assert i18n.text("en", "usage.unlink") in await chat.text("you", "/presence unlink test alice")
