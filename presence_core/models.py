@@ -180,6 +180,8 @@ class OnlineUser:
     status: Status
     last_seen: int | None
     custom_status: str | None = None
+    # The viewer hides their own last seen, so shows others' only coarsely (see UserStatus).
+    last_seen_coarse: bool = False
 
 
 @dataclass(frozen=True, slots=True)

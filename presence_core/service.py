@@ -42,7 +42,7 @@ from presence_core.models import (
     UserStatus,
 )
 from presence_core.policy import Policy
-from presence_core.status import LISTING_RANK, Status
+from presence_core.status import Status
 from presence_core.stores.base import Store
 from presence_core.text import strip_invisible
 from presence_core.views import device_name, device_names, devices_view, self_view

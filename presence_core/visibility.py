@@ -184,7 +184,8 @@ class Visibility:
         for account, record in members:
             view = public_view(record, account, now, self.policy, coarse=coarse)
             if view.status is not Status.OFFLINE:
-                users.append(OnlineUser(account, view.name, view.status, view.last_seen, view.custom_status))
+                users.append(OnlineUser(account, view.name, view.status, view.last_seen, view.custom_status,
+                                        last_seen_coarse=coarse))
         users.sort(key=lambda u: (LISTING_RANK[u.status], -(u.last_seen or 0)))
         return ChannelPresence(tuple(users), max(0, total - len(members)))
 

@@ -86,8 +86,5 @@ async def forget(ctx: Context, args: Sequence[str]) -> Reply:
 
 async def _other_accounts(ctx: Context) -> list[str]:
     """The asker's other linked accounts, by the device names the person sees in ``/presence devices``."""
-    accounts = [a for a in await ctx.service.linked_accounts(ctx.user_id) if a != ctx.user_id]
-    if not accounts:
-        return []
-    names = {d.id: d.name for d in await ctx.service.get_devices(ctx.user_id)}
-    return [names.get(a) or device_name(a) for a in accounts]
+    names = await ctx.service.account_names(ctx.user_id)
+    return [name for account, name in names.items() if account != ctx.user_id]
