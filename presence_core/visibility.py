@@ -25,7 +25,7 @@ others' last seen only coarsely (``UserStatus.last_seen_coarse``), as in Telegra
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from presence_core import availability, rules
@@ -165,6 +165,19 @@ class Visibility:
             else:
                 out[u] = unseen(u), False
         return out
+
+    async def in_channel(self, viewer_id: str | None, channel_id: str, user_ids: Sequence[str], *,
+                         members: Collection[str] = ()) -> set[str]:
+        """The accounts among ``user_ids`` that ``viewer_id`` (None: anyone there) may see asked from
+        ``channel_id``, for read paths that choose among people (available, pick, watches).
+
+        ``members``: accounts the channel's own membership index just listed; the rule in a channel is
+        membership, so they are admitted without further reads.
+        """
+        known = set(members)
+        rest = [u for u in user_ids if u not in known]
+        seen = await self.visible(Viewer(viewer_id, channel_id), rest) if rest else set()
+        return {u for u in user_ids if u in known} | seen
 
     def _seen(self, record: PersonRecord | None, user_id: str, now: int) -> tuple[UserStatus, bool]:
         """A trusted caller's view: what others see of the person, wherever they are."""
