@@ -122,6 +122,7 @@ class Console:
         mentions = {f"@{m}": f"{PLATFORM}:{m}" for m in _MENTION.findall(content)}
         return Session(
             platform=PLATFORM, self_id="presence", user_id=f"{PLATFORM}:{state.user}", user_name=state.user,
+            username=state.user,
             channel_id=state.channel_id, guild_id=None, is_direct=state.direct, content=content,
             message_id=None, timestamp=self.bot.service.clock(), locale=state.locale,
             kind="command" if content.lstrip().startswith(("/", "／")) else "message",

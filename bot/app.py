@@ -75,7 +75,7 @@ class PresenceBot:
             await self.service.record_activity(
                 session.user_id,
                 {"type": session.kind, "channel_id": session.channel_id, "timestamp": session.timestamp},
-                device_id=session.device_id, user_name=session.user_name,
+                device_id=session.device_id, user_name=session.user_name, username=session.username,
             )
             self.metrics.recorded(session.platform).inc()
         except Exception:

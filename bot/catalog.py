@@ -11,7 +11,7 @@ COMMAND = "presence"
 
 SUBCOMMANDS: tuple[str, ...] = (
     "who", "activity", "online", "away", "dnd", "offline", "status", "devices", "sync",
-    "link", "unlink", "tracking", "forget",
+    "link", "unlink", "tracking", "privacy", "forget",
     "capacity", "take", "done", "skills", "hours", "available", "pick", "notify", "watchers",
     "token", "tokens", "help",
 )

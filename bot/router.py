@@ -10,7 +10,17 @@ from dataclasses import replace
 
 from presence_bot.catalog import PERSONAL, aliases_of, known_words, listed_words, resolve_subcommand
 from presence_bot.commandline import read_command, separate
-from presence_bot.commands import account, availability, personal, status, tokens, watches, who
+from presence_bot.commands import (
+    account,
+    availability,
+    people,
+    personal,
+    privacy,
+    status,
+    tokens,
+    watches,
+    who,
+)
 from presence_bot.commands.context import Context, Handler, UsageError
 from presence_bot.commands.help import show_help
 from presence_bot.parsing import UnbalancedQuoteError, fold, split_args
@@ -34,6 +44,7 @@ HANDLERS: dict[str, Handler] = {
     "link": account.link,
     "unlink": account.unlink,
     "tracking": account.tracking,
+    "privacy": privacy.privacy,
     "forget": account.forget,
     "capacity": availability.capacity,
     "take": availability.take,
@@ -150,23 +161,22 @@ def _is_person(mentions: Mapping[str, str], word: str) -> bool:
 
 
 async def _unknown_word(ctx: Context, word: str, rest: Sequence[str]) -> Reply | None:
-    """A first word that names no command: "did you mean …?", else someone seen here by that name."""
+    """A first word that names no command: "did you mean …?", else the one person the asker may see by that name."""
     suggestion = difflib.get_close_matches(fold(word), known_words(), n=1, cutoff=0.6)
     if suggestion:
         return await _did_you_mean(ctx, word, suggestion[0], rest)
-    person = await ctx.service.find_in_channel(ctx.session.channel_id, word)
-    if person is not None and not rest:
-        return await status.show_user(ctx, person, word)
+    found = await people.find(ctx, word, usernames_only=False) if not rest else None
+    if found is not None and found.account is not None:
+        return await status.show_user(ctx, found.account, word)
+    if found is not None and found.count > 1:
+        return _answer_error(ctx, "user", UsageError("error.ambiguous_user", name=word))
     return _answer_error(ctx, "presence", UsageError("error.unknown_command", word=word))
 
 
 async def _show_person(ctx: Context, word: str, rest: Sequence[str]) -> Reply:
     if rest:
         raise UsageError("error.unexpected", text=" ".join(rest))
-    target = ctx.session.mentions.get(word) or await ctx.service.find_in_channel(ctx.session.channel_id, word)
-    if target is None:
-        raise UsageError("error.unknown_user", name=word)
-    return await status.show_user(ctx, target, word)
+    return await status.show_user(ctx, await people.person(ctx, word), word)
 
 
 async def _did_you_mean(ctx: Context, word: str, suggestion: str, rest: Sequence[str]) -> Reply | None:

@@ -29,6 +29,8 @@ class Session:
     self_id: str
     user_id: str          # composite: "telegram:42"
     user_name: str | None
+    # The platform's unique handle (Telegram/Discord username), which "@x" matches; never a display name.
+    username: str | None = None
     channel_id: str       # composite: "telegram:-100123" or "telegram:-100123/7" for a forum topic
     guild_id: str | None
     is_direct: bool

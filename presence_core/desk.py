@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from presence_core import availability, hours as weekly, rules
 from presence_core.errors import InvalidArgumentError, OverCapacityError
 from presence_core.models import AvailabilityInfo, AvailableUser, LoadChange, LoadOutcome, PersonRecord, Workload
-from presence_core.seen_here import visible_in_channel
 
 if TYPE_CHECKING:
     from presence_core.service import PresenceService
@@ -145,7 +144,7 @@ class Desk:
         now = service.clock()
         people = await service.store.desk_people(channel_id, now - service.policy.membership_ttl_ms, now)
         accounts = [a for a, _ in people]
-        visible = await visible_in_channel(service, viewer_id, channel_id, accounts, members=accounts)
+        visible = await service.visibility.in_channel(viewer_id, channel_id, accounts, members=accounts)
         wanted = None if skill is None else availability.skill_key(skill)
         found = [availability.as_available(a, r) for a, r in people
                  if a in visible and (wanted is None or wanted in r.skills) and available_now(r, now, service)]

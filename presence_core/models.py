@@ -6,6 +6,11 @@ from dataclasses import dataclass, field, replace
 
 from presence_core.status import Status
 
+# Who sees a person's last seen and custom status (SPEC section 7): whoever shares a place, or nobody.
+PRIVACY_SHARED = "shared"
+PRIVACY_NOBODY = "nobody"
+PRIVACY_CHOICES = (PRIVACY_SHARED, PRIVACY_NOBODY)
+
 
 @dataclass(frozen=True, slots=True)
 class RoomLease:
@@ -77,11 +82,21 @@ class PersonRecord:
     available: bool = False
     open_from: int | None = None
     open_until: int | None = None
+    # Each account's username (``@handle``) where its platform has one: ``@x`` matches these only,
+    # never display names, which anyone can choose (SPEC section 7; see presence_core.visibility).
+    usernames: dict[str, str] = field(default_factory=dict)
+    # Who sees this person's last seen and custom status: "shared" (whoever shares a place) or "nobody".
+    privacy: str = PRIVACY_SHARED
+    # The custom status others keep seeing while this person is hidden (invisible or tracking off):
+    # the one they had when they hid, so changing it meanwhile reveals no activity.
+    custom_shown: str | None = None
+    custom_shown_expires: int | None = None
 
     def copy(self) -> PersonRecord:
         """An independent copy, so a caller's changes never reach the store before ``save``."""
         return replace(self, devices={k: replace(d, rooms=dict(d.rooms)) for k, d in self.devices.items()},
-                       linked=list(self.linked), names=dict(self.names), skills=list(self.skills),
+                       linked=list(self.linked),
+                       names=dict(self.names), usernames=dict(self.usernames), skills=list(self.skills),
                        hours=[list(i) for i in self.hours])
 
     @property
@@ -102,6 +117,7 @@ class Activity:
     user_name: str | None = None
     # Heartbeats keep a device alive without writing an entry into the activity log.
     logged: bool = True
+    username: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +224,8 @@ class UserStatus:
     # Only ever true in a person's view of themself.
     invisible: bool = False
     tracking: bool = True
+    # The viewer hides their own last seen, so they see others' only coarsely (Telegram's reciprocity).
+    last_seen_coarse: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +246,8 @@ class OnlineUser:
     status: Status
     last_seen: int | None
     custom_status: str | None = None
+    # The viewer hides their own last seen, so shows others' only coarsely (see UserStatus).
+    last_seen_coarse: bool = False
     # For people who use availability (SPEC section 12): items now and at most, outside their hours.
     load: int = 0
     capacity: int | None = None

@@ -7,9 +7,10 @@ seen for ``policy.room_lease_ms`` (one missed heartbeat plus the grace period). 
 device in the person's record, so they are written with the person's compare-and-set, shared by
 every process on the store, and expire through the record's ``due`` time like every other timer.
 
-What a room sees of a person (``RoomMember``) is computed from stored fields only (the published
-status, the stored custom status, the leases), so comparing it before and after a change of the
-record tells exactly what to announce: ``changes``.
+What a room sees of a person (``RoomMember``) is what anyone allowed to see them sees
+(``visibility.public_view``: invisible and untracked people offline, privacy ``nobody`` without
+custom status) plus their devices there; comparing it before and after a change of the record
+tells exactly what to announce: ``changes``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import replace
 from enum import Enum
 
 from presence_core import rules
@@ -26,6 +26,7 @@ from presence_core.models import PersonRecord, RoomChange, RoomDevice, RoomLease
 from presence_core.policy import Policy
 from presence_core.status import LISTING_RANK, Status
 from presence_core.views import API_DEVICE
+from presence_core.visibility import public_view
 
 APP_PREFIX = "app:"
 ROOM_ID_MAX_LEN = 200
@@ -128,9 +129,15 @@ def _account(record: PersonRecord, device_id: str) -> str:
     return account if api and account in record.accounts else record.id
 
 
-def members(record: PersonRecord) -> dict[str, RoomMember]:
-    """What each room the person's devices are in sees of them, by room id (devices by join time),
-    under the account of the device that joined first."""
+def _member(record: PersonRecord, account: str, now: int, policy: Policy,
+            devices: tuple[RoomDevice, ...] = ()) -> RoomMember:
+    view = public_view(record, account, now, policy)
+    return RoomMember(record.id, account, view.name, view.status, view.custom_status, devices)
+
+
+def members(record: PersonRecord, now: int, policy: Policy) -> dict[str, RoomMember]:
+    """What each room the person's devices are in sees of them at ``now``, by room id (devices by
+    join time), under the account of the device that joined first."""
     by_room: dict[str, list[tuple[RoomDevice, str]]] = {}
     for device in record.devices.values():
         for room_id, lease in device.rooms.items():
@@ -139,9 +146,7 @@ def members(record: PersonRecord) -> dict[str, RoomMember]:
     found = {}
     for room_id, devices in by_room.items():
         devices.sort(key=lambda pair: (pair[0].since, pair[0].name))
-        account = devices[0][1]
-        found[room_id] = RoomMember(record.id, account, record.names.get(account), record.published, record.custom,
-                                    tuple(device for device, _ in devices))
+        found[room_id] = _member(record, devices[0][1], now, policy, tuple(device for device, _ in devices))
     return found
 
 
@@ -152,13 +157,9 @@ def live_member(record: PersonRecord, room_id: str, now: int, policy: Policy,
     None when they are not in an app room."""
     settled = record.copy()
     rules.settle(settled, now, policy)
-    member = members(settled).get(room_id)
-    if not is_app_room(room_id):
-        account = seen_as or settled.id
-        if member is None:
-            member = RoomMember(settled.id, account, settled.names.get(account), settled.published, settled.custom)
-        else:  # in a chat, a person is shown under the account that chat knows (SPEC section 6)
-            member = replace(member, user_id=account, name=settled.names.get(account))
+    member = members(settled, now, policy).get(room_id)
+    if not is_app_room(room_id):  # in a chat, a person is shown under the account that chat knows (SPEC 6)
+        member = _member(settled, seen_as or settled.id, now, policy, member.devices if member else ())
     return member
 
 

@@ -65,6 +65,29 @@ def is_invisible(record: PersonRecord, now: int) -> bool:
     return manual_status(record, now) is Status.OFFLINE
 
 
+def is_hidden(record: PersonRecord, now: int) -> bool:
+    """Invisible or not tracked: others see the person offline, as they were when they hid."""
+    return not record.tracking or is_invisible(record, now)
+
+
+def public_custom_status(record: PersonRecord, now: int) -> str | None:
+    """The custom status others see: while hidden, the one the person had when they hid."""
+    if not is_hidden(record, now):
+        return custom_status(record, now)
+    if record.custom_shown is not None and in_force(record.custom_shown_expires, now):
+        return record.custom_shown
+    return None
+
+
+def keep_shown_custom(record: PersonRecord, was_hidden: bool, now: int) -> None:
+    """After a change: on hiding, freeze what others see of the custom status; on coming back, let go."""
+    if not is_hidden(record, now):
+        record.custom_shown = record.custom_shown_expires = None
+    elif not was_hidden:
+        record.custom_shown = custom_status(record, now)
+        record.custom_shown_expires = record.custom_expires if record.custom_shown is not None else None
+
+
 def public_last_seen(record: PersonRecord, now: int) -> int | None:
     """Invisible people stopped being seen when they went invisible; untracked ones are never seen."""
     if not record.tracking:
@@ -118,6 +141,8 @@ def apply_activity(record: PersonRecord, activity: Activity, policy: Policy) -> 
     touch(record, activity.device_id, activity.device_name, ts)
     if activity.user_name:
         record.names[activity.user_id] = activity.user_name
+    if activity.username:
+        record.usernames[activity.user_id] = activity.username
     sticky_now = record.sticky is not None and in_force(record.sticky_until, ts)
     new = record.sticky if sticky_now and record.sticky is not None else Status.ONLINE
     record.due = _earliest(record.due, ts + policy.away_after_ms, record.sticky_until if sticky_now else None)
@@ -157,6 +182,9 @@ def settle(record: PersonRecord, now: int, policy: Policy) -> list[Event]:
         record.manual = record.manual_expires = record.manual_since = None
     if record.custom is not None and not in_force(record.custom_expires, now):
         record.custom = record.custom_expires = None
+    keep_shown_custom(record, True, now)
+    if record.custom_shown is not None and not in_force(record.custom_shown_expires, now):
+        record.custom_shown = record.custom_shown_expires = None
     for device_id, device in list(record.devices.items()):
         if device.reported is not None and not in_force(device.reported_expires, now):
             device.reported = device.reported_expires = None

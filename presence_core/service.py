@@ -29,6 +29,7 @@ from presence_core.errors import (
 )
 from presence_core.events import EventBus, Handler
 from presence_core.models import (
+    PRIVACY_CHOICES,
     Activity,
     ActivityEvent,
     AvailabilityInfo,
@@ -49,11 +50,12 @@ from presence_core.models import (
 )
 from presence_core.policy import Policy
 from presence_core.room_presence import RoomPresence
-from presence_core.status import LISTING_RANK, Status
+from presence_core.status import Status
 from presence_core.stores.base import Store
 from presence_core.text import strip_invisible
 from presence_core.tokens import ApiDevice, Tokens
-from presence_core.views import device_name, devices_view, status_view
+from presence_core.views import device_name, device_names, devices_view, self_view
+from presence_core.visibility import Found, Viewer, Visibility
 from presence_core.watches import DEFAULT_WATCH_MS, Watches
 
 log = logging.getLogger(__name__)
@@ -63,11 +65,10 @@ MAX_ACTIVITY_LIMIT = 50
 CHANNEL_NAME_MAX_LEN = 128
 # Channel names this process knows it has written: a bound, not a cache that must hold them all.
 CHANNEL_NAMES_CACHED = 10_000
-FIND_SCAN_LIMIT = 500
 WRITERS = 4
 _CAS_ATTEMPTS = 16
 HOUSEKEEPING_INTERVAL_MS = 10 * 60_000
-ACTIVITY_KEYS = frozenset({"type", "channel_id", "timestamp", "device_id", "user_name"})
+ACTIVITY_KEYS = frozenset({"type", "channel_id", "timestamp", "device_id", "user_name", "username"})
 
 
 def system_clock() -> int:
@@ -95,6 +96,8 @@ class PresenceService:
         self.policy = policy or Policy()
         self.clock: Clock = clock or system_clock
         self.events = EventBus()
+        # Every read of someone else's presence goes through this one rule (SPEC section 7).
+        self.visibility = Visibility(store, self.policy, lambda: self.clock())
         # Writers in flight at once: one person always goes to the same one, so their activity stays
         # in order, while the store works on one batch as Python prepares the next.
         self._writers: list[Batcher[Activity]] = [Batcher(self._flush) for _ in range(WRITERS)]
@@ -152,12 +155,14 @@ class PresenceService:
     # recording ---------------------------------------------------------------------------------
 
     async def record_activity(self, user_id: str, activity: Mapping[str, Any] | None = None, *,
-                              device_id: str | None = None, user_name: str | None = None) -> None:
+                              device_id: str | None = None, user_name: str | None = None,
+                              username: str | None = None) -> None:
         """Record one action; concurrent calls are written together in one store call.
 
         ``activity`` may hold ``type`` (default "message"), ``channel_id``, ``timestamp`` (epoch ms,
-        default now), ``device_id`` and ``user_name``; the last two may be keyword arguments instead.
-        Raises ``InvalidArgumentError`` naming any other key, or a key given both ways.
+        default now), ``device_id``, ``user_name`` (the display name) and ``username`` (the
+        platform's unique handle, which ``@x`` matches); the last three may be keyword arguments
+        instead. Raises ``InvalidArgumentError`` naming any other key, or a key given both ways.
         """
         _require_id(user_id, "user_id")
         activity = dict(activity or {})
@@ -165,12 +170,14 @@ class PresenceService:
         if unknown:
             raise InvalidArgumentError(f"unknown activity key(s) {', '.join(map(repr, unknown))}: expected "
                                        f"{', '.join(sorted(ACTIVITY_KEYS))}")
-        for key, value in (("device_id", device_id), ("user_name", user_name)):
+        keywords = {"device_id": device_id, "user_name": user_name, "username": username}
+        for key, value in keywords.items():
             if key in activity and value is not None:
                 raise InvalidArgumentError(f"{key} given both in the activity and as a keyword argument")
         device_id = activity.get("device_id", device_id)
         user_name = activity.get("user_name", user_name)
-        for key, value in (("device_id", device_id), ("user_name", user_name)):
+        username = activity.get("username", username)
+        for key, value in (("device_id", device_id), ("user_name", user_name), ("username", username)):
             if value is not None and not isinstance(value, str):
                 raise InvalidArgumentError(f"{key} must be a string")
         kind = activity.get("type", "message")
@@ -188,6 +195,7 @@ class PresenceService:
             user_id=user_id, device_id=device_id or user_id, device_name=self._device_name(device_id or user_id),
             type=kind, timestamp=self.clock() if timestamp is None else timestamp,
             channel_id=channel_id, user_name=self._clean_name(user_name),
+            username=self._clean_name((username or "").removeprefix("@")),
         ))
 
     async def heartbeat(self, user_id: str, device_id: str | None = None) -> None:
@@ -254,23 +262,31 @@ class PresenceService:
         person_id = await self.person_id(user_id)
         return person_id, (await self.store.load([person_id])).get(person_id)
 
-    async def get_status(self, user_id: str, *, viewer_id: str | None = None) -> UserStatus:
-        """The status ``viewer_id`` may see (the whole truth when it is the person themself)."""
-        return (await self.get_statuses([user_id], viewer_id=viewer_id))[user_id]
+    async def get_status(self, user_id: str, *, viewer_id: str | None = None,
+                         channel_id: str | None = None) -> UserStatus:
+        """The status ``viewer_id`` may see, asked from ``channel_id`` (see ``get_statuses``)."""
+        return (await self.get_statuses([user_id], viewer_id=viewer_id, channel_id=channel_id))[user_id]
 
-    async def get_statuses(self, user_ids: Iterable[str], *, viewer_id: str | None = None) -> dict[str, UserStatus]:
+    async def get_statuses(self, user_ids: Iterable[str], *, viewer_id: str | None = None,
+                           channel_id: str | None = None) -> dict[str, UserStatus]:
+        """``{user_id: status}`` as a viewer may see them (SPEC section 7, ``presence_core.visibility``).
+
+        Without ``viewer_id`` and ``channel_id`` the caller is trusted: each person as others see
+        them, wherever they are. With ``viewer_id`` alone (a direct chat, an API): people who share a
+        channel with the viewer; with ``channel_id`` (the channel the viewer asks from, which the
+        caller vouches for): people seen there who have not left. The viewer's own accounts get the
+        whole truth; everyone else the answer for a person never seen.
+        """
         ids = [_require_id(u, "user_id") for u in user_ids]
-        persons = await self.store.resolve([*ids, *([viewer_id] if viewer_id else [])])
-        records = await self.store.load(sorted({persons[u] for u in ids}))
-        viewer = persons.get(viewer_id) if viewer_id else None
-        if viewer is not None and viewer not in records and any(persons[u] == viewer for u in ids):
-            # Forgotten with tracking off: the person themself sees that tracking is still off.
-            untracked = await self.store.do_not_track([viewer])
-            if untracked:
-                records[viewer] = PersonRecord(viewer, tracking=False)
-        now = self.clock()
-        return {u: status_view(records.get(persons[u]), u, now, self.policy, as_self=persons[u] == viewer)
-                for u in ids}
+        return await self.visibility.statuses(self.viewer(viewer_id, channel_id), ids)
+
+    def viewer(self, viewer_id: str | None, channel_id: str | None = None) -> Viewer | None:
+        """The ``Viewer`` for an account asking from a channel (None: a direct chat or an API);
+        None when neither is given (a trusted caller)."""
+        if viewer_id is None and channel_id is None:
+            return None
+        return Viewer(None if viewer_id is None else _require_id(viewer_id, "viewer_id"),
+                      None if channel_id is None else _require_id(channel_id, "channel_id"))
 
     async def get_activity(self, user_id: str, limit: int = 10, since: int | None = None) -> list[ActivityEvent]:
         return (await self.get_activity_page(user_id, limit, since))[0]
@@ -306,30 +322,21 @@ class PresenceService:
         """The names known for these channels (direct chats have none)."""
         return await self.store.channel_names(sorted({_require_id(c, "channel_id") for c in channel_ids}))
 
-    async def get_channel_presence(self, channel_id: str, *, limit: int = 50) -> ChannelPresence:
+    async def get_channel_presence(self, channel_id: str, *, limit: int = 50,
+                                   viewer_id: str | None = None) -> ChannelPresence:
         """People present in the channel, best status first then most recent; invisible people never.
 
-        Each person is listed under the account seen in this channel (``user_id``) and its name.
+        Each person is listed under the account seen in this channel (``user_id``) and its name;
+        people whose privacy is ``nobody`` without custom status or last seen.
         """
         _require_id(channel_id, "channel_id")
-        now = self.clock()
-        members, total = await self.store.channel_people(channel_id, now - self.policy.channel_window_ms, limit)
-        users = []
-        for account, record in members:
-            status = rules.public_status(record, now, self.policy)
-            if status is not Status.OFFLINE:
-                users.append(OnlineUser(account, record.names.get(account), status,
-                                        rules.public_last_seen(record, now), rules.custom_status(record, now),
-                                        record.load, record.capacity, not availability.within_hours(record, now)))
-        users.sort(key=lambda u: (LISTING_RANK[u.status], -(u.last_seen or 0)))
-        return ChannelPresence(tuple(users), max(0, total - len(members)))
+        return await self.visibility.channel(self.viewer(viewer_id, channel_id), channel_id, limit)
 
-    async def find_in_channel(self, channel_id: str, name: str) -> str | None:
-        """The account seen in this channel under ``name`` (case-insensitive), if exactly one."""
-        wanted = name.strip().lstrip("@").casefold()
-        members, _ = await self.store.channel_people(_require_id(channel_id, "channel_id"), 0, FIND_SCAN_LIMIT)
-        found = [a for a, r in members if (r.names.get(a) or "").casefold() == wanted]
-        return found[0] if len(found) == 1 else None
+    async def find_person(self, name: str, *, viewer_id: str, channel_id: str | None = None,
+                          usernames_only: bool = False) -> Found:
+        """The account a typed name stands for among the people the viewer may see (``Visibility.find``)."""
+        viewer = Viewer(_require_id(viewer_id, "viewer_id"), None if channel_id is None else _require_id(channel_id, "channel_id"))
+        return await self.visibility.find(viewer, name, usernames_only=usernames_only)
 
     # membership (SPEC section 10) ----------------------------------------------------------------
 
@@ -393,12 +400,13 @@ class PresenceService:
         person_id = await self.person_id(user_id)
         for _ in range(_CAS_ATTEMPTS):
             record = (await self.store.load([person_id])).get(person_id) or await self._new_record(person_id)
-            expected = record.version
-            before = rooms.members(record)
-            now = self.clock()
+            expected, now = record.version, self.clock()
+            before = rooms.members(record, now, self.policy)
+            was_hidden = rules.is_hidden(record, now)
             change(record, now)
+            rules.keep_shown_custom(record, was_hidden, now)
             events = [*rules.settle(record, now, self.policy),
-                      *rooms.changes(person_id, before, rooms.members(record), now)]
+                      *rooms.changes(person_id, before, rooms.members(record, now, self.policy), now)]
             if await self.store.save(record, expected, events):
                 await self._emit(events)
                 return record
@@ -425,7 +433,7 @@ class PresenceService:
             raise InvalidArgumentError("online cannot expire: it already returns to automatic")
         device = DeviceRecord(user_id, self._device_name(user_id))
         record = await self._update(user_id, lambda r, now: rules.set_manual(r, chosen, expiry, now, device))
-        return status_view(record, user_id, self.clock(), self.policy, as_self=True)
+        return self_view(record, user_id, self.clock(), self.policy)
 
     async def set_device_status(self, user_id: str, device_id: str, status: str | Status | None, *,
                                 expires_at_ms: int | None = None) -> None:
@@ -467,6 +475,20 @@ class PresenceService:
             record.tracking = enabled
         await self._update(user_id, change)
 
+    async def set_privacy(self, user_id: str, privacy: str) -> None:
+        """Who sees the person's last seen and custom status: "shared" or "nobody" (SPEC section 7)."""
+        if privacy not in PRIVACY_CHOICES:
+            raise InvalidArgumentError(f"privacy must be one of {', '.join(PRIVACY_CHOICES)}")
+
+        def change(record: PersonRecord, now: int) -> None:
+            record.privacy = privacy
+        await self._update(user_id, change)
+
+    async def get_privacy(self, user_id: str) -> str:
+        """The person's privacy choice ("shared" by default)."""
+        _, record = await self._load(user_id)
+        return record.privacy if record else PRIVACY_CHOICES[0]
+
     async def sync(self, user_id: str) -> SyncStatus:
         record = await self._update(user_id, lambda r, now: rules.sync(r, now, self.policy))
         return self._sync_view(record)
@@ -501,13 +523,13 @@ class PresenceService:
             records = await self.store.load([into_id, absorbed_id])
             into = records.get(into_id) or await self._new_record(into_id)
             absorbed = records.get(absorbed_id) or await self._new_record(absorbed_id)
-            expected, before = into.version, rooms.members(into)
+            expected, now = into.version, self.clock()
+            before = rooms.members(into, now, self.policy)
             linking.merge_records(into, absorbed)
-            now = self.clock()
             events = rules.settle(into, now, self.policy)
             if await self.store.merge(into, expected, absorbed_id):
-                room_events = [*rooms.changes(absorbed_id, rooms.members(absorbed), {}, now),
-                               *rooms.changes(into_id, before, rooms.members(into), now)]
+                room_events = [*rooms.changes(absorbed_id, rooms.members(absorbed, now, self.policy), {}, now),
+                               *rooms.changes(into_id, before, rooms.members(into, now, self.policy), now)]
                 await self._emit(events)
                 if availability.uses_availability(into):  # every account of theirs joins their desks
                     await self.store.set_desk(await self.memberships(into_id), True)
@@ -522,12 +544,13 @@ class PresenceService:
             record = (await self.store.load([person_id])).get(person_id)
             if record is None or account_id not in record.linked:
                 raise UnknownDeviceError(account_id)
-            expected, now, before = record.version, self.clock(), rooms.members(record)
+            expected, now = record.version, self.clock()
+            before = rooms.members(record, now, self.policy)
             split_off = linking.split_record(record, account_id)
             events = rules.settle(record, now, self.policy) + rules.settle(split_off, now, self.policy)
             if await self.store.split(record, expected, split_off):
-                room_events = [*rooms.changes(person_id, before, rooms.members(record), now),
-                               *rooms.changes(split_off.id, {}, rooms.members(split_off), now)]
+                room_events = [*rooms.changes(person_id, before, rooms.members(record, now, self.policy), now),
+                               *rooms.changes(split_off.id, {}, rooms.members(split_off, now, self.policy), now)]
                 await self._emit(events)
                 await self._publish(room_events)
                 return
@@ -537,6 +560,15 @@ class PresenceService:
         """Every account of the person, the one they were first known by first."""
         _, record = await self._load(user_id)
         return record.accounts if record else [user_id]
+
+    async def account_names(self, user_id: str) -> dict[str, str]:
+        """Every account of the person -> its device name, unique within the person and typeable
+        (``telegram``, ``console alice``; SPEC section 6), the first known account first."""
+        _, record = await self._load(user_id)
+        if record is None:
+            return {user_id: self._device_name(user_id)}
+        names = device_names(record)
+        return {a: names[a] for a in record.accounts}
 
     async def forget(self, user_id: str) -> list[str]:
         """Erase everything stored about the person this account belongs to; returns their accounts.
@@ -558,7 +590,8 @@ class PresenceService:
         await self.store.forget_availability(person_id, accounts)
         await self.store.forget(person_id, do_not_track=untracked)
         if record is not None:  # they leave every room at once
-            await self._publish(rooms.changes(person_id, rooms.members(record), {}, self.clock()))
+            now = self.clock()
+            await self._publish(rooms.changes(person_id, rooms.members(record, now, self.policy), {}, now))
         return accounts
 
     # rooms and API tokens (SPEC section 11): presence_core.room_presence and presence_core.tokens ---
@@ -672,11 +705,12 @@ class PresenceService:
             for _ in range(_CAS_ATTEMPTS):
                 if record is None:
                     break
-                expected, now, before = record.version, self.clock(), rooms.members(record)
+                expected, now = record.version, self.clock()
+                before = rooms.members(record, now, self.policy)
                 if record.due is None or record.due > now:
                     break
                 events = [*rules.settle(record, now, self.policy),
-                          *rooms.changes(person_id, before, rooms.members(record), now)]
+                          *rooms.changes(person_id, before, rooms.members(record, now, self.policy), now)]
                 if await self.store.save(record, expected, events):
                     transitions += events
                     await self._emit(events)

@@ -1,7 +1,7 @@
 """Watches (SPEC section 12): "tell me once when they are next available", within a time.
 
 A watch is made by one account on another account seen in a channel both share, where the
-watcher may see the target (``seen_here``). It fires once, when the target's person next becomes
+watcher may see the target (``Visibility.in_channel``). It fires once, when the target's person next becomes
 available: ``available`` for people who use availability, online for everyone else. Invisible,
 untracked and forgotten people are never available, so they never fire one. Firing is claiming:
 ``claim`` takes the watches out of the store, each for exactly one process across all of them,
@@ -17,7 +17,6 @@ from presence_core.desk import available_now
 from presence_core.errors import InvalidArgumentError, TooManyWatchesError, UnknownPersonError
 from presence_core.models import PersonRecord, Watch
 from presence_core.policy import DAY_MS, MINUTE_MS
-from presence_core.seen_here import visible_in_channel
 from presence_core.status import Status
 
 if TYPE_CHECKING:
@@ -55,7 +54,7 @@ class Watches:
         persons = await service.store.resolve([watcher_id, target_id])
         if persons[watcher_id] == persons[target_id]:
             raise InvalidArgumentError("a person cannot watch themself")
-        if target_id not in await visible_in_channel(service, watcher_id, channel_id, [target_id]):
+        if target_id not in await service.visibility.in_channel(watcher_id, channel_id, [target_id]):
             raise UnknownPersonError(target_id)
         now = service.clock()
         record = (await service.store.load([persons[target_id]])).get(persons[target_id])
@@ -90,7 +89,7 @@ class Watches:
         claimed = await service.store.claim_watches(record.accounts, platforms, now)
         deliver = []
         for watch in claimed:
-            shared = await visible_in_channel(service, None, watch.channel_id, [watch.watcher_id, watch.target_id])
+            shared = await service.visibility.in_channel(None, watch.channel_id, [watch.watcher_id, watch.target_id])
             if len(shared) == 2:
                 deliver.append(watch)
         return deliver

@@ -42,9 +42,9 @@ from presence_bot.wiring import build_bot, build_service
 from presence_core import PresenceService
 from presence_core.availability import MAX_CAPACITY, MAX_LOAD
 from presence_core.hours import zone_names
+from presence_core.models import PRIVACY_CHOICES
 from presence_core.policy import DAY_MS, HOUR_MS, MINUTE_MS
 from presence_core.service import MAX_ACTIVITY_LIMIT
-from presence_core.views import device_name
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,7 @@ DURATION_SUGGESTIONS_MS = (30 * MINUTE_MS, HOUR_MS, 2 * HOUR_MS, 4 * HOUR_MS, 8 
 _ON_OFF = [Choice(name=localized("words.on", word=True), value="on"),
            Choice(name=localized("words.off", word=True), value="off")]
 _TOPICS = [Choice(name=topic, value=topic) for topic in TOPICS]
+_PRIVACY = [Choice(name=localized(f"words.{choice}", word=True), value=choice) for choice in PRIVACY_CHOICES]
 
 
 def _duration_value(ms: int) -> str:
@@ -273,42 +274,52 @@ class PresenceCog(commands.Cog, name="Presence"):
     async def tracking(self, interaction: discord.Interaction, state: Choice[str]) -> None:
         await self._run(interaction, "tracking", state.value)
 
+    @group.command(name="privacy", description=localized("help.privacy"))
+    @app_commands.describe(choice=localized("discord.option.privacy"))
+    @app_commands.choices(choice=_PRIVACY)
+    async def privacy(self, interaction: discord.Interaction, choice: Choice[str] | None = None) -> None:
+        await self._run(interaction, "privacy", *([choice.value] if choice else []))
+
     @group.command(name="forget", description=localized("help.forget"))
     async def forget(self, interaction: discord.Interaction) -> None:
         await self._run(interaction, "forget")
 
-    @group.command(name="capacity", description=localized("help.capacity"))
+    # Discord allows 25 subcommands in a group: handing out work is a group of its own,
+    # /presence team pick (typed, it stays /presence pick).
+    team = app_commands.Group(name="team", description=localized("help.team"), parent=group)
+
+    @team.command(name="capacity", description=localized("help.capacity"))
     @app_commands.describe(value=localized("discord.option.capacity"))
     async def capacity(self, interaction: discord.Interaction, value: str | None = None) -> None:
         await self._run(interaction, "capacity", *([value] if value else []))
 
-    @group.command(name="take", description=localized("help.take"))
+    @team.command(name="take", description=localized("help.take"))
     @app_commands.describe(n=localized("discord.option.n"), force=localized("discord.option.force"))
     async def take(self, interaction: discord.Interaction, n: Range[int, 1, MAX_CAPACITY] | None = None,
                    force: bool = False) -> None:
         await self._run(interaction, "take", *([str(n)] if n else []), *(["force"] if force else []))
 
-    @group.command(name="done", description=localized("help.done"))
+    @team.command(name="done", description=localized("help.done"))
     @app_commands.describe(n=localized("discord.option.n"))
     async def done(self, interaction: discord.Interaction, n: Range[int, 1, MAX_LOAD] | None = None) -> None:
         await self._run(interaction, "done", *([str(n)] if n else []))
 
-    @group.command(name="skills", description=localized("help.skills"))
+    @team.command(name="skills", description=localized("help.skills"))
     @app_commands.describe(tags=localized("discord.option.skills"))
     async def skills(self, interaction: discord.Interaction, tags: str | None = None) -> None:
         await self._run(interaction, "skills", *(tags.split() if tags else []))
 
-    @group.command(name="hours", description=localized("help.hours"))
+    @team.command(name="hours", description=localized("help.hours"))
     @app_commands.describe(hours=localized("discord.option.hours"), zone=localized("discord.option.zone"))
     async def hours(self, interaction: discord.Interaction, hours: str | None = None, zone: str | None = None) -> None:
         await self._run(interaction, "hours", *(hours.split() if hours else []), *([zone] if zone else []))
 
-    @group.command(name="available", description=localized("help.available"))
+    @team.command(name="available", description=localized("help.available"))
     @app_commands.describe(skill=localized("discord.option.skill"))
     async def available(self, interaction: discord.Interaction, skill: str | None = None) -> None:
         await self._run(interaction, "available", *([quote_arg(skill)] if skill else []))
 
-    @group.command(name="pick", description=localized("help.pick"))
+    @team.command(name="pick", description=localized("help.pick"))
     @app_commands.describe(skill=localized("discord.option.skill"))
     async def pick(self, interaction: discord.Interaction, skill: str | None = None) -> None:
         await self._run(interaction, "pick", *([quote_arg(skill)] if skill else []))
@@ -328,14 +339,23 @@ class PresenceCog(commands.Cog, name="Presence"):
     async def watchers(self, interaction: discord.Interaction) -> None:
         await self._run(interaction, "watchers")
 
-    @group.command(name="token", description=localized("help.token"))
-    @app_commands.describe(name=localized("discord.option.token_name"), revoke=localized("discord.option.revoke"))
-    async def token(self, interaction: discord.Interaction, name: str, revoke: bool = False) -> None:
-        await self._run(interaction, "token", *(["revoke"] if revoke else []), name)
+    # API tokens as a group too: /presence token create|list|revoke (typed: /presence token NAME,
+    # /presence tokens, /presence token revoke NAME).
+    token = app_commands.Group(name="token", description=localized("help.token"), parent=group)
 
-    @group.command(name="tokens", description=localized("help.tokens"))
-    async def tokens(self, interaction: discord.Interaction) -> None:
+    @token.command(name="create", description=localized("help.token_create"))
+    @app_commands.describe(name=localized("discord.option.token_name"))
+    async def token_create(self, interaction: discord.Interaction, name: str) -> None:
+        await self._run(interaction, "token", name)
+
+    @token.command(name="list", description=localized("help.tokens"))
+    async def token_list(self, interaction: discord.Interaction) -> None:
         await self._run(interaction, "tokens")
+
+    @token.command(name="revoke", description=localized("help.token_revoke"))
+    @app_commands.describe(name=localized("discord.option.token_name"))
+    async def token_revoke(self, interaction: discord.Interaction, name: str) -> None:
+        await self._run(interaction, "token", "revoke", name)
 
     @group.command(name="help", description=localized("help.help"))
     @app_commands.describe(command=localized("discord.option.command"))
@@ -410,13 +430,12 @@ class PresenceCog(commands.Cog, name="Presence"):
         """The accounts that can be split off (not the first, which holds the shared history)."""
         await self._typing(interaction)
         try:
-            accounts = (await self.service.linked_accounts(user_key(interaction.user.id)))[1:]
+            names = list((await self.service.account_names(user_key(interaction.user.id))).items())[1:]
         except Exception:
             log.exception("could not list linked accounts for autocomplete")
             return []
-        wanted = current.strip().lower()
-        choices = [Choice(name=f"{device_name(a)} ({a})"[:DESCRIPTION_LIMIT], value=a) for a in accounts
-                   if wanted in a.lower() or wanted in device_name(a).lower()]
+        wanted = current.strip().casefold()
+        choices = [Choice(name=name[:DESCRIPTION_LIMIT], value=name) for _, name in names if wanted in name.casefold()]
         return choices[:AUTOCOMPLETE_LIMIT]
 
 

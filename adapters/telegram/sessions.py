@@ -61,6 +61,7 @@ def session_from_update(update: Update, bot: Bot, outbox: Outbox) -> Session | N
         self_name=bot.username,
         user_id=user_key(user.id),
         user_name=display_name(user),
+        username=user.username,
         channel_id=channel_key(chat.id, thread_id),
         # Topics of one forum share their group, as channels of a Discord server share a guild.
         guild_id=None if is_direct else channel_key(chat.id),

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from presence_bot.commands.context import Context, UsageError, expect_no_more, is_word
 from presence_bot.reply import Reply
 from presence_core import AlreadyLinkedError, InvalidLinkCodeError, LinkRateLimitedError, LinkSameAccountError, linking
-from presence_core.views import device_name
 
 
 async def link(ctx: Context, args: Sequence[str]) -> Reply:
@@ -26,13 +25,15 @@ async def link(ctx: Context, args: Sequence[str]) -> Reply:
         raise UsageError("link.rate_limited", wait=ctx.until(limited.retry_at)) from None
     except AlreadyLinkedError:
         return ctx.reply(ctx.line("link.already"))
-    return ctx.reply(ctx.line("link.done", device=device_name(ctx.user_id)))
+    names = await ctx.service.account_names(ctx.user_id)
+    return ctx.reply(ctx.line("link.done", device=names.get(ctx.user_id, ctx.user_id)))
 
 
-def _match_account(wanted: str, accounts: Sequence[str]) -> str | None:
-    """By account id, or by device name when that name is not ambiguous."""
-    wanted = wanted.strip().lower()
-    matches = [a for a in accounts if a.lower() == wanted] or [a for a in accounts if device_name(a).lower() == wanted]
+def _match_account(wanted: str, names: Mapping[str, str]) -> str | None:
+    """By device name (``console alice``, spaces as typed or not), or by account id."""
+    wanted = " ".join(wanted.split()).casefold()
+    matches = [a for a, name in names.items() if name.casefold() == wanted]
+    matches = matches or [a for a in names if a.casefold() == wanted]
     return matches[0] if len(matches) == 1 else None
 
 
@@ -40,17 +41,17 @@ async def unlink(ctx: Context, args: Sequence[str]) -> Reply:
     if not args:
         raise UsageError("error.missing_code")
     wanted = " ".join(args)
-    accounts = await ctx.service.linked_accounts(ctx.user_id)
-    if len(accounts) < 2:
+    names = await ctx.service.account_names(ctx.user_id)
+    if len(names) < 2:
         raise UsageError("unlink.nothing")
-    account = _match_account(wanted, accounts)
+    account = _match_account(wanted, names)
     if account is None:
-        raise UsageError("unlink.unknown", device=wanted, names=[f"{device_name(a)} ({a})" for a in accounts])
-    if account == accounts[0]:
+        raise UsageError("unlink.unknown", device=wanted, names=list(names.values()))
+    if account == next(iter(names)):
         # The first account holds the shared history; split the others off it instead.
-        raise UsageError("unlink.current", device=device_name(account))
+        raise UsageError("unlink.current", device=names[account])
     await ctx.service.unlink_account(ctx.user_id, account)
-    return ctx.reply(ctx.line("unlink.done", device=f"{device_name(account)} ({account})"))
+    return ctx.reply(ctx.line("unlink.done", device=names[account]))
 
 
 async def tracking(ctx: Context, args: Sequence[str]) -> Reply:
@@ -85,8 +86,5 @@ async def forget(ctx: Context, args: Sequence[str]) -> Reply:
 
 async def _other_accounts(ctx: Context) -> list[str]:
     """The asker's other linked accounts, by the device names the person sees in ``/presence devices``."""
-    accounts = [a for a in await ctx.service.linked_accounts(ctx.user_id) if a != ctx.user_id]
-    if not accounts:
-        return []
-    names = {d.id: d.name for d in await ctx.service.get_devices(ctx.user_id)}
-    return [names.get(a) or device_name(a) for a in accounts]
+    names = await ctx.service.account_names(ctx.user_id)
+    return [name for account, name in names.items() if account != ctx.user_id]

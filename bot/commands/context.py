@@ -53,6 +53,12 @@ class Context:
     def user_id(self) -> str:
         return self.session.user_id
 
+    @property
+    def asked_from(self) -> str | None:
+        """The channel whose people the asker may see (SPEC section 7); None in a direct chat,
+        where they may see the people they share any channel with."""
+        return None if self.session.is_direct else self.session.channel_id
+
     def now(self) -> int:
         return self.service.clock()
 
@@ -71,8 +77,10 @@ class Context:
     def icon(self, status: Status) -> str:
         return self.text(f"icon.{status.value}")
 
-    def ago(self, moment: int | None, *, exact: bool = True) -> str:
-        if exact or not self.options.coarse_last_seen:
+    def ago(self, moment: int | None, *, exact: bool = True, coarse: bool = False) -> str:
+        """Exact for one's own times; others' coarsely when the operator says so, or when ``coarse``
+        (the asker hides their own last seen)."""
+        if exact or not (coarse or self.options.coarse_last_seen):
             return timefmt.ago(self.locale, moment, self.now())
         return timefmt.coarse_ago(self.locale, moment, self.now())
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from presence_bot import i18n
 from presence_bot.catalog import SUBCOMMANDS, aliases_of, resolve_subcommand
 from presence_bot.commands.context import Context, UsageError, expect_no_more
 from presence_bot.parsing import fold
@@ -20,9 +21,15 @@ async def show_help(ctx: Context, args: Sequence[str]) -> Reply:
         topic = resolve_subcommand(args[0]) or fold(args[0])
         if topic not in TOPICS:
             raise UsageError("error.unknown_command", word=args[0])
-        return ctx.reply(help_line(ctx, topic))
+        return ctx.reply(help_line(ctx, topic), *_details(ctx, topic))
     return ctx.reply(ctx.line("help.header"), *(help_line(ctx, t) for t in TOPICS), ctx.line("help.durations"),
                      ctx.line("help.more"))
+
+
+def _details(ctx: Context, topic: str) -> list[Line]:
+    """More about a topic, where its locale file says more (``help.details.<topic>``, ``<topic>.docs``)."""
+    keys = (f"help.details.{topic}", f"{topic}.docs")
+    return [ctx.line(key) for key in keys if key in i18n.catalog(ctx.locale)]
 
 
 def help_line(ctx: Context, topic: str) -> Line:

@@ -17,7 +17,6 @@ from presence_bot.parsing import parse_duration
 from presence_bot.reply import Line, Reply
 from presence_bot.text import sanitize
 from presence_core import InvalidArgumentError, Status, TextTooLongError, UserStatus
-from presence_core.views import device_name
 
 
 async def show_self(ctx: Context, args: Sequence[str]) -> Reply:
@@ -27,12 +26,15 @@ async def show_self(ctx: Context, args: Sequence[str]) -> Reply:
     if me.custom_status:
         lines.append(_custom_line(ctx, "me", me))
     lines.append(ctx.line("me.last_seen", when=ctx.ago(me.last_seen)))
-    if me.active_device:
-        lines.append(ctx.line("me.active_device", device=device_name(me.active_device), count=me.device_count))
+    devices = await ctx.service.get_devices(ctx.user_id)
+    active = next((d for d in devices if d.is_active), None)
+    if active is not None:
+        lines.append(ctx.line("me.active_device", device=active.name, count=me.device_count))
     if not me.tracking:
         lines.append(ctx.line("me.tracking_off"))
-    # What others could not see (invisible, tracking off) stays out of a group.
-    return ctx.reply(*lines, private=me.invisible or not me.tracking)
+    # What others could not see (invisible, tracking off, devices of linked accounts) stays out of a group.
+    linked = any(d.id != ctx.user_id and not d.id.startswith(f"{ctx.user_id}/") for d in devices)
+    return ctx.reply(*lines, private=me.invisible or not me.tracking or linked)
 
 
 def _status_line(ctx: Context, me: UserStatus) -> Line:
@@ -56,14 +58,15 @@ def _custom_line(ctx: Context, prefix: str, status: UserStatus) -> Line:
 async def show_user(ctx: Context, target_id: str, shown_name: str) -> Reply:
     if target_id == ctx.user_id:
         return await show_self(ctx, ())
-    them = await ctx.service.get_status(target_id, viewer_id=ctx.user_id)
+    them = await ctx.service.get_status(target_id, viewer_id=ctx.user_id, channel_id=ctx.asked_from)
     name = sanitize(them.name or shown_name) or shown_name
     lines: list[Line] = [ctx.line("user.status", icon=ctx.icon(them.status), name=name,
                                   status=ctx.status_name(them.status))]
     if them.custom_status:
         lines.append(_custom_line(ctx, "user", them))
     if them.last_seen is not None:
-        lines.append(ctx.line("user.last_seen", when=ctx.ago(them.last_seen, exact=False)))
+        lines.append(ctx.line("user.last_seen", when=ctx.ago(them.last_seen, exact=False,
+                                                              coarse=them.last_seen_coarse)))
     return ctx.reply(*lines)
 
 

@@ -5,19 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from presence_bot.commands import people
 from presence_bot.commands.context import Context, UsageError, expect_no_more, read_duration, words
 from presence_bot.reply import Line, Reply
 from presence_bot.text import sanitize
 from presence_core import TooManyWatchesError, UnknownPersonError, Watch
 from presence_core.watches import DEFAULT_WATCH_MS, MAX_WATCH_MS
-
-
-async def _target(ctx: Context, word: str) -> str:
-    """The account a mention or a name means here; the same error for anyone not seen here."""
-    target = ctx.session.mentions.get(word) or await ctx.service.find_in_channel(ctx.session.channel_id, word)
-    if target is None:
-        raise UsageError("error.unknown_user", name=word)
-    return target
 
 
 async def _names(ctx: Context, accounts: Sequence[str]) -> dict[str, str]:
@@ -32,11 +25,11 @@ async def notify(ctx: Context, args: Sequence[str]) -> Reply:
         if len(args) < 2:
             raise UsageError("error.missing_user")
         expect_no_more(args[2:])
-        target = await _target(ctx, args[1])
+        target = await people.person(ctx, args[1])
         name = (await _names(ctx, [target]))[target]
         cancelled = await ctx.service.unwatch(ctx.user_id, target)
         return ctx.reply(ctx.line("watch.cancelled" if cancelled else "watch.not_watching", name=name))
-    target = await _target(ctx, args[0])
+    target = await people.person(ctx, args[0])
     rest = list(args[1:])
     if rest and rest[0].lower() in words("for"):
         rest = rest[1:]

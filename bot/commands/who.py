@@ -12,7 +12,8 @@ from presence_bot.text import sanitize
 
 async def who(ctx: Context, args: Sequence[str]) -> Reply:
     expect_no_more(args)
-    here = await ctx.service.get_channel_presence(ctx.session.channel_id, limit=ctx.options.who_limit)
+    here = await ctx.service.get_channel_presence(ctx.session.channel_id, limit=ctx.options.who_limit,
+                                                  viewer_id=ctx.user_id)
     if not here.users:
         return ctx.reply(ctx.line("who.empty"))
     lines: list[Line] = [ctx.line("who.header", count=len(here.users))]

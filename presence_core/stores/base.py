@@ -107,6 +107,13 @@ class Store(ABC):
         Memberships belong to accounts: a link or unlink moves none of them.
         """
 
+    async def memberships_of(self, person_ids: Sequence[str], since: int) -> dict[str, list[Membership]]:
+        """``memberships`` of several people in one round trip: every id given -> its list (maybe empty).
+
+        The visibility rule asks this of every person it answers about (presence_core.visibility).
+        """
+        return {p: await self.memberships(p, since) for p in dict.fromkeys(person_ids)}
+
     @abstractmethod
     async def end_membership(self, channel_id: str, account_ids: Sequence[str]) -> None:
         """These accounts left the channel (or were removed or banned): their memberships end now."""

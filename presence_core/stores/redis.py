@@ -9,7 +9,9 @@ tag ``{S}`` where ``S = shard(id)`` (first 16 bits of its SHA-1, mod 1024). As `
 of the id, ``kind + S + id`` is one-to-one: no id, whatever it contains, can reach another key.
 
     P p:{S}<person>    HASH  the PersonRecord: v version, n the person's own account's name and
-                             n@<account> a linked account's name, m/me/ms manual, c/ce custom,
+                             n@<account> a linked account's name, un/un@<account> the same for
+                             usernames, pv privacy, cs/cse the custom status shown while hidden,
+                             m/me/ms manual, c/ce custom,
                              s last seen, p published, t tracking ('0' = off), g changed, y last sync,
                              k/ku sticky, u due, l linked accounts (JSON), "@<device>" (just "@" for
                              the person's own account) -> "last_seen,synced_at,reported,reported_expires,
@@ -322,7 +324,8 @@ class RedisStore(RedisAvailability, RedisTokens, Store):
     def _payload(batch: Sequence[Activity], hints: Sequence[str], policy: Policy) -> str:
         away = policy.away_after_ms
         return json.dumps([[a.user_id, hint, a.device_id, a.device_name, a.type, str(a.timestamp),
-                            str(a.timestamp + away), a.channel_id or "", a.user_name or "", 1 if a.logged else 0]
+                            str(a.timestamp + away), a.channel_id or "", a.user_name or "", 1 if a.logged else 0,
+                            a.username or ""]
                            for a, hint in zip(batch, hints)], ensure_ascii=False, separators=(",", ":"))
 
     @staticmethod
@@ -465,6 +468,14 @@ class RedisStore(RedisAvailability, RedisTokens, Store):
     async def memberships(self, person_id: str, since: int) -> list[Membership]:
         pairs = await self._io(self.client.zrangebyscore(self._key("s", person_id), since, "+inf", withscores=True))
         return [Membership(*_split_pair(pair), int(ts)) for pair, ts in pairs]
+
+    async def memberships_of(self, person_ids: Sequence[str], since: int) -> dict[str, list[Membership]]:
+        ids = list(dict.fromkeys(person_ids))
+        pipe = self.client.pipeline(transaction=False)
+        for person_id in ids:
+            pipe.zrangebyscore(self._key("s", person_id), since, "+inf", withscores=True)
+        found = await self._io(pipe.execute()) if ids else []
+        return {p: [Membership(*_split_pair(pair), int(ts)) for pair, ts in pairs] for p, pairs in zip(ids, found)}
 
     async def _persons_of(self, account_ids: Sequence[str]) -> dict[str, str]:
         """Uncached: membership changes must reach the person the account belongs to right now."""
@@ -648,6 +659,9 @@ _FIELDS: tuple[tuple[bytes, str, Any, Callable[[bytes], Any], Callable[[Any], ob
     (b"ku", "sticky_until", None, int, int),
     (b"u", "due", None, int, int),
     (b"l", "linked", [], json.loads, lambda v: json.dumps(v, ensure_ascii=False)),
+    (b"pv", "privacy", "shared", bytes.decode, str),
+    (b"cs", "custom_shown", None, bytes.decode, str),
+    (b"cse", "custom_shown_expires", None, int, int),
     *AVAILABILITY_FIELDS,
 )
 _DECODERS = {field: (attr, decode) for field, attr, _, decode, _ in _FIELDS}
@@ -662,6 +676,8 @@ def _encode(record: PersonRecord) -> list[object]:
             out += [field, encode(value)]
     for account, name in record.names.items():
         out += ["n" if account == record.id else "n@" + account, name]
+    for account, username in record.usernames.items():
+        out += ["un" if account == record.id else "un@" + account, username]
     for device in record.devices.values():
         reported = "" if device.reported is None else _CODE[device.reported]
         synced = "=" if device.synced_at is not None and device.synced_at == device.last_seen else device.synced_at
@@ -686,6 +702,8 @@ def _decode(person_id: str, fields: dict[bytes, bytes]) -> PersonRecord:
             setattr(record, known[0], known[1](value))
         elif field == b"n" or field[:2] == b"n@":
             record.names[field[2:].decode() or person_id] = value.decode()
+        elif field == b"un" or field[:3] == b"un@":
+            record.usernames[field[3:].decode() or person_id] = value.decode()
         elif field[:1] == b"@":
             last_seen, synced_at, reported, reported_expires, name = value.decode().split(",", 4)
             device_id = field[1:].decode() or person_id

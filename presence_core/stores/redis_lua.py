@@ -25,7 +25,8 @@ local function key(kind, id) return prefix .. kind .. ':' .. tag(id) .. id end
 # Mirrors rules.apply_activity line for line, plus the log, the channels and the due index.
 # ARGV: prefix, instance, inline ('1': resolve aliases and write channels here), log max count,
 #       log max age ms, membership ttl ms, channel key ttl ms, JSON batch of [account, person hint
-#       ('' = resolve here), device, device name, type, ts, ts + away_after_ms, channel, name, logged].
+#       ('' = resolve here), device, device name, type, ts, ts + away_after_ms, channel, name, logged,
+#       username].
 # Numbers stay strings unless compared: Lua's own number-to-string conversion costs more than a command.
 # Returns {transitions {pos, person, old, new}..., stale positions, channel ops {chan, person, ts|''}...,
 #          availability changes {pos, person, 0|1}..., desk ops {chan, account, ts}... (redis_availability)}.
@@ -134,6 +135,7 @@ for pos, a in ipairs(batch) do
     end
     local update = {'v', fmt('%d', (tonumber(f[1]) or 0) + 1), 's', later(f[3], ts, tsn), f.device, device}
     if name ~= '' then table.insert(update, account == person and 'n' or 'n@' .. account); table.insert(update, name) end
+    if a[11] ~= '' then table.insert(update, account == person and 'un' or 'un@' .. account); table.insert(update, a[11]) end
     local sticky_until = tonumber(f[7])
     local sticky = f[6] and (not sticky_until or sticky_until > tsn) and f[6]
     local new, old = sticky or 'o', f[4] or 'f'

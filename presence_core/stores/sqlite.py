@@ -167,6 +167,16 @@ def _memberships(conn: sqlite3.Connection, person_id: str, since: int) -> list[M
     return [Membership(*row) for row in rows]
 
 
+def _memberships_of(conn: sqlite3.Connection, person_ids: Sequence[str], since: int) -> dict[str, list[Membership]]:
+    found: dict[str, list[Membership]] = {p: [] for p in person_ids}
+    for chunk in _chunks(person_ids):
+        rows = conn.execute("SELECT person_id, channel_id, account, ts FROM memberships "
+                            f"WHERE person_id IN ({_marks(chunk)}) AND ts >= ?", [*chunk, since])
+        for person_id, *membership in rows:
+            found[person_id].append(Membership(*membership))
+    return found
+
+
 def _end_membership(conn: sqlite3.Connection, channel_id: str, account_ids: Sequence[str]) -> None:
     for chunk in _chunks(account_ids):
         conn.execute(f"DELETE FROM memberships WHERE channel_id = ? AND account IN ({_marks(chunk)})",
@@ -352,6 +362,9 @@ class SqliteStore(SqliteAvailability, Store):
 
     async def memberships(self, person_id: str, since: int) -> list[Membership]:
         return await self._call(_memberships, person_id, since)
+
+    async def memberships_of(self, person_ids: Sequence[str], since: int) -> dict[str, list[Membership]]:
+        return await self._call(_memberships_of, list(dict.fromkeys(person_ids)), since)
 
     async def end_membership(self, channel_id: str, account_ids: Sequence[str]) -> None:
         await self._call(_end_membership, channel_id, list(account_ids))

@@ -41,10 +41,10 @@ async def test_one_linked_account_is_named_in_the_singular_and_in_chinese(chat: 
     await chat.say("li", "hi")
     await link(chat, "li", "li-phone")
     question = await chat.text("li", "/presence 遗忘", locale="zh-CN")
-    assert "你绑定的账号 test 在这里也是你：会一起被删除。" in question
+    assert "你绑定的账号 test li-phone 在这里也是你：会一起被删除。" in question
     assert "请在 5 秒内发送 是（或 yes）确认。" in question
     done = await chat.text("li", "是", locale="zh-CN")
-    assert done.splitlines() == ["🗑 完成：关于你的所有数据都已删除。", "你绑定的账号 test 也已一起删除。",
+    assert done.splitlines() == ["🗑 完成：关于你的所有数据都已删除。", "你绑定的账号 test li-phone 也已一起删除。",
                                  "你的下一条消息会开始一份新的记录。"]
 
 

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Sequence
 
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 
 from presence_bot.app import PresenceBot
 from presence_bot.catalog import SUBCOMMANDS

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from presence_core.models import Activity, DeviceRecord, PersonRecord, RoomLease, TokenRecord, Transition
@@ -52,11 +54,20 @@ async def test_every_record_field_survives_a_save_and_load(store: Store) -> None
                  "discord:7/mobile": DeviceRecord("discord:7/mobile", "discord mobile", None, Status.AWAY,
                                                   T0 + 5, None)},
         linked=["discord:7"], names={"telegram:42": "名字 💬", "discord:7": "n@me,:{x}"},
+        usernames={"telegram:42": "alice", "discord:7": "un@me"}, privacy="nobody",
+        custom_shown="before {hiding}", custom_shown_expires=T0 + 3,
     )
     assert await store.save(record, 0)
     assert record.version == 1
     loaded = (await store.load(["telegram:42"]))["telegram:42"]
     assert loaded == record
+
+
+async def test_recording_keeps_each_accounts_username_apart_from_its_display_name(store: Store) -> None:
+    await store.record([message("console:alice", T0, name="Alice A.")], POLICY)
+    await store.record([replace(message("console:alice", T0 + 1), username="alice")], POLICY)
+    record = (await store.load(["console:alice"]))["console:alice"]
+    assert (record.names, record.usernames) == ({"console:alice": "Alice A."}, {"console:alice": "alice"})
 
 
 async def test_load_returns_only_existing_people_as_independent_copies(store: Store) -> None:
