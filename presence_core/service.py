@@ -68,6 +68,7 @@ CHANNEL_NAMES_CACHED = 10_000
 WRITERS = 4
 _CAS_ATTEMPTS = 16
 HOUSEKEEPING_INTERVAL_MS = 10 * 60_000
+SWEEP_ROUNDS = 100
 ACTIVITY_KEYS = frozenset({"type", "channel_id", "timestamp", "device_id", "user_name", "username"})
 
 
@@ -689,7 +690,9 @@ class PresenceService:
         return await self.store.hit(f"{kind}:{digest}", window_ms, self.clock())
 
     async def sweep(self, limit: int = 1000) -> list[Event]:
-        """Apply every expiry and idle transition that is due; returns the events this process won.
+        """Apply every expiry and idle transition that is due, ``limit`` people per store call (up to
+        ``SWEEP_ROUNDS`` calls: a backlog, such as a big room's leases, is worked off in one sweep
+        instead of one batch per interval); returns the events this process won.
 
         Every ``HOUSEKEEPING_INTERVAL_MS`` it also has the store remove what expired (memberships,
         codes, counters).
@@ -698,7 +701,15 @@ class PresenceService:
             self._next_housekeeping = self.clock() + HOUSEKEEPING_INTERVAL_MS
             await self.store.housekeep(self.clock(), self.policy)
         transitions: list[Event] = []
-        person_ids = await self.store.due(self.clock(), limit)
+        for _ in range(SWEEP_ROUNDS):
+            person_ids = await self.store.due(self.clock(), limit)
+            transitions += await self._sweep_batch(person_ids)
+            if len(person_ids) < limit:
+                break
+        return transitions
+
+    async def _sweep_batch(self, person_ids: Sequence[str]) -> list[Event]:
+        transitions: list[Event] = []
         records = await self.store.load(person_ids)
         for person_id in person_ids:
             record = records.get(person_id)

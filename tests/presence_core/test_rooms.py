@@ -198,3 +198,14 @@ async def test_a_room_shows_a_linked_person_under_the_account_of_the_device_ther
     await service.room_heartbeat(BOB, BOB_APP, DOC)
     [member] = await service.get_room(DOC, viewer_id=ALICE)
     assert (member.person_id, member.user_id, member.name) == (ALICE, BOB, "alice on discord")
+
+
+async def test_one_sweep_works_off_more_due_people_than_one_batch(service: PresenceService, clock: FakeClock) -> None:
+    """A big room's leases all fall due together: one sweep lets every idle device leave."""
+    for i in range(25):
+        await service.room_heartbeat(f"console:u{i}", device_id(f"console:u{i}", "app"), DOC)
+    log = RoomLog(service)
+    clock.advance(service.policy.room_lease_ms)
+    await service.sweep(limit=10)
+    assert len(log.seen()) == 25
+    assert await names(service, viewer=ALICE) == []
