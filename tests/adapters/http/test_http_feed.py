@@ -181,3 +181,15 @@ async def close_after_reading_everything(ws: ClientConnection) -> tuple[int | No
         except ConnectionClosed:
             pass
     return ws.close_code, ws.close_reason
+
+
+async def test_a_member_removed_from_the_chat_loses_its_feed(api: Api) -> None:
+    group = "telegram:-100"
+    alice = await api.token(ALICE)
+    await api.service.record_activity(ALICE, {"channel_id": group})
+    async with api.feed(group, alice) as ws:
+        assert ALICE in (await receive(ws, "presence_state"))["people"]
+        await api.service.end_membership(group, [ALICE])
+        assert await closed_with(ws) == (4403, "you are no longer in this chat")
+    denied = await api.call("GET", f"/v1/rooms/{group}/presence", alice)
+    assert denied.status_code == 403
