@@ -162,6 +162,8 @@ class Hub:
                 await self._load()
             except StoreUnavailableError as error:
                 log.warning("feed of a room not reloaded: %s", error)
+            except Exception:
+                log.exception("feed of a room not reloaded")
 
     def add(self, client: FeedClient) -> None:
         """The client gets the current state, then every diff after it."""
@@ -184,8 +186,11 @@ class Hub:
         if isinstance(event, RoomChange):
             person, member = event.person_id, event.member
             known = self._members.get(person)
-            if member is None and known is not None and not self.app_room:
-                member = replace(known, devices=())  # still a member of the chat, just no app device there
+            if known is not None and not self.app_room:
+                # In a chat the person keeps the account that chat knows; without a device there
+                # they are still one of its members.
+                member = replace(known, devices=()) if member is None else replace(
+                    member, user_id=known.user_id, name=known.name)
             if member is None:
                 self._members.pop(person, None)
             else:
