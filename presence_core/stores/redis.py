@@ -74,6 +74,7 @@ import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import NoScriptError, RedisError
 
+from presence_core import rules
 from presence_core.errors import InvalidArgumentError, StoreUnavailableError
 from presence_core.events import STATUS_CODES, from_wire, to_wire
 from presence_core.models import Activity, ActivityEvent, DeviceRecord, Event, Membership, PersonRecord, Transition
@@ -280,7 +281,8 @@ class RedisStore(Store):
     def _payload(batch: Sequence[Activity], hints: Sequence[str], policy: Policy) -> str:
         away = policy.away_after_ms
         return json.dumps([[a.user_id, hint, a.device_id, a.device_name, a.type, str(a.timestamp),
-                            str(a.timestamp + away), a.channel_id or "", a.user_name or "", 1 if a.logged else 0]
+                            str(a.timestamp + away), a.channel_id or "", a.user_name or "", 1 if a.logged else 0,
+                            _CODE[rules.arrival_status(a, policy)]]
                            for a, hint in zip(batch, hints)], ensure_ascii=False, separators=(",", ":"))
 
     @staticmethod

@@ -25,7 +25,8 @@ local function key(kind, id) return prefix .. kind .. ':' .. tag(id) .. id end
 # Mirrors rules.apply_activity line for line, plus the log, the channels and the due index.
 # ARGV: prefix, instance, inline ('1': resolve aliases and write channels here), log max count,
 #       log max age ms, membership ttl ms, channel key ttl ms, JSON batch of [account, person hint
-#       ('' = resolve here), device, device name, type, ts, ts + away_after_ms, channel, name, logged].
+#       ('' = resolve here), device, device name, type, ts, ts + away_after_ms, channel, name, logged,
+#       status code of rules.arrival_status (a late activity keeps its age)].
 # Numbers stay strings unless compared: Lua's own number-to-string conversion costs more than a command.
 # Returns {transitions {pos, person, old, new}..., stale positions, channel ops {chan, person, ts|''}...}.
 RECORD = _COMMON + """
@@ -111,7 +112,8 @@ for pos, a in ipairs(batch) do
     if name ~= '' then table.insert(update, account == person and 'n' or 'n@' .. account); table.insert(update, name) end
     local sticky_until = tonumber(f[7])
     local sticky = f[6] and (not sticky_until or sticky_until > tsn) and f[6]
-    local new, old = sticky or 'o', f[4] or 'f'
+    local old, implied = f[4] or 'f', a[11]
+    local new = sticky or ((implied == 'o' or old == 'f') and implied) or old
     if f[5] and tonumber(f[5]) < tonumber(due) then due = f[5] end
     if sticky and sticky_until and sticky_until < tonumber(due) then due = f[7] end
     if due ~= f[5] then  -- due only moves earlier here: someone active stays put until the sweep
