@@ -18,6 +18,9 @@ SET_STATUS = ("online", "away", "dnd", "offline")
 # Answers about the asker alone: sent privately (Discord: ephemeral) when asked for in a group.
 PERSONAL = frozenset({"activity", "devices", "link", "unlink"})
 
+# About the channel, not the asker: answered for someone acting anonymously as a chat too.
+CHANNEL_LEVEL = frozenset({"who", "help"})
+
 
 
 @cache

@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from presence_bot.catalog import PERSONAL, known_words, resolve_subcommand
+from presence_bot.catalog import CHANNEL_LEVEL, PERSONAL, known_words, resolve_subcommand
 from presence_bot.commands import account, personal, status, who
 from presence_bot.commands.context import Context, Handler, UsageError
 from presence_bot.commands.help import show_help
@@ -55,7 +55,7 @@ async def route(ctx: Context, text: str) -> Reply | None:
     topic = command_topic(text, ctx.session.mentions) or "presence"
     try:
         try:
-            args = split_args(text)
+            args = split_command(text, ctx.session.mentions)
         except UnbalancedQuoteError as quote:
             raise UsageError("error.unbalanced_quote", quote=quote.opener) from None
         reply = await _run(ctx, args)
@@ -75,14 +75,40 @@ def _privately_if_personal(name: str, reply: Reply | None) -> Reply | None:
 
 def command_topic(text: str, mentions: Mapping[str, str]) -> str | None:
     """What a command line asks for: a subcommand, "user", or "presence" when bare; None for an unknown word."""
-    words = text.split(maxsplit=1)
+    try:
+        words = split_command(text, mentions)
+    except UnbalancedQuoteError:
+        words = text.split()
     if not words:
         return "presence"
     return resolve_subcommand(words[0]) or ("user" if _is_person(mentions, words[0]) else None)
 
 
+def split_command(text: str, mentions: Mapping[str, str]) -> list[str]:
+    """The arguments of a command line, each mention the platform resolved one argument whatever its
+    length (a Telegram ``text_mention`` of "Ana Lima" is one person, not the command "Ana").
+
+    Raises UnbalancedQuoteError like ``split_args``.
+    """
+    spans = sorted((m for m in mentions if len(m.split()) > 1), key=len, reverse=True)
+    if not spans:
+        return split_args(text)
+    args: list[str] = []
+    start = 0
+    for match in re.finditer("|".join(map(re.escape, spans)), text):
+        args += split_args(text[start:match.start()])
+        args.append(match[0])
+        start = match.end()
+    return args + split_args(text[start:])
+
+
 def _is_person(mentions: Mapping[str, str], word: str) -> bool:
     return word.startswith(("@", "<@")) or word in mentions
+
+
+def _shown_name(ctx: Context, user_id: str, typed: str) -> str:
+    """The name the platform gave for someone this message names, else what was typed (never an id)."""
+    return ctx.session.names.get(user_id) or typed
 
 
 async def _run(ctx: Context, args: Sequence[str]) -> Reply | None:
@@ -90,7 +116,7 @@ async def _run(ctx: Context, args: Sequence[str]) -> Reply | None:
     if not args:
         replied_to = session.reply_to_user_id
         if replied_to and replied_to != f"{session.platform}:{session.self_id}":
-            return await status.show_user(ctx, replied_to, replied_to)
+            return await status.show_user(ctx, replied_to, _shown_name(ctx, replied_to, replied_to))
         return await status.show_self(ctx, ())
     word, rest = args[0], args[1:]
     name = resolve_subcommand(word)
@@ -113,7 +139,7 @@ async def _show_person(ctx: Context, word: str, rest: Sequence[str]) -> Reply:
     target = ctx.session.mentions.get(word) or await ctx.service.find_in_channel(ctx.session.channel_id, word)
     if target is None:
         raise UsageError("error.unknown_user", name=word)
-    return await status.show_user(ctx, target, word)
+    return await status.show_user(ctx, target, _shown_name(ctx, target, word))
 
 
 async def _did_you_mean(ctx: Context, word: str, suggestion: str, rest: Sequence[str]) -> Reply | None:
@@ -123,4 +149,6 @@ async def _did_you_mean(ctx: Context, word: str, suggestion: str, rest: Sequence
     answer = await ctx.session.prompt(ctx.options.prompt_timeout_s)
     if answer is None or answer.content.strip() != ".":
         return None
+    if ctx.session.anonymous and name not in CHANNEL_LEVEL:
+        return ctx.reply(ctx.line("anonymous.personal"))
     return _privately_if_personal(name, await HANDLERS[name](ctx, rest))

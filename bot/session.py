@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 if TYPE_CHECKING:
     from presence_bot.reply import Reply
 
-SessionKind = Literal["message", "command", "interaction"]
+SessionKind = Literal["message", "command", "interaction", "reaction"]
 
 
 class Outbox(Protocol):
@@ -47,6 +47,12 @@ class Session:
     mentions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     # Author of the message this one replies to, for "/presence" sent as a reply.
     reply_to_user_id: str | None = None
+    # Display names the platform gave for the people this event names (mentions, the author replied
+    # to), composite user id -> name: shown for people the bot has never seen, instead of an id.
+    names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # Sent on behalf of a chat (a Telegram anonymous admin or channel): nobody's activity, but
+    # commands about the channel are answered; ``user_id`` is then the chat's.
+    anonymous: bool = False
     prompter: Prompter | None = field(default=None, compare=False, repr=False)
 
     async def send(self, reply: Reply) -> None:

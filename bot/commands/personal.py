@@ -30,7 +30,7 @@ async def activity(ctx: Context, args: Sequence[str]) -> Reply:
     lines: list[Line] = [ctx.line("activity.header", count=len(events))]
     for event in events:
         values = {"when": ctx.ago(event.timestamp), "type": ctx.text(f"type.{event.type}")
-                  if event.type in ("message", "command", "interaction", "heartbeat") else event.type}
+                  if event.type in ("message", "command", "interaction", "heartbeat", "reaction") else event.type}
         if event.channel_id is None:
             lines.append(ctx.line("activity.line_nowhere", **values))
         elif event.channel_id == ctx.session.channel_id:

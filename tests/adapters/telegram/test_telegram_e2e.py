@@ -24,14 +24,6 @@ def html(locale: str, key: str, **values: object) -> str:
     return i18n.reply(locale, key, **values).render("telegram_html")
 
 
-@pytest.fixture
-async def telegram(api: FakeBotApi, presence: PresenceService) -> AsyncIterator[Telegram]:
-    presence_bot = PresenceBot(presence)
-    async with running(api, polling_settings(api), presence_bot) as telegram:
-        yield telegram
-    await presence_bot.close()
-
-
 async def test_start_up_sets_the_command_menu_in_english_and_chinese(telegram: Telegram) -> None:
     menus = {call.get("language_code"): call["commands"] for call in telegram.api.called("setMyCommands")}
 
