@@ -53,6 +53,10 @@ class Session:
     # Sent on behalf of a chat (a Telegram anonymous admin or channel): nobody's activity, but
     # commands about the channel are answered; ``user_id`` is then the chat's.
     anonymous: bool = False
+    # What people call this channel (a group's title, "#general"); None in direct chats or when unknown.
+    channel_name: str | None = None
+    # A person at this machine's own terminal (the console): never rate-limited.
+    local: bool = False
     prompter: Prompter | None = field(default=None, compare=False, repr=False)
 
     async def send(self, reply: Reply) -> None:

@@ -7,7 +7,7 @@ import contextlib
 import hashlib
 import logging
 import time
-import unicodedata
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from types import TracebackType
@@ -44,12 +44,16 @@ from presence_core.models import (
 from presence_core.policy import Policy
 from presence_core.status import LISTING_RANK, Status
 from presence_core.stores.base import Store
+from presence_core.text import strip_invisible
 from presence_core.views import device_name, devices_view, status_view
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], int]
 MAX_ACTIVITY_LIMIT = 50
+CHANNEL_NAME_MAX_LEN = 128
+# Channel names this process knows it has written: a bound, not a cache that must hold them all.
+CHANNEL_NAMES_CACHED = 10_000
 FIND_SCAN_LIMIT = 500
 WRITERS = 4
 _CAS_ATTEMPTS = 16
@@ -91,6 +95,7 @@ class PresenceService:
         self._writers: list[Batcher[Activity]] = [Batcher(self._flush) for _ in range(WRITERS)]
         self._backlog = Backlog(self._write_late, self.policy.outage_buffer_max)
         self._sweeper: asyncio.Task[None] | None = None
+        self._channel_names: OrderedDict[str, str] = OrderedDict()
         self._next_housekeeping = 0
 
     # lifecycle ---------------------------------------------------------------------------------
@@ -223,7 +228,7 @@ class PresenceService:
     def _clean_name(self, name: str | None) -> str | None:
         if not name:
             return None
-        name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
+        name = strip_invisible(name).strip()
         return name[: self.policy.name_max_len] or None
 
     def _device_name(self, device_id: str) -> str:
@@ -249,18 +254,48 @@ class PresenceService:
         persons = await self.store.resolve([*ids, *([viewer_id] if viewer_id else [])])
         records = await self.store.load(sorted({persons[u] for u in ids}))
         viewer = persons.get(viewer_id) if viewer_id else None
+        if viewer is not None and viewer not in records and any(persons[u] == viewer for u in ids):
+            # Forgotten with tracking off: the person themself sees that tracking is still off.
+            untracked = await self.store.do_not_track([viewer])
+            if untracked:
+                records[viewer] = PersonRecord(viewer, tracking=False)
         now = self.clock()
         return {u: status_view(records.get(persons[u]), u, now, self.policy, as_self=persons[u] == viewer)
                 for u in ids}
 
     async def get_activity(self, user_id: str, limit: int = 10, since: int | None = None) -> list[ActivityEvent]:
+        return (await self.get_activity_page(user_id, limit, since))[0]
+
+    async def get_activity_page(self, user_id: str, limit: int = 10,
+                                since: int | None = None) -> tuple[list[ActivityEvent], bool]:
+        """``get_activity``, and whether more entries (not older than ``since``) exist beyond ``limit``."""
         if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_ACTIVITY_LIMIT:
             raise InvalidArgumentError(f"limit must be between 1 and {MAX_ACTIVITY_LIMIT}")
-        return await self.store.activity(await self.person_id(user_id), limit, since)
+        events = await self.store.activity(await self.person_id(user_id), limit + 1, since)
+        return events[:limit], len(events) > limit
 
     async def get_devices(self, user_id: str) -> list[DeviceInfo]:
         _, record = await self._load(user_id)
         return devices_view(record, self.clock(), self.policy)
+
+    async def name_channel(self, channel_id: str, name: str) -> None:
+        """Remember what people call a channel (a group's title, ``#general``), for activity logs.
+
+        Cheap to call for every message: the store is written only when this process has not
+        written that name for that channel yet (a new channel, a renamed one).
+        """
+        name = strip_invisible(" ".join(name.split()))[:CHANNEL_NAME_MAX_LEN]
+        if not name or self._channel_names.get(_require_id(channel_id, "channel_id")) == name:
+            return
+        await self.store.name_channels({channel_id: name})
+        self._channel_names[channel_id] = name
+        self._channel_names.move_to_end(channel_id)
+        while len(self._channel_names) > CHANNEL_NAMES_CACHED:
+            self._channel_names.popitem(last=False)
+
+    async def get_channel_names(self, channel_ids: Iterable[str]) -> dict[str, str]:
+        """The names known for these channels (direct chats have none)."""
+        return await self.store.channel_names(sorted({_require_id(c, "channel_id") for c in channel_ids}))
 
     async def get_channel_presence(self, channel_id: str, *, limit: int = 50) -> ChannelPresence:
         """People present in the channel, best status first then most recent; invisible people never.
@@ -486,12 +521,15 @@ class PresenceService:
         """
         await self.flush()
         person_id, record = await self._load(user_id)
+        accounts = record.accounts if record else [person_id]
         if record is None:
             untracked = bool(await self.store.do_not_track([person_id]))
         else:
             untracked = not record.tracking
+        # Activity still kept from an outage would bring the person back after the erase.
+        await self._backlog.discard({user_id, *accounts})
         await self.store.forget(person_id, do_not_track=untracked)
-        return record.accounts if record else [person_id]
+        return accounts
 
     async def count_hit(self, kind: str, subject: str, window_ms: int) -> int:
         """Hits of ``kind`` by ``subject`` in the current window, this one included, across every process.

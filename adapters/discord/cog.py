@@ -34,8 +34,9 @@ from presence_bot.app import PresenceBot
 from presence_bot.catalog import COMMAND
 from presence_bot.commands.help import TOPICS
 from presence_bot.options import BotOptions
-from presence_bot.parsing import MAX_DURATION_MS, parse_duration
+from presence_bot.parsing import MAX_DURATION_MS, MIN_DURATION_MS, parse_duration
 from presence_bot.platform_clock import PlatformClock
+from presence_bot.router import may_be_private
 from presence_bot.session import Session
 from presence_bot.settings import Settings, load_settings
 from presence_bot.wiring import build_bot, build_service
@@ -48,8 +49,6 @@ log = logging.getLogger(__name__)
 
 # Discord wants a first answer within 3 s; a command still running after this is deferred.
 DEFER_AFTER_S = 2.0
-# Subcommands whose answers are private: a deferred answer must be ephemeral from the start.
-PRIVATE_ANSWERS = frozenset({"activity", "devices", "link", "unlink"})
 AUTOCOMPLETE_LIMIT = 25
 DURATION_SUGGESTIONS_MS = (30 * MINUTE_MS, HOUR_MS, 2 * HOUR_MS, 4 * HOUR_MS, 8 * HOUR_MS, DAY_MS)
 
@@ -66,7 +65,7 @@ def _duration_value(ms: int) -> str:
 def duration_choices(locale: str, current: str) -> list[Choice[str]]:
     """What the person typed, when it is a duration, then common durations; named in their language."""
     typed = parse_duration(current) if current.strip() else None
-    options = [typed] if typed is not None and MINUTE_MS <= typed <= MAX_DURATION_MS else []
+    options = [typed] if typed is not None and MIN_DURATION_MS <= typed <= MAX_DURATION_MS else []
     options += [ms for ms in DURATION_SUGGESTIONS_MS if ms not in options]
     return [Choice(name=timefmt.duration(locale, ms), value=_duration_value(ms)) for ms in options]
 
@@ -190,11 +189,13 @@ class PresenceCog(LifeCycle, name="Presence"):
         """Hand the slash command to PresenceBot as its text command; defer if it takes a while."""
         session = session_from_interaction(interaction, args, self.outbox, mentions=mentions, names=names,
                                            clock=self.clock)
+        # Decided before anything is sent: a deferral's visibility is its answer's.
+        private = may_be_private(session)
         async with self.outbox.handling(interaction):
             work = asyncio.ensure_future(self._handle(session, interaction.user.id))
             done, _ = await asyncio.wait({work}, timeout=DEFER_AFTER_S)
             if not done:
-                await self.outbox.defer(interaction, ephemeral=bool(args) and args[0] in PRIVATE_ANSWERS)
+                await self.outbox.defer(interaction, ephemeral=private)
             await work
 
     async def cog_app_command_error(self, interaction: discord.Interaction,

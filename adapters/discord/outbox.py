@@ -35,6 +35,8 @@ class DiscordOutbox:
         self.default_locale = default_locale
         # One lock per interaction being handled, so a late defer never races the first answer.
         self._answering: dict[int, asyncio.Lock] = {}
+        # Interactions deferred, and whether privately: a followup shows as its deferral did.
+        self._deferred: dict[int, bool] = {}
 
     async def send(self, session: Session, reply: Reply) -> None:
         chunks = reply.render_chunks("discord_markdown", MESSAGE_LIMIT)
@@ -64,6 +66,7 @@ class DiscordOutbox:
             yield
         finally:
             del self._answering[interaction.id]
+            self._deferred.pop(interaction.id, None)
 
     async def defer(self, interaction: discord.Interaction, *, ephemeral: bool) -> None:
         """Buy time (Discord allows 3 s for the first answer) unless an answer went out already."""
@@ -72,6 +75,7 @@ class DiscordOutbox:
                 return
             try:
                 await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+                self._deferred[interaction.id] = ephemeral
             except discord.HTTPException as error:
                 log.warning("could not defer interaction %s: %s (code %s)", interaction.id, error.status, error.code)
 
@@ -79,7 +83,13 @@ class DiscordOutbox:
                                   chunks: Sequence[str]) -> None:
         async with self._answering.get(interaction.id) or asyncio.Lock():
             try:
-                await self._respond(interaction, chunks, ephemeral=reply.private)
+                deferred_privately = self._deferred.get(interaction.id)
+                if reply.private and deferred_privately is False:
+                    # The public "thinking…" message would show the first followup to everyone: it
+                    # becomes a notice, and the answer follows privately.
+                    notice = i18n.reply(self.locale(session), "private.sent").render("discord_markdown")
+                    await interaction.edit_original_response(content=notice, allowed_mentions=NO_PINGS)
+                await self._respond(interaction, chunks, ephemeral=reply.private or bool(deferred_privately))
                 return
             except discord.NotFound as error:
                 if error.code != UNKNOWN_INTERACTION:

@@ -68,6 +68,16 @@ def _message_locale(message: discord.Message) -> str | None:
     return str(guild.preferred_locale)
 
 
+def channel_name(channel: object) -> str | None:
+    """``#general`` as people see it in the channel list (a thread: its name); None in direct messages."""
+    if channel is None or isinstance(channel, discord.DMChannel | discord.GroupChannel):
+        return None
+    name = getattr(channel, "name", None)
+    if not name:
+        return None
+    return name if isinstance(channel, discord.Thread) else f"#{name}"
+
+
 def is_person(message: discord.Message) -> bool:
     """Messages from people: bots, webhooks (crossposts of followed channels too) and system notices
     (joins, pins, boosts, thread starts …) are nobody's activity."""
@@ -111,6 +121,7 @@ def session_from_message(message: discord.Message, self_id: int, outbox: Outbox,
         mentions=MappingProxyType(mentions_in(content)),
         reply_to_user_id=user_key(replied.id) if replied is not None else None,
         names=MappingProxyType(_names(message, replied)),
+        channel_name=channel_name(message.channel),
     )
 
 
@@ -154,4 +165,5 @@ def session_from_interaction(interaction: discord.Interaction, args: Iterable[st
         raw=interaction,
         mentions=MappingProxyType(dict(mentions or {})),
         names=MappingProxyType(dict(names or {})),
+        channel_name=channel_name(interaction.channel) if interaction.guild_id is not None else None,
     )

@@ -121,7 +121,22 @@ def session_from_update(update: Update, bot: Bot, outbox: Outbox, clock: Platfor
         reply_to_user_id=user_key(replied_to.id) if replied_to is not None else None,
         names=MappingProxyType(names),
         anonymous=message.sender_chat is not None,
+        channel_name=None if is_direct else _channel_name(message, thread_id),
     )
+
+
+def _channel_name(message: Message, thread_id: int | None) -> str | None:
+    """The group's title; in a forum topic "Title › Topic" when the message names its topic.
+
+    A message in a topic carries the topic's name only when it is not a reply to another message
+    (then it "replies" to the topic's creation); without it the name is left unknown rather than
+    written as the bare title, so the stored name never flips between the two.
+    """
+    title = message.chat.title
+    if thread_id is None or title is None:
+        return title
+    created = message.reply_to_message.forum_topic_created if message.reply_to_message else None
+    return f"{title} › {created.name}" if created is not None else None
 
 
 def _reaction_session(reaction: MessageReactionUpdated, bot: Bot, outbox: Outbox, clock: PlatformClock | None,

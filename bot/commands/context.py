@@ -8,29 +8,38 @@ from functools import cache
 
 from presence_bot import i18n, timefmt
 from presence_bot.options import BotOptions
-from presence_bot.parsing import MAX_DURATION_MS, parse_duration
+from presence_bot.parsing import MAX_DURATION_MS, MIN_DURATION_MS, Quoted, fold, parse_duration
 from presence_bot.reply import Line, Reply
 from presence_bot.session import Session
+from presence_bot.text import echo
 from presence_core import PresenceService, Status
-from presence_core.policy import MINUTE_MS
 
 
 class UsageError(Exception):
-    """Bad input: answered with one localized line and the command's usage line."""
+    """Bad input: answered with one localized line and the command's usage line.
+
+    Text values are what the person typed, so each is repeated only as a short cut piece (``echo``);
+    a list value (say, the person's linked accounts) is the bot's own and is shown whole.
+    """
 
     def __init__(self, key: str, **values: object) -> None:
         super().__init__(key)
         self.key = key
-        self.values = values
+        self.values = {name: echo(value) if isinstance(value, str) else value for name, value in values.items()}
 
 
 @cache
 def words(name: str) -> frozenset[str]:
-    """Argument words (``clear``, ``yes`` …) in every locale, lower-cased."""
+    """Argument words (``clear``, ``yes`` …) in every locale, folded (``parsing.fold``)."""
     found: set[str] = set()
     for locale in i18n.LOCALES:
-        found.update(w.strip().lower() for w in i18n.strings(locale).get(f"words.{name}", "").split("|"))
+        found.update(fold(w.strip()) for w in i18n.strings(locale).get(f"words.{name}", "").split("|"))
     return frozenset(w for w in found if w)
+
+
+def is_word(arg: str, name: str) -> bool:
+    """Whether ``arg`` is one of the argument words ``name`` (typed, not quoted as text)."""
+    return not isinstance(arg, Quoted) and fold(arg.strip()).rstrip(".!。！") in words(name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,15 +83,37 @@ class Context:
         return timefmt.duration(self.locale, ms)
 
 
-def read_duration(args: Sequence[str]) -> int:
-    """Arguments that together spell one duration (``1h 30m`` or ``1h30m``), checked for range."""
+def read_duration(args: Sequence[str], *, lead: str | None = None) -> int:
+    """Arguments that together spell one duration (``1h 30m``, ``1h30m``, ``半小时``), checked for range.
+
+    ``lead`` names an argument word that may come first (``for`` in ``dnd for 10m``, also glued as
+    in ``持续30分钟``). Raises UsageError when the duration is missing, unreadable or out of range.
+    """
+    args = list(args)
+    if lead is not None and args:
+        if is_word(args[0], lead):
+            args.pop(0)
+        else:
+            args[0] = glued_lead(args[0], lead) or args[0]
     text = " ".join(args)
+    if not text.strip():
+        raise UsageError("error.missing_duration")
     ms = parse_duration(text)
     if ms is None:
         raise UsageError("error.bad_duration", text=text)
-    if not MINUTE_MS <= ms <= MAX_DURATION_MS:
+    if not MIN_DURATION_MS <= ms <= MAX_DURATION_MS:
         raise UsageError("error.duration_range")
     return ms
+
+
+def glued_lead(arg: str, lead: str) -> str | None:
+    """``持续30分钟`` -> ``30分钟``: the duration after a non-Latin argument word typed without a space."""
+    if isinstance(arg, Quoted):
+        return None
+    for word in sorted(words(lead), key=len, reverse=True):
+        if not word.isascii() and fold(arg).startswith(word) and parse_duration(arg[len(word):]) is not None:
+            return arg[len(word):]
+    return None
 
 
 def expect_no_more(args: Sequence[str]) -> None:

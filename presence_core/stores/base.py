@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from presence_core.models import Activity, ActivityEvent, Event, Membership, PersonRecord
 from presence_core.policy import Policy
@@ -158,3 +158,11 @@ class Store(ABC):
 
         Shared by every process on the store: rate limits for link attempts and commands.
         """
+
+    @abstractmethod
+    async def name_channels(self, names: Mapping[str, str]) -> None:
+        """Remember each channel's display name (channel id -> name), replacing a name stored before."""
+
+    @abstractmethod
+    async def channel_names(self, channel_ids: Sequence[str]) -> dict[str, str]:
+        """The stored names of these channels; channels without one are left out."""

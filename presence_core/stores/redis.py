@@ -1,7 +1,8 @@
-"""Redis store: one presence state shared by many bot processes, on one Redis or a Redis Cluster.
+"""Redis store: one presence state shared by many bot processes, on one Redis, Sentinel or a Cluster.
 
 ``RedisStore(url)`` takes ``redis://``, ``rediss://`` or ``unix://`` URLs; ``redis+cluster://`` and
-``rediss+cluster://`` (or ``cluster=True``) connect to a Redis Cluster through any of its nodes.
+``rediss+cluster://`` (or ``cluster=True``) connect to a Redis Cluster through any of its nodes;
+``redis+sentinel://host:port,host:port/MASTER`` to the master Sentinel names (``redis_connect``).
 
 Key layout (``P`` is the key prefix, ``pr:`` by default). Every id is written verbatim after a hash
 tag ``{S}`` where ``S = shard(id)`` (first 16 bits of its SHA-1, mod 1024). As ``S`` is a function
@@ -30,6 +31,7 @@ of the id, ``kind + S + id`` is one-to-one: no id, whatever it contains, can rea
                              silent for the ttl expires
     P o:{S}<code hash> STRING  "<expires_at>:<owner>" one-time link code
     P h:{S}<window>:<key> STRING  rate-limit counter of one fixed window
+    P n:{S}<channel>   STRING  the channel's display name (written when a process first sees it)
     P events           pub/sub channel of committed transitions and alias invalidations
 
 A person's keys and due shard share the tag ``{S}``, so each script touches one slot. Round trips
@@ -66,12 +68,10 @@ import json
 import logging
 import os
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, TypeVar
 
-import redis.asyncio as aioredis
-from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import NoScriptError, RedisError
 
 from presence_core import rules
@@ -82,6 +82,7 @@ from presence_core.policy import Policy
 from presence_core.status import Status
 from presence_core.stores import redis_lua
 from presence_core.stores.base import EventListener, Store, account_digest
+from presence_core.stores.redis_connect import connect
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,8 @@ SHARDS = 1024  # part of the key format: every process sharing a Redis must agre
 CODE_TTL_MS = 24 * 3_600_000  # garbage collection of link codes; take_code checks their own expiry
 _ALIAS_CACHE_MAX = 100_000
 SCRIPTS = ("RECORD", "CHANNEL", "SAVE", "LOAD", "CHANNEL_PEOPLE", "DUE", "TAKE", "MERGE_LOG", "HIT")
+# Scripts whose writes must reach the replicas before they count (Sentinel); counters need not.
+WRITE_SCRIPTS = frozenset({"RECORD", "CHANNEL", "SAVE", "TAKE", "MERGE_LOG"})
 _STALE_RETRIES = 3
 
 _CODE = STATUS_CODES
@@ -100,13 +103,6 @@ _STATUS = {code.encode(): status for status, code in _CODE.items()} | {code: s f
 def hash_tag(id_: str) -> str:
     """``{S}``: the hash tag of every key about this id (its slot on a cluster), S = shard(id)."""
     return "{%d}" % (int.from_bytes(hashlib.sha1(id_.encode()).digest()[:2], "big") % SHARDS)
-
-
-def _split_url(url: str, cluster: bool | None) -> tuple[str, bool]:
-    for scheme in ("redis+cluster://", "rediss+cluster://"):
-        if url.startswith(scheme):
-            return url.replace("+cluster", "", 1), True
-    return url, bool(cluster)
 
 
 def _num(value: str) -> int | None:
@@ -124,16 +120,16 @@ class RedisStore(Store):
                  **client_options: Any) -> None:
         if "{" in prefix or "}" in prefix:
             raise InvalidArgumentError("the Redis key prefix must not contain '{' or '}' (hash tag syntax)")
-        url, self.cluster = _split_url(url, cluster)
         self.prefix = prefix
         self.timeout = timeout
         # One asyncio.timeout per call instead of redis-py's per-reply socket timeouts (PERF_NOTES).
         options = {"socket_timeout": None, "socket_connect_timeout": timeout, **client_options}
-        if self.cluster:
-            self.client: Any = RedisCluster.from_url(url, **options)
-        else:  # callers beyond the pool size wait for a connection (within the timeout) instead of failing
-            pool = aioredis.BlockingConnectionPool.from_url(url, timeout=None, **{"max_connections": 64, **options})
-            self.client = aioredis.Redis.from_pool(pool)
+        self.connection = connect(url, cluster=cluster, options=options)
+        self.client: Any = self.connection.client
+        self.cluster = self.connection.kind == "cluster"
+        # Behind Sentinel a write counts once every replica of the master has it (Redis WAIT), so a
+        # failover right after it loses nothing acknowledged: the replicas the master had last time.
+        self._replicas: int | None = 1 if self.connection.kind == "sentinel" else None
         self.instance = os.urandom(8).hex()
         self._shas: dict[str, str] = {}
         self._aliases: dict[str, str] | None = None
@@ -165,6 +161,9 @@ class RedisStore(Store):
 
     async def _eval(self, name: str, keys: Sequence[str], *args: object) -> Any:
         """EVALSHA, loading the scripts once when Redis does not know them (first use, restart)."""
+        if self._replicas is not None and name in WRITE_SCRIPTS:
+            return (await self._eval_many([(name, keys, args)]))[0]
+
         async def call() -> Any:
             if not self._shas:
                 await self._load_scripts()
@@ -176,7 +175,12 @@ class RedisStore(Store):
         return await self._io(call())
 
     async def _eval_many(self, calls: Sequence[tuple[str, Sequence[str], Sequence[object]]]) -> list[Any]:
-        """Several scripts in one pipeline (one round trip per node); retries only those Redis did not know."""
+        """Several scripts in one pipeline (one round trip per node); retries only those Redis did not know.
+
+        Behind Sentinel the pipeline ends with ROLE and WAIT: on the same connection, WAIT returns once
+        the replicas have every write before it; the call fails (and is retried by the service) when
+        fewer replicas than ROLE lists acknowledged it.
+        """
         async def run() -> list[Any]:
             if not self._shas:
                 await self._load_scripts()
@@ -187,7 +191,12 @@ class RedisStore(Store):
                 for i in todo:
                     name, keys, args = calls[i]
                     pipe.execute_command("EVALSHA", self._shas[name], len(keys), *keys, self.prefix, *args)
+                if self._replicas is not None:
+                    pipe.execute_command("ROLE")
+                    pipe.execute_command("WAIT", self._replicas, int(self.timeout * 1000 / 2))
                 replies = await pipe.execute(raise_on_error=False)
+                if self._replicas is not None:
+                    self._check_replicated(replies.pop(-2), replies.pop())
                 missing = []
                 for i, reply in zip(todo, replies):
                     if isinstance(reply, NoScriptError):
@@ -202,6 +211,15 @@ class RedisStore(Store):
                 todo = missing
             raise NoScriptError("scripts keep disappearing from Redis")
         return await self._io(run())
+
+    def _check_replicated(self, role: Any, acknowledged: Any) -> None:
+        """Every replica ROLE listed has the writes, else they do not count; remember how many there are."""
+        if isinstance(role, Exception) or isinstance(acknowledged, Exception):
+            raise role if isinstance(role, Exception) else acknowledged
+        replicas = len(role[2]) if role[0] == b"master" else 0
+        self._replicas = replicas
+        if acknowledged < replicas:
+            raise RedisError(f"a write reached {acknowledged} of the master's {replicas} replicas")
 
     # lifecycle -------------------------------------------------------------------------------------
 
@@ -223,7 +241,7 @@ class RedisStore(Store):
                 await self._pubsub.aclose()
             self._pubsub = None
         self._aliases = None
-        await self.client.aclose()
+        await self.connection.aclose()
 
     async def _read_events(self) -> None:
         """Hands other processes' transitions to the listener; evicts aliases others changed."""
@@ -550,6 +568,20 @@ class RedisStore(Store):
     async def hit(self, key: str, window_ms: int, now: int) -> int:
         counter = f"{self.prefix}h:{hash_tag(key)}{now // window_ms}:{key}"
         return int(await self._eval("HIT", [counter], window_ms))
+
+    async def name_channels(self, names: Mapping[str, str]) -> None:
+        pipe = self.client.pipeline(transaction=False)
+        for channel_id, name in names.items():
+            pipe.set(self._key("n", channel_id), name)
+        await self._io(pipe.execute())
+
+    async def channel_names(self, channel_ids: Sequence[str]) -> dict[str, str]:
+        ids = list(dict.fromkeys(channel_ids))
+        pipe = self.client.pipeline(transaction=False)
+        for channel_id in ids:
+            pipe.get(self._key("n", channel_id))
+        found = await self._io(pipe.execute())
+        return {c: name.decode() for c, name in zip(ids, found, strict=True) if name is not None}
 
 
 # codec -------------------------------------------------------------------------------------------

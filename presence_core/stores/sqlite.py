@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -179,6 +179,16 @@ def _move_channel(conn: sqlite3.Connection, old_id: str, new_id: str) -> None:
 
 def _housekeep(conn: sqlite3.Connection, now: int, policy: Policy) -> None:
     conn.execute("DELETE FROM memberships WHERE ts < ?", (now - policy.membership_ttl_ms,))
+    conn.execute("DELETE FROM codes WHERE expires_at <= ?", (now,))
+    conn.execute("DELETE FROM hits WHERE expires_at <= ?", (now,))
+
+
+def _channel_names(conn: sqlite3.Connection, channel_ids: Collection[str]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for chunk in _chunks(channel_ids):
+        names.update(conn.execute(f"SELECT channel_id, name FROM channel_names WHERE channel_id IN ({_marks(chunk)})",
+                                  chunk).fetchall())
+    return names
 
 
 def _due(conn: sqlite3.Connection, now: int, limit: int) -> list[str]:
@@ -381,3 +391,11 @@ class SqliteStore(Store):
 
     async def hit(self, key: str, window_ms: int, now: int) -> int:
         return await self._call(_hit, key, window_ms, now)
+
+    async def name_channels(self, names: Mapping[str, str]) -> None:
+        await self._call(lambda conn: conn.executemany(
+            "INSERT INTO channel_names (channel_id, name) VALUES (?, ?) "
+            "ON CONFLICT (channel_id) DO UPDATE SET name = excluded.name", list(names.items())))
+
+    async def channel_names(self, channel_ids: Sequence[str]) -> dict[str, str]:
+        return await self._call(_channel_names, list(dict.fromkeys(channel_ids)))

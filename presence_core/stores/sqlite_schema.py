@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS hits (
     key TEXT PRIMARY KEY, bucket INTEGER NOT NULL, count INTEGER NOT NULL, expires_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS hits_expiry ON hits (expires_at);
-CREATE TABLE IF NOT EXISTS do_not_track (digest TEXT PRIMARY KEY)
+CREATE TABLE IF NOT EXISTS do_not_track (digest TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS channel_names (channel_id TEXT PRIMARY KEY, name TEXT NOT NULL)
 """
 
 

@@ -53,7 +53,7 @@ async def test_a_reaction_is_not_the_answer_to_a_question(telegram: Telegram, me
     await telegram.deliver(messages.reaction(ALICE, GROUP, asked["message"]["message_id"], "👍"))
     [done] = await telegram.ask(messages.message(ALICE, GROUP, "yes"))
 
-    assert done.text == i18n.reply("en", "forget.done").render("telegram_html")
+    assert done.text.startswith(i18n.reply("en", "forget.done").render("telegram_html"))
 
 
 async def test_presence_bot_asks_telegram_for_members_and_reactions(telegram: Telegram) -> None:

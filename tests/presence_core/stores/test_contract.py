@@ -258,3 +258,26 @@ async def test_close_can_be_called_twice(store: Store) -> None:
     await store.record([message("console:alice", T0)], POLICY)
     await store.close()
     await store.close()
+
+
+async def test_housekeeping_keeps_the_codes_and_windows_that_are_still_valid(store: Store) -> None:
+    """What is removed cannot be observed through the contract (it had expired); what stays can."""
+    window = MINUTE_MS
+    start = T0 - T0 % window
+    await store.put_code("old", "telegram:1", start + 10)
+    await store.put_code("fresh", "telegram:1", start + 10 * MINUTE_MS)
+    await store.hit("cmd:a", window, start)
+    await store.hit("cmd:b", 10 * window, start)
+    await store.housekeep(start + window, POLICY)
+    assert await store.take_code("old", start + window) is None
+    assert await store.take_code("fresh", start + window) == "telegram:1"
+    assert await store.hit("cmd:a", window, start + window) == 1
+    assert await store.hit("cmd:b", 10 * window, start + window) == 2
+
+
+async def test_channel_names_are_remembered_and_replaced(store: Store) -> None:
+    await store.name_channels({"telegram:-5": "Dev Team", "discord:9": "#general"})
+    await store.name_channels({"telegram:-5": "Dev Team 🚀 (renamed)"})
+    assert await store.channel_names(["telegram:-5", "discord:9", "console:dm/you", "telegram:-5"]) == {
+        "telegram:-5": "Dev Team 🚀 (renamed)", "discord:9": "#general"}
+    assert await store.channel_names([]) == {}
