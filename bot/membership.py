@@ -52,9 +52,7 @@ async def apply(service: PresenceService, places: Places, change: MembershipChan
     """Carry out ``change``; raises what the service raises (StoreUnavailableError …)."""
     if isinstance(change, Moved):
         await service.move_channel(change.old_id, change.new_id)
-        guild = places.guild_of(change.old_id)
         places.forget([change.old_id])
-        places.seen(change.new_id, guild)
     elif isinstance(change, Dropped):
         channels = dict.fromkeys([*change.channel_ids,
                                   *(places.channels_of(change.guild_id) if change.guild_id else [])])
