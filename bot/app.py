@@ -19,6 +19,7 @@ from presence_bot.prompts import Prompts
 from presence_bot.replays import Replays
 from presence_bot.router import command_text, command_topic, route
 from presence_bot.session import Session
+from presence_bot.watch_delivery import WatchDelivery
 from presence_core import PresenceService, StoreUnavailableError
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ class PresenceBot:
         self.prompts = Prompts()
         self.places = Places()
         self.replays = Replays()
+        # Adapters register how to send a private message on their platform (SPEC section 12).
+        self.watches = WatchDelivery(service, self.options.default_locale)
         self._running: set[asyncio.Task[None]] = set()
 
     def locale_for(self, session: Session) -> str:

@@ -11,13 +11,15 @@ COMMAND = "presence"
 
 SUBCOMMANDS: tuple[str, ...] = (
     "who", "activity", "online", "away", "dnd", "offline", "status", "devices", "sync",
-    "link", "unlink", "tracking", "forget", "help",
+    "link", "unlink", "tracking", "forget",
+    "capacity", "take", "done", "skills", "hours", "available", "pick", "notify", "watchers",
+    "help",
 )
 
 SET_STATUS = ("online", "away", "dnd", "offline")
 
 # Answers about the asker alone: sent privately (Discord: ephemeral) when asked for in a group.
-PERSONAL = frozenset({"activity", "devices", "link", "unlink"})
+PERSONAL = frozenset({"activity", "devices", "link", "unlink", "notify", "watchers"})
 
 # About the channel, not the asker: answered for someone acting anonymously as a chat too.
 CHANNEL_LEVEL = frozenset({"who", "help"})

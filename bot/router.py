@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from presence_bot.catalog import CHANNEL_LEVEL, PERSONAL, aliases_of, known_words, listed_words, resolve_subcommand
 from presence_bot.commandline import read_command, separate
-from presence_bot.commands import account, personal, status, who
+from presence_bot.commands import account, availability, personal, status, watches, who
 from presence_bot.commands.context import Context, Handler, UsageError
 from presence_bot.commands.help import show_help
 from presence_bot.parsing import UnbalancedQuoteError, fold, split_args
@@ -35,6 +35,15 @@ HANDLERS: dict[str, Handler] = {
     "unlink": account.unlink,
     "tracking": account.tracking,
     "forget": account.forget,
+    "capacity": availability.capacity,
+    "take": availability.take,
+    "done": availability.done,
+    "skills": availability.skills,
+    "hours": availability.hours,
+    "available": availability.available,
+    "pick": availability.pick,
+    "notify": watches.notify,
+    "watchers": watches.watchers,
     "help": show_help,
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from presence_core.availability import MAX_SKILLS
 from presence_core.models import PersonRecord
 from presence_core.policy import MINUTE_MS
 
@@ -40,6 +41,14 @@ def merge_records(into: PersonRecord, other: PersonRecord) -> None:
     into.names = {**other.names, **into.names}
     into.tracking = into.tracking and other.tracking
     into.linked = [a for a in [*into.linked, *other.accounts] if a != into.id]
+    # Availability (SPEC section 12): one human, one load; the joining person's settings fill gaps.
+    into.load += other.load
+    into.capacity = into.capacity if into.capacity is not None else other.capacity
+    into.skills = [*into.skills, *(s for s in other.skills if s not in into.skills)][:MAX_SKILLS]
+    if not into.hours:
+        into.hours, into.hours_zone = other.hours, other.hours_zone
+    picks = [t for t in (into.last_pick, other.last_pick) if t is not None]
+    into.last_pick = max(picks, default=None)
 
 
 def split_record(record: PersonRecord, account_id: str) -> PersonRecord:

@@ -7,7 +7,8 @@ the sweep runs when a person is due.
 
 from __future__ import annotations
 
-from presence_core.models import Activity, DeviceRecord, PersonRecord, Transition
+from presence_core import availability
+from presence_core.models import Activity, DeviceRecord, Event, PersonRecord, Transition
 from presence_core.policy import Policy
 from presence_core.status import MERGE_RANK, STICKY, Status
 
@@ -110,8 +111,9 @@ def arrival_status(activity: Activity, policy: Policy) -> Status:
     return idle_status(activity.timestamp, arrived, policy)
 
 
-def apply_activity(record: PersonRecord, activity: Activity, policy: Policy) -> Transition | None:
-    """Record one activity using only the derived fields (sticky, due), so a server script can do the same.
+def apply_activity(record: PersonRecord, activity: Activity, policy: Policy) -> list[Event]:
+    """Record one activity using only the derived fields (sticky, due, the hours window), so a server
+    script can do the same; returns the status transition and the change of availability it caused.
 
     Activity that arrives already older than a timer's threshold fires no transition that the
     timer would take back at once: a 10-minute-old message brings an offline person to away at
@@ -130,10 +132,12 @@ def apply_activity(record: PersonRecord, activity: Activity, policy: Policy) -> 
     else:
         new = record.published
     record.due = _earliest(record.due, ts + policy.away_after_ms, record.sticky_until if sticky_now else None)
-    if new == record.published:
-        return None
-    old, record.published = record.published, new
-    return Transition(record.id, old, new, ts)
+    events: list[Event] = []
+    if new != record.published:
+        events.append(Transition(record.id, record.published, new, ts))
+        record.published = new
+    change = availability.announce(record, availability.decide(record, new, ts), ts)
+    return events if change is None else [*events, change]
 
 
 def next_due(record: PersonRecord, now: int, policy: Policy) -> int | None:
@@ -144,6 +148,7 @@ def next_due(record: PersonRecord, now: int, policy: Policy) -> int | None:
         if device.last_seen is not None:
             times += [device.last_seen + policy.away_after_ms, device.last_seen + policy.offline_after_ms,
                       device.last_seen + policy.prune_after_ms]
+    times.append(availability.next_due(record, now))
     return _earliest(*(t for t in times if t is not None and t > now))
 
 
@@ -157,8 +162,8 @@ def _sticky(record: PersonRecord, now: int) -> tuple[Status | None, int | None]:
     return None, None
 
 
-def settle(record: PersonRecord, now: int, policy: Policy) -> Transition | None:
-    """Drop what expired, recompute the derived fields, and publish a real change of status."""
+def settle(record: PersonRecord, now: int, policy: Policy) -> list[Event]:
+    """Drop what expired, recompute the derived fields, and publish real changes of status and availability."""
     if record.manual is not None and not in_force(record.manual_expires, now):
         record.manual = record.manual_expires = record.manual_since = None
     if record.custom is not None and not in_force(record.custom_expires, now):
@@ -169,12 +174,14 @@ def settle(record: PersonRecord, now: int, policy: Policy) -> Transition | None:
         if device.last_seen is not None and now - device.last_seen >= policy.prune_after_ms:
             del record.devices[device_id]
     record.sticky, record.sticky_until = _sticky(record, now)
-    record.due = next_due(record, now, policy)
     new = public_status(record, now, policy)
-    if new == record.published:
-        return None
-    old, record.published = record.published, new
-    return Transition(record.id, old, new, now)
+    change = availability.settle(record, new, now)
+    record.due = next_due(record, now, policy)
+    events: list[Event] = []
+    if new != record.published:
+        events.append(Transition(record.id, record.published, new, now))
+        record.published = new
+    return events if change is None else [*events, change]
 
 
 def set_manual(record: PersonRecord, status: Status, expires_at: int | None, now: int,

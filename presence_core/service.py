@@ -13,9 +13,10 @@ from dataclasses import replace
 from types import TracebackType
 from typing import Any
 
-from presence_core import linking, rules
+from presence_core import availability, linking, rules
 from presence_core.backlog import Backlog
 from presence_core.batching import Batcher
+from presence_core.desk import Desk
 from presence_core.errors import (
     AlreadyLinkedError,
     ConcurrentUpdateError,
@@ -31,6 +32,8 @@ from presence_core.events import EventBus, Handler
 from presence_core.models import (
     Activity,
     ActivityEvent,
+    AvailabilityInfo,
+    AvailableUser,
     ChannelPresence,
     DeviceInfo,
     DeviceRecord,
@@ -40,12 +43,15 @@ from presence_core.models import (
     Membership,
     SyncStatus,
     UserStatus,
+    Watch,
+    Workload,
 )
 from presence_core.policy import Policy
 from presence_core.status import LISTING_RANK, Status
 from presence_core.stores.base import Store
 from presence_core.text import strip_invisible
 from presence_core.views import device_name, devices_view, status_view
+from presence_core.watches import DEFAULT_WATCH_MS, Watches
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +65,6 @@ WRITERS = 4
 _CAS_ATTEMPTS = 16
 HOUSEKEEPING_INTERVAL_MS = 10 * 60_000
 ACTIVITY_KEYS = frozenset({"type", "channel_id", "timestamp", "device_id", "user_name"})
-
-
-def _present(*events: Event | None) -> list[Event]:
-    return [e for e in events if e is not None]
 
 
 def system_clock() -> int:
@@ -97,6 +99,8 @@ class PresenceService:
         self._sweeper: asyncio.Task[None] | None = None
         self._channel_names: OrderedDict[str, str] = OrderedDict()
         self._next_housekeeping = 0
+        self._desk = Desk(self)
+        self._watches = Watches(self)
 
     # lifecycle ---------------------------------------------------------------------------------
 
@@ -310,7 +314,8 @@ class PresenceService:
             status = rules.public_status(record, now, self.policy)
             if status is not Status.OFFLINE:
                 users.append(OnlineUser(account, record.names.get(account), status,
-                                        rules.public_last_seen(record, now), rules.custom_status(record, now)))
+                                        rules.public_last_seen(record, now), rules.custom_status(record, now),
+                                        record.load, record.capacity, not availability.within_hours(record, now)))
         users.sort(key=lambda u: (LISTING_RANK[u.status], -(u.last_seen or 0)))
         return ChannelPresence(tuple(users), max(0, total - len(members)))
 
@@ -338,7 +343,9 @@ class PresenceService:
         """These accounts left the channel, or were removed or banned from it: no longer listed there."""
         _require_id(channel_id, "channel_id")
         await self.flush()
-        await self.store.end_membership(channel_id, [_require_id(u, "user_id") for u in user_ids])
+        accounts = [_require_id(u, "user_id") for u in user_ids]
+        await self.store.end_membership(channel_id, accounts)
+        await self.store.set_desk([Membership(channel_id, a, 0) for a in accounts], False)
 
     async def move_channel(self, old_id: str, new_id: str) -> None:
         """A channel changed its id (a Telegram group became a supergroup): its people move along."""
@@ -346,12 +353,14 @@ class PresenceService:
         _require_id(new_id, "channel_id")
         await self.flush()
         await self.store.move_channel(old_id, new_id)
+        await self.store.move_desk(old_id, new_id)
 
     async def drop_channel(self, channel_id: str) -> None:
         """The bot is no longer in the channel: forget who was in it."""
         _require_id(channel_id, "channel_id")
         await self.flush()
         await self.store.drop_channel(channel_id)
+        await self.store.move_desk(channel_id, None)
 
     async def get_online_users(self, channel_id: str, *, limit: int = 50) -> list[OnlineUser]:
         return list((await self.get_channel_presence(channel_id, limit=limit)).users)
@@ -382,7 +391,7 @@ class PresenceService:
             expected = record.version
             now = self.clock()
             change(record, now)
-            events = _present(rules.settle(record, now, self.policy))
+            events = rules.settle(record, now, self.policy)
             if await self.store.save(record, expected, events):
                 await self._emit(events)
                 return record
@@ -487,9 +496,11 @@ class PresenceService:
             expected = into.version
             linking.merge_records(into, records.get(absorbed_id) or await self._new_record(absorbed_id))
             now = self.clock()
-            events = _present(rules.settle(into, now, self.policy))
+            events = rules.settle(into, now, self.policy)
             if await self.store.merge(into, expected, absorbed_id):
                 await self._emit(events)
+                if availability.uses_availability(into):  # every account of theirs joins their desks
+                    await self.store.set_desk(await self.memberships(into_id), True)
                 return into_id
         raise ConcurrentUpdateError(f"the state of {user_id!r} kept changing; try again")
 
@@ -502,7 +513,7 @@ class PresenceService:
                 raise UnknownDeviceError(account_id)
             expected, now = record.version, self.clock()
             split_off = linking.split_record(record, account_id)
-            events = _present(rules.settle(record, now, self.policy), rules.settle(split_off, now, self.policy))
+            events = rules.settle(record, now, self.policy) + rules.settle(split_off, now, self.policy)
             if await self.store.split(record, expected, split_off):
                 await self._emit(events)
                 return
@@ -526,10 +537,71 @@ class PresenceService:
             untracked = bool(await self.store.do_not_track([person_id]))
         else:
             untracked = not record.tracking
+        accounts = record.accounts if record else [person_id]
         # Activity still kept from an outage would bring the person back after the erase.
         await self._backlog.discard({user_id, *accounts})
+        await self.store.forget_availability(person_id, accounts)
         await self.store.forget(person_id, do_not_track=untracked)
         return accounts
+
+    # availability and watches (SPEC section 12; presence_core.desk and presence_core.watches) ----
+
+    async def get_availability(self, user_id: str) -> AvailabilityInfo:
+        """The person's own capacity, load, skills, hours and whether they are available now."""
+        return await self._desk.get(user_id)
+
+    async def set_capacity(self, user_id: str, capacity: int | None) -> AvailabilityInfo:
+        """At most ``capacity`` items at once (1-100), or None for no limit."""
+        return await self._desk.set_capacity(user_id, capacity)
+
+    async def set_skills(self, user_id: str, skills: Sequence[str]) -> AvailabilityInfo:
+        """Up to 20 one-word tags (stored case-folded); an empty list clears them."""
+        return await self._desk.set_skills(user_id, skills)
+
+    async def set_hours(self, user_id: str, intervals: Sequence[Sequence[int]] | None,
+                        zone: str | None = None) -> AvailabilityInfo:
+        """Weekly working hours as Telegram Business intervals (``presence_core.hours``) in an IANA
+        zone, or None to clear them. Raises ``UnknownTimeZoneError`` for an unknown zone."""
+        return await self._desk.set_hours(user_id, intervals, zone)
+
+    async def take(self, user_id: str, n: int = 1, *, force: bool = False) -> Workload:
+        """``n`` more items (1-100), atomically; raises ``OverCapacityError`` past the capacity unless ``force``."""
+        return await self._desk.take(user_id, n, force=force)
+
+    async def done(self, user_id: str, n: int = 1) -> Workload:
+        """``n`` items finished; the load never goes below 0."""
+        return await self._desk.done(user_id, n)
+
+    async def get_available(self, channel_id: str, skill: str | None = None, *,
+                            viewer_id: str | None = None) -> list[AvailableUser]:
+        """People of the channel who can take work now (with ``skill``), least loaded first, ties to
+        the longest since their last pick; each under the account seen there."""
+        return await self._desk.get_available(_require_id(channel_id, "channel_id"), skill, viewer_id=viewer_id)
+
+    async def pick(self, channel_id: str, skill: str | None = None, *,
+                   viewer_id: str | None = None) -> AvailableUser | None:
+        """Give the first of ``get_available`` one more item (never past a capacity); None when nobody is available."""
+        return await self._desk.pick(_require_id(channel_id, "channel_id"), skill, viewer_id=viewer_id)
+
+    async def watch(self, watcher_id: str, target_id: str, channel_id: str, *, duration_ms: int = DEFAULT_WATCH_MS,
+                    locale: str | None = None) -> Watch | None:
+        """Tell ``watcher_id`` once when ``target_id`` next becomes available (see ``presence_core.watches``)."""
+        for value, what in ((watcher_id, "watcher_id"), (target_id, "target_id"), (channel_id, "channel_id")):
+            _require_id(value, what)
+        return await self._watches.watch(watcher_id, target_id, channel_id, duration_ms=duration_ms, locale=locale)
+
+    async def unwatch(self, watcher_id: str, target_id: str) -> bool:
+        return await self._watches.unwatch(_require_id(watcher_id, "watcher_id"), _require_id(target_id, "target_id"))
+
+    async def get_watches(self, user_id: str) -> list[Watch]:
+        return await self._watches.get_watches(_require_id(user_id, "user_id"))
+
+    async def get_watchers(self, user_id: str) -> list[Watch]:
+        return await self._watches.get_watchers(_require_id(user_id, "user_id"))
+
+    async def claim_watches(self, person_id: str, platforms: list[str]) -> list[Watch]:
+        """For whoever delivers watches: those now due on this person, each to one caller only."""
+        return await self._watches.claim(person_id, platforms)
 
     async def count_hit(self, kind: str, subject: str, window_ms: int) -> int:
         """Hits of ``kind`` by ``subject`` in the current window, this one included, across every process.
@@ -559,7 +631,7 @@ class PresenceService:
                 expected, now = record.version, self.clock()
                 if record.due is None or record.due > now:
                     break
-                events = _present(rules.settle(record, now, self.policy))
+                events = rules.settle(record, now, self.policy)
                 if await self.store.save(record, expected, events):
                     transitions += events
                     await self._emit(events)

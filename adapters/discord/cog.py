@@ -24,6 +24,7 @@ from presence_adapters.discord.sessions import (
     display_name,
     is_person,
     mention,
+    parse_key,
     session_from_interaction,
     session_from_message,
     user_key,
@@ -34,13 +35,16 @@ from presence_bot.app import PresenceBot
 from presence_bot.catalog import COMMAND
 from presence_bot.commands.help import TOPICS
 from presence_bot.options import BotOptions
-from presence_bot.parsing import MAX_DURATION_MS, MIN_DURATION_MS, parse_duration
+from presence_bot.parsing import MAX_DURATION_MS, MIN_DURATION_MS, parse_duration, quote_arg
 from presence_bot.platform_clock import PlatformClock
+from presence_bot.reply import Reply
 from presence_bot.router import may_be_private
 from presence_bot.session import Session
 from presence_bot.settings import Settings, load_settings
 from presence_bot.wiring import build_bot, build_service
 from presence_core import PresenceService
+from presence_core.availability import MAX_CAPACITY, MAX_LOAD
+from presence_core.hours import zone_names
 from presence_core.policy import DAY_MS, HOUR_MS, MINUTE_MS
 from presence_core.service import MAX_ACTIVITY_LIMIT
 from presence_core.views import device_name
@@ -94,6 +98,7 @@ class PresenceCog(LifeCycle, name="Presence"):
         # Discord's clock (snowflake times) against the service's.
         self.clock = PlatformClock(self.presence.service.clock)
         self._translator: PresenceTranslator | None = None
+        self.presence.watches.register("discord", self._send_watch)
 
     @classmethod
     async def from_settings(cls, bot: commands.Bot, settings: Settings) -> PresenceCog:
@@ -181,6 +186,12 @@ class PresenceCog(LifeCycle, name="Presence"):
             await self.feed.seen(user_id)
         except Exception:
             log.exception("could not record the Discord clients of %s", user_key(user_id))
+
+    async def _send_watch(self, user_id: str, reply: Reply, silent: bool) -> bool:
+        """A watch that fired, as a direct message (SPEC section 12)."""
+        key = parse_key(user_id)
+        user = self.bot.get_user(key) or await self.bot.fetch_user(key)
+        return await self.outbox.direct(user, reply, silent=silent)
 
     # slash commands ----------------------------------------------------------------------------
 
@@ -283,6 +294,57 @@ class PresenceCog(LifeCycle, name="Presence"):
     async def forget(self, interaction: discord.Interaction) -> None:
         await self._run(interaction, "forget")
 
+    @group.command(name="capacity", description=localized("help.capacity"))
+    @app_commands.describe(value=localized("discord.option.capacity"))
+    async def capacity(self, interaction: discord.Interaction, value: str | None = None) -> None:
+        await self._run(interaction, "capacity", *([value] if value else []))
+
+    @group.command(name="take", description=localized("help.take"))
+    @app_commands.describe(n=localized("discord.option.n"), force=localized("discord.option.force"))
+    async def take(self, interaction: discord.Interaction, n: Range[int, 1, MAX_CAPACITY] | None = None,
+                   force: bool = False) -> None:
+        await self._run(interaction, "take", *([str(n)] if n else []), *(["force"] if force else []))
+
+    @group.command(name="done", description=localized("help.done"))
+    @app_commands.describe(n=localized("discord.option.n"))
+    async def done(self, interaction: discord.Interaction, n: Range[int, 1, MAX_LOAD] | None = None) -> None:
+        await self._run(interaction, "done", *([str(n)] if n else []))
+
+    @group.command(name="skills", description=localized("help.skills"))
+    @app_commands.describe(tags=localized("discord.option.skills"))
+    async def skills(self, interaction: discord.Interaction, tags: str | None = None) -> None:
+        await self._run(interaction, "skills", *(tags.split() if tags else []))
+
+    @group.command(name="hours", description=localized("help.hours"))
+    @app_commands.describe(hours=localized("discord.option.hours"), zone=localized("discord.option.zone"))
+    async def hours(self, interaction: discord.Interaction, hours: str | None = None, zone: str | None = None) -> None:
+        await self._run(interaction, "hours", *(hours.split() if hours else []), *([zone] if zone else []))
+
+    @group.command(name="available", description=localized("help.available"))
+    @app_commands.describe(skill=localized("discord.option.skill"))
+    async def available(self, interaction: discord.Interaction, skill: str | None = None) -> None:
+        await self._run(interaction, "available", *([quote_arg(skill)] if skill else []))
+
+    @group.command(name="pick", description=localized("help.pick"))
+    @app_commands.describe(skill=localized("discord.option.skill"))
+    async def pick(self, interaction: discord.Interaction, skill: str | None = None) -> None:
+        await self._run(interaction, "pick", *([quote_arg(skill)] if skill else []))
+
+    @group.command(name="notify", description=localized("help.notify"))
+    @app_commands.describe(user=localized("discord.option.watch_user"), duration=localized("discord.option.watch_for"))
+    async def notify(self, interaction: discord.Interaction, user: discord.User | None = None,
+                     duration: str | None = None) -> None:
+        if user is None:
+            await self._run(interaction, "notify")
+            return
+        token = mention(user.id)
+        await self._run(interaction, "notify", token, *(["for", duration] if duration else []),
+                        mentions={token: user_key(user.id)})
+
+    @group.command(name="watchers", description=localized("help.watchers"))
+    async def watchers(self, interaction: discord.Interaction) -> None:
+        await self._run(interaction, "watchers")
+
     @group.command(name="help", description=localized("help.help"))
     @app_commands.describe(command=localized("discord.option.command"))
     @app_commands.choices(command=_TOPICS)
@@ -304,6 +366,49 @@ class PresenceCog(LifeCycle, name="Presence"):
     @status.autocomplete("duration")
     @activity.autocomplete("since")
     async def _durations(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
+        await self._typing(interaction)
+        locale = i18n.pick_locale(str(interaction.locale), self.presence.options.default_locale)
+        return duration_choices(locale, current)[:AUTOCOMPLETE_LIMIT]
+
+    @capacity.autocomplete("value")
+    async def _capacities(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
+        await self._typing(interaction)
+        locale = i18n.pick_locale(str(interaction.locale), self.presence.options.default_locale)
+        off = i18n.text(locale, "words.off").split("|")[0]
+        values = [v for v in ("off", *map(str, (1, 2, 3, 4, 5, 8, 10, 15, 20))) if v.startswith(current.strip())]
+        return [Choice(name=off if v == "off" else v, value=v) for v in values][:AUTOCOMPLETE_LIMIT]
+
+    @hours.autocomplete("zone")
+    async def _zones(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
+        """Time zones whose name holds what was typed (a city is enough: ``berl``)."""
+        await self._typing(interaction)
+        wanted = current.strip().lower().replace(" ", "_")
+        names = [z for z in zone_names() if wanted in z.lower()] if wanted else []
+        names.sort(key=lambda z: (not z.lower().rsplit("/", 1)[-1].startswith(wanted), len(z), z))
+        return [Choice(name=z, value=z) for z in names[:AUTOCOMPLETE_LIMIT]]
+
+    @skills.autocomplete("tags")
+    @available.autocomplete("skill")
+    @pick.autocomplete("skill")
+    async def _skills(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
+        """Skills of people here who can take work now, and the asker's own (nobody else's)."""
+        await self._typing(interaction)
+        me = user_key(interaction.user.id)
+        channel = session_from_interaction(interaction, (), self.outbox).channel_id
+        try:
+            people = await self.service.get_available(channel, viewer_id=me)
+            own = (await self.service.get_availability(me)).skills
+        except Exception:
+            log.exception("could not list skills for autocomplete")
+            return []
+        *typed, last = current.split(" ") if current else [""]
+        found = dict.fromkeys([*own, *(s for p in people for s in p.skills)])
+        prefix = " ".join(typed)
+        choices = [(f"{prefix} {s}" if prefix else s) for s in found if s.startswith(last.lower()) and s not in typed]
+        return [Choice(name=c[:DESCRIPTION_LIMIT], value=c[:DESCRIPTION_LIMIT]) for c in choices][:AUTOCOMPLETE_LIMIT]
+
+    @notify.autocomplete("duration")
+    async def _watch_durations(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
         await self._typing(interaction)
         locale = i18n.pick_locale(str(interaction.locale), self.presence.options.default_locale)
         return duration_choices(locale, current)[:AUTOCOMPLETE_LIMIT]

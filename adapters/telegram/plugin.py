@@ -64,6 +64,7 @@ def install(application: Application[Any, Any, Any, Any, Any, Any], presence: Pr
     presence_bot = bot if bot is not None else PresenceBot(presence, options or BotOptions())
     platform_clock = clock if clock is not None else PlatformClock(presence.clock)
     outbox = TelegramOutbox(application.bot, presence_bot.options.default_locale, platform_clock)
+    presence_bot.watches.register("telegram", outbox.send_direct)
     topics = Topics()
 
     async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

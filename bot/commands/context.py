@@ -59,8 +59,8 @@ class Context:
     def line(self, key: str, **values: object) -> Line:
         return i18n.line(self.locale, key, **values)
 
-    def reply(self, *lines: Line, private: bool = False) -> Reply:
-        return Reply(tuple(lines), private=private)
+    def reply(self, *lines: Line, private: bool = False, ping: str | None = None) -> Reply:
+        return Reply(tuple(lines), private=private, ping=ping)
 
     def text(self, key: str, **values: object) -> str:
         return i18n.text(self.locale, key, **values)

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Mapping, Sequence
 
-from presence_core import rules
+from presence_core import availability, rules
 from presence_core.models import Activity, ActivityEvent, Event, Membership, PersonRecord
 from presence_core.policy import Policy
 from presence_core.stores.base import Store, account_digest
+from presence_core.stores.memory_availability import MemoryAvailability
 
 
-class MemoryStore(Store):
+class MemoryStore(MemoryAvailability, Store):
     def __init__(self) -> None:
+        super().__init__()
         self._people: dict[str, PersonRecord] = {}
         self._aliases: dict[str, str] = {}
         self._logs: dict[str, list[ActivityEvent]] = {}
@@ -38,16 +40,16 @@ class MemoryStore(Store):
                 record = self._people[person_id] = PersonRecord(person_id)
             if not record.tracking:
                 continue
-            transition = rules.apply_activity(record, activity, policy)
+            transitions += rules.apply_activity(record, activity, policy)
             record.version += 1
-            if transition is not None:
-                transitions.append(transition)
             if activity.logged:
                 self._log(person_id, activity, policy)
             if activity.channel_id is not None:
                 members = self._channels.setdefault(activity.channel_id, {})
                 members[activity.user_id] = max(members.get(activity.user_id, 0), activity.timestamp)
                 self._seen_in.setdefault(activity.user_id, set()).add(activity.channel_id)
+                if availability.uses_availability(record):
+                    self._desk_seen(activity.channel_id, activity.user_id, activity.timestamp)
         return transitions
 
     def _log(self, person_id: str, activity: Activity, policy: Policy) -> None:

@@ -77,11 +77,22 @@ from redis.exceptions import NoScriptError, RedisError
 from presence_core import rules
 from presence_core.errors import InvalidArgumentError, StoreUnavailableError
 from presence_core.events import STATUS_CODES, from_wire, to_wire
-from presence_core.models import Activity, ActivityEvent, DeviceRecord, Event, Membership, PersonRecord, Transition
+from presence_core.models import (
+    Activity,
+    ActivityEvent,
+    AvailabilityChange,
+    DeviceRecord,
+    Event,
+    Membership,
+    PersonRecord,
+    Transition,
+)
 from presence_core.policy import Policy
 from presence_core.status import Status
-from presence_core.stores import redis_lua
+from presence_core.stores import redis_availability, redis_lua
 from presence_core.stores.base import EventListener, Store, account_digest
+from presence_core.stores.redis_availability import FIELDS as AVAILABILITY_FIELDS
+from presence_core.stores.redis_availability import RedisAvailability
 from presence_core.stores.redis_connect import connect
 
 log = logging.getLogger(__name__)
@@ -91,8 +102,12 @@ SHARDS = 1024  # part of the key format: every process sharing a Redis must agre
 CODE_TTL_MS = 24 * 3_600_000  # garbage collection of link codes; take_code checks their own expiry
 _ALIAS_CACHE_MAX = 100_000
 SCRIPTS = ("RECORD", "CHANNEL", "SAVE", "LOAD", "CHANNEL_PEOPLE", "DUE", "TAKE", "MERGE_LOG", "HIT")
+# Scripts of the availability mixin, by name: (module, attribute).
+_MIXIN_SCRIPTS = {"LOAD_CHANGE": "LOAD", "DESK": "DESK", "ADD_WATCH": "ADD_WATCH", "PUT_WATCH": "PUT_WATCH",
+                  "CLAIM": "CLAIM"}
 # Scripts whose writes must reach the replicas before they count (Sentinel); counters need not.
-WRITE_SCRIPTS = frozenset({"RECORD", "CHANNEL", "SAVE", "TAKE", "MERGE_LOG"})
+WRITE_SCRIPTS = frozenset({"RECORD", "CHANNEL", "SAVE", "TAKE", "MERGE_LOG", "LOAD_CHANGE", "ADD_WATCH", "PUT_WATCH",
+                           "CLAIM"})
 _STALE_RETRIES = 3
 
 _CODE = STATUS_CODES
@@ -113,7 +128,7 @@ def _opt(value: object) -> object:
     return "" if value is None else value
 
 
-class RedisStore(Store):
+class RedisStore(RedisAvailability, Store):
     """The shared store; ``timeout`` bounds every call (seconds), ``prefix`` namespaces the keys."""
 
     def __init__(self, url: str, *, cluster: bool | None = None, prefix: str = "pr:", timeout: float = 5.0,
@@ -155,8 +170,10 @@ class RedisStore(Store):
             raise StoreUnavailableError(f"Redis store: {type(exc).__name__}: {exc}") from exc
 
     async def _load_scripts(self) -> None:
-        for name in SCRIPTS:
-            sha = await self.client.script_load(getattr(redis_lua, name))
+        sources = {name: getattr(redis_lua, name) for name in SCRIPTS}
+        sources |= {name: getattr(redis_availability, attr) for name, attr in _MIXIN_SCRIPTS.items()}
+        for name, source in sources.items():
+            sha = await self.client.script_load(source)
             self._shas[name] = sha.decode() if isinstance(sha, bytes) else sha
 
     async def _eval(self, name: str, keys: Sequence[str], *args: object) -> Any:
@@ -304,13 +321,18 @@ class RedisStore(Store):
                            for a, hint in zip(batch, hints)], ensure_ascii=False, separators=(",", ":"))
 
     @staticmethod
-    def _transitions(batch: Sequence[Activity], positions: Sequence[int],
-                     found: Sequence[Any]) -> list[tuple[int, Transition]]:
-        """(batch position, transition) from a record script's {position in its call, person, old, new}."""
-        out = []
+    def _transitions(batch: Sequence[Activity], positions: Sequence[int], found: Sequence[Any],
+                     avails: Sequence[Any]) -> list[tuple[int, Event]]:
+        """(batch position, event) from a record script's transitions {position in its call, person, old,
+        new} and availability changes {position, person, 0|1}; a transition first at equal positions."""
+        out: list[tuple[int, Event]] = []
         for pos, person, old, new in found:
             i = positions[pos - 1]
             out.append((i, Transition(person.decode(), _STATUS[old], _STATUS[new], batch[i].timestamp)))
+        for pos, person, available in avails:
+            i = positions[pos - 1]
+            out.append((i, AvailabilityChange(person.decode(), bool(available), batch[i].timestamp)))
+        out.sort(key=lambda pair: (pair[0], isinstance(pair[1], AvailabilityChange)))
         return out
 
     async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Event]:
@@ -318,15 +340,16 @@ class RedisStore(Store):
             return []
         if self.cluster:
             return await self._record_cluster(batch, policy)
-        found, _, _ = await self._eval("RECORD", [], self.instance, "1", *self._policy_args(policy),
-                                       self._payload(batch, [""] * len(batch), policy))
-        return [t for _, t in self._transitions(batch, range(len(batch)), found)]
+        found, _, _, avails, _ = await self._eval("RECORD", [], self.instance, "1", *self._policy_args(policy),
+                                                  self._payload(batch, [""] * len(batch), policy))
+        return [t for _, t in self._transitions(batch, range(len(batch)), found, avails)]
 
     async def _record_cluster(self, batch: Sequence[Activity], policy: Policy) -> list[Event]:
         """One record script per person slot, then one channel script per channel slot."""
         persons = await self.resolve([a.user_id for a in batch])
         todo, decided = list(range(len(batch))), []
         chan_ops: dict[str, list[object]] = defaultdict(list)
+        desk_ops: dict[str, list[object]] = defaultdict(list)
         for _ in range(_STALE_RETRIES):
             groups: dict[str, list[int]] = defaultdict(list)
             for i in todo:
@@ -335,8 +358,10 @@ class RedisStore(Store):
                       self._payload([batch[i] for i in idx], [persons[batch[i].user_id] for i in idx], policy)))
                      for tag, idx in groups.items()]
             todo = []
-            for idx, (found, stale, ops) in zip(groups.values(), await self._eval_many(calls)):
-                decided += self._transitions(batch, idx, found)
+            for idx, (found, stale, ops, avails, desks) in zip(groups.values(), await self._eval_many(calls)):
+                decided += self._transitions(batch, idx, found, avails)
+                for chan, account, ts in desks:
+                    desk_ops[chan.decode()] += [ts, account]
                 todo += [idx[pos - 1] for pos in stale]
                 for chan, person, ts in ops:
                     chan_ops[chan.decode()] += [ts, person]
@@ -349,6 +374,8 @@ class RedisStore(Store):
         if chan_ops:
             await self._eval_many([("CHANNEL", [self._key("c", chan)], (*self._policy_args(policy)[2:], *ops))
                                    for chan, ops in chan_ops.items()])
+        if desk_ops:
+            await self._join_desks(desk_ops, policy)
         return [t for _, t in sorted(decided, key=lambda pair: pair[0])]
 
     # people ----------------------------------------------------------------------------------------
@@ -380,6 +407,10 @@ class RedisStore(Store):
             pipe.hgetall(self._key("p", person_id))
         hashes = await self._io(pipe.execute())
         return {pid: _decode(pid, h) for pid, h in zip(ids, hashes) if h}
+
+    @staticmethod
+    def _decode_hash(person_id: str, flat: Sequence[bytes]) -> PersonRecord:
+        return _decode(person_id, _pairs(flat))
 
     async def save(self, record: PersonRecord, expected_version: int, events: Sequence[Event] = ()) -> bool:
         version = await self._save(record, str(expected_version), events)
@@ -611,6 +642,7 @@ _FIELDS: tuple[tuple[bytes, str, Any, Callable[[bytes], Any], Callable[[Any], ob
     (b"ku", "sticky_until", None, int, int),
     (b"u", "due", None, int, int),
     (b"l", "linked", [], json.loads, lambda v: json.dumps(v, ensure_ascii=False)),
+    *AVAILABILITY_FIELDS,
 )
 _DECODERS = {field: (attr, decode) for field, attr, _, decode, _ in _FIELDS}
 

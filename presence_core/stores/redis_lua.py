@@ -28,18 +28,21 @@ local function key(kind, id) return prefix .. kind .. ':' .. tag(id) .. id end
 #       ('' = resolve here), device, device name, type, ts, ts + away_after_ms, channel, name, logged,
 #       status code of rules.arrival_status (a late activity keeps its age)].
 # Numbers stay strings unless compared: Lua's own number-to-string conversion costs more than a command.
-# Returns {transitions {pos, person, old, new}..., stale positions, channel ops {chan, person, ts|''}...}.
+# Returns {transitions {pos, person, old, new}..., stale positions, channel ops {chan, person, ts|''}...,
+#          availability changes {pos, person, 0|1}..., desk ops {chan, account, ts}... (redis_availability)}.
 RECORD = _COMMON + """
 local instance, inline, max_count, max_age = ARGV[2], ARGV[3] == '1', ARGV[4], tonumber(ARGV[5])
 local ttl, channel_ttl = tonumber(ARGV[6]), ARGV[7]
 local batch = cjson.decode(ARGV[8])
 local transitions, events, stale, chan_ops, joins, newest = {}, {}, {}, {}, {}, {}
+local avails, desk_ops, desk_joins = {}, {}, {}
 local fmt = string.format
 
 -- A person's own device is field '@', any other '@<device id>'.
 local function fields_of(person, dev)
   local field = dev == person and '@' or '@' .. dev
-  local f = redis.call('HMGET', key('p', person), 'v', 't', 's', 'p', 'u', 'k', 'ku', 'm', field, 'lh')
+  local f = redis.call('HMGET', key('p', person), 'v', 't', 's', 'p', 'u', 'k', 'ku', 'm', field, 'lh',
+                      'av', 'ca', 'ld', 'hf', 'hu', 'hz', 'sk')
   f.device = field
   return f
 end
@@ -77,6 +80,28 @@ end
 local function later(stored, ts, tsn)
   if stored and stored ~= '' and tonumber(stored) > tsn then return stored end
   return ts
+end
+
+-- availability.decide on the stored and derived fields: someone who uses availability (capacity ca,
+-- hours zone hz or skills sk) is available when online, within the hours window [hf, hu) and under capacity.
+local function available(f, status, tsn)
+  if not (f[12] or f[16] or f[17]) or status ~= 'o' then return false end
+  if f[16] and not (f[14] and tonumber(f[14]) <= tsn and (not f[15] or tsn < tonumber(f[15]))) then return false end
+  return not f[12] or (tonumber(f[13]) or 0) < tonumber(f[12])
+end
+
+-- Someone who uses availability is listed in the channel's desk index too (redis_availability);
+-- '' as ts ends the listing with the membership.
+local function desk(chan, account, ts)
+  if not inline then
+    table.insert(desk_ops, {chan, account, ts})
+  elseif ts == '' then
+    redis.call('ZREM', key('w', chan), account)
+  else
+    local members = desk_joins[chan]
+    if not members then members = {}; desk_joins[chan] = members end
+    table.insert(members, ts); table.insert(members, account)
+  end
 end
 
 -- A channel's members are accounts; '' as ts ends the account's membership.
@@ -125,6 +150,12 @@ for pos, a in ipairs(batch) do
       table.insert(transitions, {pos, person, old, new})
       table.insert(events, {'t', person, old, new, tonumber(ts)})
     end
+    local avail = available(f, new, tsn)
+    if avail ~= (f[11] == '1') then
+      table.insert(update, 'av'); table.insert(update, avail and '1' or '0')
+      table.insert(avails, {pos, person, avail and 1 or 0})
+      table.insert(events, {'a', person, avail and 1 or 0, tonumber(ts)})
+    end
     if a[10] == 1 then  -- 'lh' remembers the time of the log's first entry, so the age cap rarely reads it
       local lk = key('l', person)
       local entry = ts .. ',' .. fmt('%d', #kind) .. ',' .. fmt('%d', #dev) .. ',' .. kind .. dev .. chan
@@ -151,11 +182,13 @@ for pos, a in ipairs(batch) do
           for _, pair in ipairs(gone) do
             local n, rest = string.match(pair, '^(%d+):(.*)$')
             channel(string.sub(rest, tonumber(n) + 1), string.sub(rest, 1, tonumber(n)), '')
+            desk(string.sub(rest, tonumber(n) + 1), string.sub(rest, 1, tonumber(n)), '')
           end
           redis.call('ZREMRANGEBYSCORE', sk, '-inf', cutoff)
         end
       end
       channel(chan, account, ts)
+      if f[12] or f[16] or f[17] then desk(chan, account, ts) end
     end
   end
 end
@@ -165,8 +198,14 @@ for chan, members in pairs(joins) do
   redis.call('ZREMRANGEBYSCORE', ck, '-inf', '(' .. fmt('%d', newest[chan] - ttl))
   redis.call('PEXPIRE', ck, channel_ttl)
 end
+for chan, members in pairs(desk_joins) do
+  local wk = key('w', chan)
+  redis.call('ZADD', wk, 'GT', unpack(members))
+  redis.call('ZREMRANGEBYSCORE', wk, '-inf', '(' .. fmt('%d', newest[chan] - ttl))
+  redis.call('PEXPIRE', wk, channel_ttl)
+end
 if #events > 0 then redis.call('PUBLISH', prefix .. 'events', cjson.encode({i = instance, e = events})) end
-return {transitions, stale, chan_ops}
+return {transitions, stale, chan_ops, avails, desk_ops}
 """
 
 # Channel memberships decided by record scripts in cluster mode (the channel lives in its own slot).

@@ -25,12 +25,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from presence_core import rules
+from presence_core import availability, rules
 from presence_core.errors import StoreUnavailableError
 from presence_core.models import Activity, ActivityEvent, Event, Membership, PersonRecord
 from presence_core.policy import Policy
 from presence_core.stores import record_doc, sqlite_schema
 from presence_core.stores.base import EventListener, Store, account_digest
+from presence_core.stores.sqlite_availability import UPSERT_DESK, SqliteAvailability
 
 T = TypeVar("T")
 
@@ -101,6 +102,7 @@ def _record(conn: sqlite3.Connection, batch: Sequence[Activity], policy: Policy)
     logged: list[tuple[str, int, str, str | None, str]] = []
     newest: dict[str, int] = {}
     members: dict[tuple[str, str], tuple[str, int]] = {}
+    desks: dict[tuple[str, str], int] = {}
     untracked = _do_not_track(conn, [a for a, p in persons.items() if p not in records])
     for activity in batch:
         person_id = persons[activity.user_id]
@@ -111,21 +113,22 @@ def _record(conn: sqlite3.Connection, batch: Sequence[Activity], policy: Policy)
             record = records[person_id] = PersonRecord(person_id)
         if not record.tracking:
             continue
-        transition = rules.apply_activity(record, activity, policy)
+        transitions += rules.apply_activity(record, activity, policy)
         record.version += 1
         changed[person_id] = record
-        if transition is not None:
-            transitions.append(transition)
         if activity.logged:
             logged.append((person_id, activity.timestamp, activity.type, activity.channel_id, activity.device_id))
             newest[person_id] = max(newest.get(person_id, activity.timestamp), activity.timestamp)
         if activity.channel_id is not None:
             key = (activity.channel_id, activity.user_id)
             members[key] = person_id, max(members.get(key, ("", activity.timestamp))[1], activity.timestamp)
+            if availability.uses_availability(record):
+                desks[key] = members[key][1]
     conn.executemany(_UPSERT_PERSON, [_row(r, r.version) for r in changed.values()])
     conn.executemany(_INSERT_ACTIVITY, logged)
     _trim(conn, newest, policy)
     conn.executemany(_UPSERT_MEMBERSHIP, [(c, a, p, ts) for (c, a), (p, ts) in members.items()])
+    conn.executemany(UPSERT_DESK, [(c, a, ts) for (c, a), ts in desks.items()])
     return transitions
 
 
@@ -269,7 +272,7 @@ def _transact(conn: sqlite3.Connection, work: Callable[..., T], args: tuple[Any,
     return result
 
 
-class SqliteStore(Store):
+class SqliteStore(SqliteAvailability, Store):
     """``path`` is the database file (created with its directory); a closed store reopens on next use."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:

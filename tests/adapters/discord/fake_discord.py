@@ -233,6 +233,8 @@ class FakeDiscord:
                 "total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}})
         if method == "POST" and (m := re.fullmatch(r"/channels/(\d+)/messages", path)):
             return _json(self._message(int(m[1]), body))
+        if method == "GET" and (m := re.fullmatch(r"/users/(\d+)", path)):
+            return _json(USERS.get(int(m[1]), user_payload(int(m[1]), "someone")))
         if method == "POST" and path == "/users/@me/channels":
             recipient = int(body["recipient_id"])
             self._dm_channels.add(dm_channel_id(recipient))
