@@ -41,10 +41,12 @@ async def test_someone_acting_as_the_chat_gets_channel_answers_and_no_record(cha
     who = await chat.text("-100", "/presence who", anonymous=True)
     mine = await chat.text("-100", "/presence dnd", anonymous=True)
     help_ = await chat.text("-100", "/presence help", anonymous=True)
+    available = await chat.text("-100", "/presence available", anonymous=True)
 
     assert "bob" in who
     assert mine == i18n.reply("en", "anonymous.personal").render("plain")
     assert help_ and help_ != mine
+    assert available and available != mine
     assert (await chat.bot.service.get_status("test:-100", viewer_id="test:-100")).device_count == 0
 
 
