@@ -21,6 +21,9 @@ SET_STATUS = ("online", "away", "dnd", "offline")
 # Answers about the asker alone: sent privately (Discord: ephemeral) when asked for in a group.
 PERSONAL = frozenset({"activity", "devices", "link", "unlink", "notify", "watchers", "token", "tokens"})
 
+# About the channel, not the asker: answered for someone acting anonymously as a chat too.
+CHANNEL_LEVEL = frozenset({"who", "available", "pick", "help"})
+
 # Locale tables of words people type for a subcommand: listed in the help, and understood but not listed.
 _ALIAS_TABLES = ("aliases.", "aliases_unlisted.")
 

@@ -118,6 +118,9 @@ class Activity:
     # Heartbeats keep a device alive without writing an entry into the activity log.
     logged: bool = True
     username: str | None = None
+    # When the service received it (epoch ms, service clock); None: at ``timestamp``. An activity
+    # that arrives late (a backlog replayed after downtime) keeps its age (SPEC section 4).
+    arrived: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

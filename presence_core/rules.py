@@ -134,9 +134,21 @@ def touch(record: PersonRecord, device_id: str, device_name: str, ts: int) -> No
     record.last_seen = max(record.last_seen or ts, ts)
 
 
+def arrival_status(activity: Activity, policy: Policy) -> Status:
+    """What an activity says about its person as it arrives: online, unless it was already past a
+    timer's threshold by then (SPEC section 4: a late event keeps its age)."""
+    arrived = activity.timestamp if activity.arrived is None else activity.arrived
+    return idle_status(activity.timestamp, arrived, policy)
+
+
 def apply_activity(record: PersonRecord, activity: Activity, policy: Policy) -> list[Event]:
     """Record one activity using only the derived fields (sticky, due, the hours window), so a server
-    script can do the same; returns the status transition and the change of availability it caused."""
+    script can do the same; returns the status transition and the change of availability it caused.
+
+    Activity that arrives already older than a timer's threshold fires no transition that the
+    timer would take back at once: a 10-minute-old message brings an offline person to away at
+    most, a 3-hour-old one changes no status (SPEC section 4).
+    """
     ts = activity.timestamp
     touch(record, activity.device_id, activity.device_name, ts)
     if activity.user_name:
@@ -144,7 +156,13 @@ def apply_activity(record: PersonRecord, activity: Activity, policy: Policy) -> 
     if activity.username:
         record.usernames[activity.user_id] = activity.username
     sticky_now = record.sticky is not None and in_force(record.sticky_until, ts)
-    new = record.sticky if sticky_now and record.sticky is not None else Status.ONLINE
+    implied = arrival_status(activity, policy)
+    if sticky_now and record.sticky is not None:
+        new = record.sticky
+    elif implied is Status.ONLINE or record.published is Status.OFFLINE:
+        new = implied
+    else:
+        new = record.published
     record.due = _earliest(record.due, ts + policy.away_after_ms, record.sticky_until if sticky_now else None)
     events: list[Event] = []
     if new != record.published:
@@ -218,9 +236,23 @@ def set_manual(record: PersonRecord, status: Status, expires_at: int | None, now
 
 def set_device_reported(record: PersonRecord, device: DeviceRecord, status: Status | None,
                         expires_at: int | None, now: int) -> None:
+    """A status the device's platform reports, until ``expires_at`` (a lease the platform renews).
+
+    A device the platform says is there (online, away, dnd) is seen now; so is one that was there
+    until this report says it is gone (SPEC section 10).
+    """
     current = record.devices.setdefault(device.id, device)
+    was_there = is_there(current, now)
     current.reported, current.reported_expires = status, expires_at
     current.synced_at = now
+    if is_there(current, now) or (was_there and status is Status.OFFLINE):
+        current.last_seen = max(current.last_seen or now, now)
+        record.last_seen = max(record.last_seen or now, now)
+
+
+def is_there(device: DeviceRecord, now: int) -> bool:
+    """Whether the device's platform currently reports it present (any status but offline)."""
+    return device.reported not in (None, Status.OFFLINE) and in_force(device.reported_expires, now)
 
 
 def sync(record: PersonRecord, now: int, policy: Policy) -> None:

@@ -9,6 +9,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from types import TracebackType
 from typing import Any
 
@@ -102,7 +103,7 @@ class PresenceService:
         # Writers in flight at once: one person always goes to the same one, so their activity stays
         # in order, while the store works on one batch as Python prepares the next.
         self._writers: list[Batcher[Activity]] = [Batcher(self._flush) for _ in range(WRITERS)]
-        self._backlog = Backlog(self._write, self.policy.outage_buffer_max)
+        self._backlog = Backlog(self._write_late, self.policy.outage_buffer_max)
         self._sweeper: asyncio.Task[None] | None = None
         self._channel_names: OrderedDict[str, str] = OrderedDict()
         self._next_housekeeping = 0
@@ -192,11 +193,12 @@ class PresenceService:
             _require_id(channel_id, "channel_id")
         _require_text(device_id or "", "device_id")
         _require_text(kind, "activity type")
+        now = self.clock()
         await self._submit(Activity(
             user_id=user_id, device_id=device_id or user_id, device_name=self._device_name(device_id or user_id),
-            type=kind, timestamp=self.clock() if timestamp is None else timestamp,
+            type=kind, timestamp=now if timestamp is None else timestamp,
             channel_id=channel_id, user_name=self._clean_name(user_name),
-            username=self._clean_name((username or "").removeprefix("@")),
+            username=self._clean_name((username or "").removeprefix("@")), arrived=now,
         ))
 
     async def heartbeat(self, user_id: str, device_id: str | None = None) -> None:
@@ -222,6 +224,11 @@ class PresenceService:
 
     async def _write(self, batch: Sequence[Activity]) -> None:
         await self._emit(await self.store.record(batch, self.policy))
+
+    async def _write_late(self, batch: Sequence[Activity]) -> None:
+        """Activity kept through a store outage arrives when it is written, and keeps its age."""
+        now = self.clock()
+        await self._write([replace(a, arrived=now) for a in batch])
 
     async def _emit(self, events: Iterable[Event]) -> None:
         for event in events:

@@ -79,6 +79,7 @@ from typing import Any, TypeVar
 
 from redis.exceptions import NoScriptError, RedisError
 
+from presence_core import rules
 from presence_core.errors import InvalidArgumentError, StoreUnavailableError
 from presence_core.events import STATUS_CODES, from_wire, to_wire
 from presence_core.models import (
@@ -325,7 +326,7 @@ class RedisStore(RedisAvailability, RedisTokens, Store):
         away = policy.away_after_ms
         return json.dumps([[a.user_id, hint, a.device_id, a.device_name, a.type, str(a.timestamp),
                             str(a.timestamp + away), a.channel_id or "", a.user_name or "", 1 if a.logged else 0,
-                            a.username or ""]
+                            a.username or "", _CODE[rules.arrival_status(a, policy)]]
                            for a, hint in zip(batch, hints)], ensure_ascii=False, separators=(",", ":"))
 
     @staticmethod

@@ -26,7 +26,7 @@ local function key(kind, id) return prefix .. kind .. ':' .. tag(id) .. id end
 # ARGV: prefix, instance, inline ('1': resolve aliases and write channels here), log max count,
 #       log max age ms, membership ttl ms, channel key ttl ms, JSON batch of [account, person hint
 #       ('' = resolve here), device, device name, type, ts, ts + away_after_ms, channel, name, logged,
-#       username].
+#       username, status code of rules.arrival_status (a late activity keeps its age)].
 # Numbers stay strings unless compared: Lua's own number-to-string conversion costs more than a command.
 # Returns {transitions {pos, person, old, new}..., stale positions, channel ops {chan, person, ts|''}...,
 #          availability changes {pos, person, 0|1}..., desk ops {chan, account, ts}... (redis_availability)}.
@@ -138,7 +138,8 @@ for pos, a in ipairs(batch) do
     if a[11] ~= '' then table.insert(update, account == person and 'un' or 'un@' .. account); table.insert(update, a[11]) end
     local sticky_until = tonumber(f[7])
     local sticky = f[6] and (not sticky_until or sticky_until > tsn) and f[6]
-    local new, old = sticky or 'o', f[4] or 'f'
+    local old, implied = f[4] or 'f', a[12]
+    local new = sticky or ((implied == 'o' or old == 'f') and implied) or old
     if f[5] and tonumber(f[5]) < tonumber(due) then due = f[5] end
     if sticky and sticky_until and sticky_until < tonumber(due) then due = f[7] end
     if due ~= f[5] then  -- due only moves earlier here: someone active stays put until the sweep
