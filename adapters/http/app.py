@@ -17,7 +17,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from presence_adapters.http import board, errors, me, rooms
-from presence_adapters.http.feed import FeedOptions, Feeds
+from presence_adapters.http.feed import Feeds
+from presence_adapters.http.hub import FeedOptions
 from presence_adapters.http.limits import MAX_BODY_BYTES, BodyLimit
 from presence_adapters.http.metrics import CountRequests, HttpMetrics
 from presence_core import PresenceService
