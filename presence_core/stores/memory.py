@@ -30,6 +30,8 @@ class MemoryStore(MemoryAvailability, Store):
         self._untracked: set[str] = set()
         self._channel_names: dict[str, str] = {}
         self._tokens: dict[str, TokenRecord] = {}
+        # owner account -> token name -> hash: finding a person's tokens never scans everyone's.
+        self._token_names: dict[str, dict[str, str]] = {}
 
     async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Event]:
         transitions: list[Event] = []
@@ -163,8 +165,8 @@ class MemoryStore(MemoryAvailability, Store):
         for code_hash, (owner, _) in list(self._codes.items()):
             if owner in accounts:
                 del self._codes[code_hash]
-        for token_hash, token in list(self._tokens.items()):
-            if token.owner in accounts:
+        for account in accounts:
+            for token_hash in self._token_names.pop(account, {}).values():
                 del self._tokens[token_hash]
         digests = {account_digest(a) for a in accounts}
         self._untracked = self._untracked | digests if do_not_track else self._untracked - digests
@@ -206,8 +208,10 @@ class MemoryStore(MemoryAvailability, Store):
         return {c: self._channel_names[c] for c in channel_ids if c in self._channel_names}
 
     async def add_token(self, token: TokenRecord) -> bool:
-        if any(t.owner == token.owner and t.name == token.name for t in self._tokens.values()):
+        names = self._token_names.setdefault(token.owner, {})
+        if token.name in names:
             return False
+        names[token.name] = token.hash
         self._tokens[token.hash] = token
         return True
 
@@ -215,15 +219,14 @@ class MemoryStore(MemoryAvailability, Store):
         return self._tokens.get(token_hash)
 
     async def tokens(self, owner_ids: Sequence[str]) -> list[TokenRecord]:
-        owners = set(owner_ids)
-        return [t for t in self._tokens.values() if t.owner in owners]
+        return [self._tokens[h] for owner in dict.fromkeys(owner_ids) for h in self._token_names.get(owner, {}).values()]
 
     async def revoke_token(self, owner_id: str, name: str) -> bool:
-        for token_hash, token in list(self._tokens.items()):
-            if token.owner == owner_id and token.name == name:
-                del self._tokens[token_hash]
-                return True
-        return False
+        token_hash = self._token_names.get(owner_id, {}).pop(name, None)
+        if token_hash is None:
+            return False
+        del self._tokens[token_hash]
+        return True
 
     async def touch_token(self, token_hash: str, at: int) -> None:
         token = self._tokens.get(token_hash)
