@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 
 from presence_core.status import Status
 
@@ -93,15 +94,26 @@ class PersonRecord:
     custom_shown_expires: int | None = None
 
     def copy(self) -> PersonRecord:
-        """An independent copy, so a caller's changes never reach the store before ``save``."""
-        return replace(self, devices={k: replace(d, rooms=dict(d.rooms)) for k, d in self.devices.items()},
-                       linked=list(self.linked),
-                       names=dict(self.names), usernames=dict(self.usernames), skills=list(self.skills),
-                       hours=[list(i) for i in self.hours])
+        """An independent copy, so a caller's changes never reach the store before ``save``.
+
+        Every field passed by position (all are init fields, in order): several times faster than
+        ``dataclasses.replace``, and a store's every load makes one.
+        """
+        copied = PersonRecord(*_PERSON_FIELDS(self))
+        copied.devices = {key: DeviceRecord(*_DEVICE_FIELDS(device)) for key, device in self.devices.items()}
+        for device in copied.devices.values():
+            device.rooms = dict(device.rooms)
+        copied.linked, copied.names, copied.usernames = list(self.linked), dict(self.names), dict(self.usernames)
+        copied.skills, copied.hours = list(self.skills), [list(interval) for interval in self.hours]
+        return copied
 
     @property
     def accounts(self) -> list[str]:
         return [self.id, *self.linked]
+
+
+_PERSON_FIELDS = attrgetter(*(f.name for f in fields(PersonRecord)))
+_DEVICE_FIELDS = attrgetter(*(f.name for f in fields(DeviceRecord)))
 
 
 @dataclass(frozen=True, slots=True)
