@@ -1,10 +1,11 @@
 """Listeners for what happens to people, and the one wire form events take between processes.
 
 Names a listener can register for: ``status_change``, ``online``, ``offline`` (status transitions,
-SPEC section 4), ``available``, ``unavailable`` (SPEC section 12) and ``room_change`` (what a room
-sees of a person, SPEC section 11). Each event type says which
-names it reaches (``calls``). Between processes sharing a store, an event travels as a short JSON
-array made by ``to_wire`` and read back by ``from_wire``; a store needs no knowledge of its types.
+SPEC section 4), ``available``, ``unavailable`` (SPEC section 12), ``room_change`` (what a room
+sees of a person, SPEC section 11) and ``tokens_revoked`` (API tokens that stopped working, by
+hash). Each event type says which names it reaches (``calls``). Between processes sharing a store,
+an event travels as a short JSON array made by ``to_wire`` and read back by ``from_wire``; a store
+needs no knowledge of its types.
 """
 
 from __future__ import annotations
@@ -15,12 +16,20 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from presence_core.errors import InvalidArgumentError
-from presence_core.models import AvailabilityChange, Event, RoomChange, RoomDevice, RoomMember, Transition
+from presence_core.models import (
+    AvailabilityChange,
+    Event,
+    RoomChange,
+    RoomDevice,
+    RoomMember,
+    TokensRevoked,
+    Transition,
+)
 from presence_core.status import Status
 
 log = logging.getLogger(__name__)
 
-EVENTS = ("status_change", "online", "offline", "available", "unavailable", "room_change")
+EVENTS = ("status_change", "online", "offline", "available", "unavailable", "room_change", "tokens_revoked")
 Handler = Callable[..., Any]
 
 # Status codes on the wire; the Redis record script writes the same ones.
@@ -31,7 +40,8 @@ _CODE_STATUS = {code: status for status, code in STATUS_CODES.items()}
 def to_wire(event: Event) -> list[Any]:
     """``["t", user, old, new, at]`` for a transition, ``["a", user, 0|1, at]`` for availability,
     ``["r", room, person, member or null, at]`` for a room change, where a member is
-    ``[account, name, status, custom status, [[device name, since, location], ...]]``."""
+    ``[account, name, status, custom status, [[device name, since, location], ...]]``, and
+    ``["k", [token hash, ...], at]`` for revoked tokens."""
     if isinstance(event, Transition):
         return ["t", event.user_id, STATUS_CODES[event.old], STATUS_CODES[event.new], event.at]
     if isinstance(event, RoomChange):
@@ -39,6 +49,8 @@ def to_wire(event: Event) -> list[Any]:
         member = None if m is None else [m.user_id, m.name, STATUS_CODES[m.status], m.custom_status,
                                          [[d.name, d.since, d.location] for d in m.devices]]
         return ["r", event.room_id, event.person_id, member, event.at]
+    if isinstance(event, TokensRevoked):
+        return ["k", list(event.hashes), event.at]
     return ["a", event.user_id, int(event.available), event.at]
 
 
@@ -62,6 +74,8 @@ def from_wire(wire: Sequence[Any]) -> Event:
             return AvailabilityChange(user, bool(available), at)
         case ["r", str(room), str(person), member, int(at)]:
             return RoomChange(room, person, _room_member(person, member), at)
+        case ["k", list(hashes), int(at)] if all(isinstance(h, str) for h in hashes):
+            return TokensRevoked(tuple(hashes), at)
     raise ValueError(f"not an event: {str(wire)[:100]}")
 
 

@@ -201,8 +201,19 @@ class RoomChange:
         return [("room_change", (self,))]
 
 
+@dataclass(frozen=True, slots=True)
+class TokensRevoked:
+    """API tokens stopped working (revoked, or erased by ``forget``), by hash: processes forget what they cached."""
+
+    hashes: tuple[str, ...]
+    at: int
+
+    def calls(self) -> list[tuple[str, tuple[object, ...]]]:
+        return [("tokens_revoked", (self.hashes,))]
+
+
 # Everything a store announces to the listeners of every process sharing it.
-Event = Transition | AvailabilityChange | RoomChange
+Event = Transition | AvailabilityChange | RoomChange | TokensRevoked
 
 
 @dataclass(frozen=True, slots=True)

@@ -595,8 +595,10 @@ class PresenceService:
         accounts = record.accounts if record else [person_id]
         # Activity still kept from an outage would bring the person back after the erase.
         await self._backlog.discard({user_id, *accounts})
+        tokens = await self.tokens.hashes(accounts)
         await self.store.forget_availability(person_id, accounts)
         await self.store.forget(person_id, do_not_track=untracked)
+        await self.tokens.revoked(tokens)
         if record is not None:  # they leave every room at once
             now = self.clock()
             await self._publish(rooms.changes(person_id, rooms.members(record, now, self.policy), {}, now))

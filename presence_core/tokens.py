@@ -13,12 +13,14 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from presence_core.errors import InvalidArgumentError, TokenExistsError, TooManyTokensError, UnknownTokenError
-from presence_core.models import TokenInfo, TokenRecord
+from presence_core.models import TokenInfo, TokenRecord, TokensRevoked
 from presence_core.policy import MINUTE_MS
+from presence_core.token_cache import TokenCache
 from presence_core.views import API_DEVICE
 
 if TYPE_CHECKING:
@@ -70,10 +72,13 @@ class ApiDevice:
 
 
 class Tokens:
-    """The service's token concern; every method is one to three store calls."""
+    """The service's token concern; every method is one to three store calls, except ``authenticate``,
+    which usually needs none (``presence_core.token_cache``)."""
 
     def __init__(self, service: PresenceService) -> None:
         self._service = service
+        self._cache = TokenCache(lambda: service.clock())
+        service.events.on("tokens_revoked", self._cache.drop)
 
     async def _all(self, user_id: str) -> list[TokenRecord]:
         """The tokens of every account of the person ``user_id`` belongs to, oldest first."""
@@ -110,7 +115,17 @@ class Tokens:
         found = next((t for t in await self._all(user_id) if t.name == wanted), None)
         if found is None or not await self._service.store.revoke_token(found.owner, found.name):
             raise UnknownTokenError(name)
+        await self.revoked([found.hash])
         await self._service.rooms.leave(found.owner, device_id(found.owner, found.name))
+
+    async def hashes(self, accounts: Sequence[str]) -> list[str]:
+        """The hashes of every token these accounts made."""
+        return [t.hash for t in await self._service.store.tokens(accounts)]
+
+    async def revoked(self, token_hashes: Sequence[str]) -> None:
+        """Tell every process sharing the store (this one included) that these tokens stopped working."""
+        if token_hashes:
+            await self._service._publish([TokensRevoked(tuple(token_hashes), self._service.clock())])
 
     async def is_live(self, token_hash: str) -> bool:
         """Whether the token with this hash still works (a live feed asks again every interval)."""
@@ -121,10 +136,15 @@ class Tokens:
         if not looks_like_token(token):
             return None
         digest = hash_token(token)
-        found = await self._service.store.find_token(digest)
+        found = self._cache.get(digest)
         if found is None:
-            return None
+            epoch = self._cache.epoch
+            found = await self._service.store.find_token(digest)
+            if found is None:
+                return None
+            self._cache.put(found, epoch)
         now = self._service.clock()
         if found.last_used is None or now - found.last_used >= LAST_USE_PRECISION_MS:
             await self._service.store.touch_token(digest, now)
+            self._cache.used(digest, now)
         return ApiDevice(found.owner, found.name, device_id(found.owner, found.name), digest)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from presence_core import InvalidArgumentError, PresenceService
 from presence_core.errors import TokenExistsError, TooManyTokensError, UnknownTokenError
+from presence_core.stores.redis import RedisStore
 from presence_core.tokens import MAX_PER_PERSON, hash_token, looks_like_token
 from tests.support.clock import FakeClock
+from tests.support.redis_server import RedisServer
 
 ALICE, ALICE_DC, BOB = "telegram:1", "discord:1", "telegram:2"
 
@@ -84,7 +88,35 @@ async def test_revoking_an_unknown_or_someone_elses_token_is_an_error(service: P
     assert [t.name for t in await service.list_tokens(BOB)] == ["laptop"]
 
 
+async def test_a_token_used_a_moment_ago_stops_working_when_revoked(service: PresenceService) -> None:
+    token = await service.create_token(ALICE, "laptop")
+    assert await service.authenticate(token) is not None
+    await service.revoke_token(ALICE, "laptop")
+    assert await service.authenticate(token) is None
+
+
 async def test_forget_revokes_every_token(service: PresenceService) -> None:
     token = await service.create_token(ALICE, "laptop")
+    assert await service.authenticate(token) is not None
     await service.forget(ALICE)
     assert await service.authenticate(token) is None
+
+
+async def test_a_token_revoked_in_one_process_stops_working_in_another(redis_server: RedisServer,
+                                                                       clock: FakeClock) -> None:
+    """Each process keeps the tokens it used; the revocation event reaches every process."""
+    redis_server.flush()
+    async with PresenceService(RedisStore(redis_server.url), clock=clock) as one, \
+            PresenceService(RedisStore(redis_server.url), clock=clock) as other:
+        token = await one.create_token(ALICE, "laptop")
+        assert await other.authenticate(token) is not None
+        await one.revoke_token(ALICE, "laptop")
+        async with asyncio.timeout(10):
+            while await other.authenticate(token) is not None:
+                await asyncio.sleep(0.01)
+        later = await one.create_token(BOB, "laptop")
+        assert await other.authenticate(later) is not None
+        await one.forget(BOB)
+        async with asyncio.timeout(10):
+            while await other.authenticate(later) is not None:
+                await asyncio.sleep(0.01)
