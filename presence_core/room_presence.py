@@ -8,9 +8,11 @@ heartbeats, and lists rooms.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from presence_core import rooms
+from presence_core.coalescing import Coalesced
 from presence_core.errors import InvalidArgumentError, RoomForbiddenError
 from presence_core.models import Activity, PersonRecord, RoomMember
 from presence_core.rooms import KEEP, Keep
@@ -25,6 +27,15 @@ ROOM_LIST_MAX = 10_000
 class RoomPresence:
     def __init__(self, service: PresenceService) -> None:
         self._service = service
+        # Heartbeats arrive many at once (HTTP): their loads go to the store together.
+        self._records: Coalesced[str, PersonRecord] = Coalesced(self._load_many)
+
+    async def _load_many(self, user_ids: Sequence[str]) -> dict[str, PersonRecord]:
+        """The records of these accounts' people, by account (people not stored are left out)."""
+        store = self._service.store
+        people = await store.resolve(user_ids)
+        records = await store.load(list(dict.fromkeys(people.values())))
+        return {user: records[person] for user, person in people.items() if person in records}
 
     async def heartbeat(self, user_id: str, device_id: str, room_id: str | None = None,
                         location: object = KEEP) -> list[str]:
@@ -43,7 +54,7 @@ class RoomPresence:
             raise InvalidArgumentError("a location is shown only in app rooms (app:NAME)")
         if room_id is not None and not await self.may_enter(user_id, room_id):
             raise RoomForbiddenError(room_id)
-        _, record = await service._load(user_id)
+        record = await self._records.get(user_id)
         if record is not None and not record.tracking:
             return []
         device = record.devices.get(device_id) if record is not None else None
@@ -59,8 +70,11 @@ class RoomPresence:
         # start); platform channels are left alone: an API never makes anyone "seen" in a chat.
         now = service.clock()
         channels = [room for room in joined if rooms.is_app_room(room)] or [None]
-        await asyncio.gather(*(service._submit(Activity(user_id, device_id, name, "heartbeat", now, room, logged=False))
-                               for room in channels))
+        beats = [Activity(user_id, device_id, name, "heartbeat", now, room, logged=False) for room in channels]
+        if len(beats) == 1:  # the usual case, without gather's task per call
+            await service._submit(beats[0])
+        else:
+            await asyncio.gather(*map(service._submit, beats))
         return joined
 
     async def leave(self, user_id: str, device_id: str, room_id: str | None = None) -> list[str]:

@@ -609,7 +609,7 @@ class PresenceService:
     async def room_heartbeat(self, user_id: str, device_id: str, room_id: str | None = None,
                              location: object = rooms.KEEP) -> list[str]:
         """See ``RoomPresence.heartbeat``: keeps an app device alive, joins or moves it in a room."""
-        return await self.rooms.heartbeat(user_id, device_id, room_id, location)
+        return await self.rooms.heartbeat(_require_id(user_id, "user_id"), device_id, room_id, location)
 
     async def leave_room(self, user_id: str, device_id: str, room_id: str | None = None) -> list[str]:
         """The device leaves the room (every room when None); returns the rooms it is still in."""
