@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from presence_adapters.http import board, errors, me, rooms
 from presence_adapters.http.feed import Feeds
+from presence_adapters.http.heartbeat import DirectHeartbeat, HeartbeatLimit
 from presence_adapters.http.hub import FeedOptions
 from presence_adapters.http.limits import MAX_BODY_BYTES, BodyLimit
 from presence_adapters.http.metrics import CountRequests, HttpMetrics
@@ -39,28 +40,49 @@ class _Asgi:
         await self.app(scope, receive, send)
 
 
+class PresenceApi(FastAPI):
+    """The FastAPI app, with heartbeats served first by ``direct`` (see ``presence_adapters.http.heartbeat``).
+
+    Well-formed heartbeats never pass through the app's middleware: wrap the app (ASGI middleware
+    around it) rather than ``add_middleware`` on it to see every request.
+    """
+
+    direct: DirectHeartbeat | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.direct is not None and self.direct.serves(scope):
+            await self.direct(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+    async def routed(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The request through FastAPI's middleware and routes, whatever it is."""
+        await super().__call__(scope, receive, send)
+
+
 def metrics_route(registry: CollectorRegistry) -> Route:
     """``GET /metrics`` by prometheus-client's own ASGI app (text or OpenMetrics, gzip when asked)."""
     return Route("/metrics", _Asgi(make_asgi_app(registry)), methods=["GET"])
 
 
 def create_app(presence: PresenceService, *, metrics_registry: CollectorRegistry | None = None,
-               feed_options: FeedOptions | None = None, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
+               feed_options: FeedOptions | None = None, max_body_bytes: int = MAX_BODY_BYTES) -> PresenceApi:
     """The app over a (started) service; ``metrics_registry`` adds ``/metrics`` and the HTTP metrics."""
     metrics = HttpMetrics(metrics_registry) if metrics_registry is not None else None
     feeds = Feeds(presence, feed_options or FeedOptions(), metrics)
+    limit = HeartbeatLimit(presence)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         feeds.stop()
 
-    app = FastAPI(title="presence", version="1", lifespan=lifespan, redoc_url=None, telemetry=TELEMETRY,
+    app = PresenceApi(title="presence", version="1", lifespan=lifespan, redoc_url=None, telemetry=TELEMETRY,
                   description="Presence of apps and web pages as devices of chat users (SPEC section 11). "
                               "Send your token as 'Authorization: Bearer <token>'; get one in chat with "
                               "/presence token NAME.")
     errors.install(app)
-    app.include_router(rooms.router(presence))
+    app.include_router(rooms.router(presence, limit))
     app.include_router(me.router(presence))
 
     @app.websocket("/v1/rooms/{room_id:path}/feed")
@@ -72,4 +94,5 @@ def create_app(presence: PresenceService, *, metrics_registry: CollectorRegistry
         app.router.routes.append(metrics_route(metrics_registry))
         app.add_middleware(CountRequests, metrics=metrics)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    app.direct = DirectHeartbeat(presence, limit, app.routed, max_body_bytes, metrics)
     return app

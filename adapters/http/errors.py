@@ -7,6 +7,7 @@ client sent beyond a bounded excerpt.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -48,8 +49,18 @@ class ApiError(Exception):
         self.headers = dict(headers or {})
 
 
+# What every unexpected failure answers: nothing about what went wrong.
+INTERNAL = ApiError(500, "internal", "something went wrong on our side")
+
+
 def error_response(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status, headers=dict(headers or {}))
+
+
+def error_json(error: ApiError) -> bytes:
+    """The body of an error answer, as ``error_response`` writes it."""
+    return json.dumps({"error": {"code": error.code, "message": error.message}}, ensure_ascii=False,
+                      separators=(",", ":")).encode()
 
 
 def _field(location: tuple[Any, ...]) -> str:
@@ -79,15 +90,15 @@ def _http(exc: StarletteHTTPException) -> JSONResponse:
     return error_response(exc.status_code, code, message[:200], exc.headers)
 
 
-def _presence(exc: PresenceError) -> JSONResponse:
+def presence_error(exc: PresenceError) -> ApiError:
+    """What the API answers to a refusal of the core."""
     if isinstance(exc, RoomForbiddenError):
-        return error_response(403, "room_forbidden", "this room is a chat you were not seen in, or have left")
+        return ApiError(403, "room_forbidden", "this room is a chat you were not seen in, or have left")
     if isinstance(exc, StoreUnavailableError | ConcurrentUpdateError):
-        return error_response(503, "unavailable", "presence is temporarily unavailable; try again",
-                              {"Retry-After": "1"})
+        return ApiError(503, "unavailable", "presence is temporarily unavailable; try again", {"Retry-After": "1"})
     if isinstance(exc, InvalidArgumentError):
-        return error_response(422, "invalid", str(exc)[:200])
-    return error_response(422, "refused", str(exc)[:200])
+        return ApiError(422, "invalid", str(exc)[:200])
+    return ApiError(422, "refused", str(exc)[:200])
 
 
 def install(app: FastAPI) -> None:
@@ -107,11 +118,12 @@ def install(app: FastAPI) -> None:
 
     async def presence(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, PresenceError)
-        return _presence(exc)
+        answer = presence_error(exc)
+        return error_response(answer.status, answer.code, answer.message, answer.headers)
 
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         # Starlette raises it on after this answer, so the server logs it once (as one structured line).
-        return error_response(500, "internal", "something went wrong on our side")
+        return error_response(INTERNAL.status, INTERNAL.code, INTERNAL.message)
 
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(RequestValidationError, validation)

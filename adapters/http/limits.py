@@ -12,6 +12,60 @@ MAX_BODY_BYTES = 16 * 1024
 DRAIN_BYTES = 1024 * 1024
 
 
+class BodyTooLargeError(Exception):
+    """The request body is larger than allowed (or its declared length is unreadable)."""
+
+
+async def read_body(scope: Scope, receive: Receive, max_bytes: int) -> bytes | None:
+    """The whole request body, or None when the client went away before sending it.
+
+    Raises ``BodyTooLargeError`` past ``max_bytes``, having drained up to ``DRAIN_BYTES`` of it.
+    """
+    declared = b"0"
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            declared = value
+    if not declared.isdigit() or int(declared) > DRAIN_BYTES:
+        raise BodyTooLargeError
+    body, size, more = b"", 0, True
+    while more and size <= DRAIN_BYTES:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        more = message.get("more_body", False)
+        if size <= max_bytes:
+            body += chunk
+    if size > max_bytes:
+        raise BodyTooLargeError
+    return body
+
+
+def replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that hands on ``body`` (already read) in one piece, then waits as the original does."""
+    replayed = False
+
+    async def again() -> Message:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return again
+
+
+async def refuse(send: Send, max_bytes: int) -> None:
+    """The 413 answer, closing the connection (the rest of the body is not read)."""
+    payload = json.dumps({"error": {"code": "too_large", "message": f"the body is larger than {max_bytes} bytes"}},
+                         separators=(",", ":")).encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": payload})
+
+
 class BodyLimit:
     """ASGI middleware: reads at most ``max_bytes`` of a request body, then hands it on in one piece."""
 
@@ -23,39 +77,10 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length", b"0")
-        if not declared.isdigit() or int(declared) > DRAIN_BYTES:
-            await self._refuse(send)
+        try:
+            body = await read_body(scope, receive, self.max_bytes)
+        except BodyTooLargeError:
+            await refuse(send, self.max_bytes)
             return
-        body, size, more = b"", 0, True
-        while more and size <= DRAIN_BYTES:
-            message = await receive()
-            if message["type"] != "http.request":  # the client went away
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            more = message.get("more_body", False)
-            if size <= self.max_bytes:
-                body += chunk
-        if size > self.max_bytes:
-            await self._refuse(send)
-            return
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
-
-    async def _refuse(self, send: Send) -> None:
-        payload = json.dumps({"error": {"code": "too_large",
-                                        "message": f"the body is larger than {self.max_bytes} bytes"}},
-                             separators=(",", ":")).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
-                                (b"connection", b"close")]})
-        await send({"type": "http.response.body", "body": payload})
+        if body is not None:
+            await self.app(scope, replay(body, receive), send)

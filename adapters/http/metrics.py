@@ -16,6 +16,10 @@ class HttpMetrics:
         self.feed_closed = Counter("presence_http_feeds_closed", "Live feeds the server closed, by reason "
                                    "(try_later: fell behind or presence unavailable)", ["reason"], registry=registry)
 
+    def count(self, route: str, status: int) -> None:
+        """One request served by ``route`` (a template) with ``status``."""
+        self.requests.labels(route=route, status=str(status)).inc()
+
 
 class CountRequests:
     """ASGI middleware counting each HTTP request under the template of the route that served it."""
@@ -39,5 +43,4 @@ class CountRequests:
         try:
             await self.app(scope, receive, sent)
         finally:
-            route = getattr(scope.get("route"), "path", "other")
-            self.metrics.requests.labels(route=route, status=str(status)).inc()
+            self.metrics.count(getattr(scope.get("route"), "path", "other"), status)

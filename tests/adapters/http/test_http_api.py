@@ -18,6 +18,20 @@ async def test_a_heartbeat_keeps_the_token_s_device_alive(api: Api) -> None:
                       "last_seen": api.clock.now, "active": True, "stale": False, "synced": True}
 
 
+async def test_a_heartbeat_answers_the_same_on_the_direct_path_and_through_the_app(api: Api) -> None:
+    """Well-formed heartbeats skip FastAPI's routing (adapters/http/heartbeat.py); anything unusual about
+    the request (here a query string) is served by the app's route, with the same answer."""
+    token = await api.token(ALICE)
+    answers = []
+    for query, headers in (("", {"Content-Type": "application/json"}), ("?from=app", {"Content-Type": "application/json"}),
+                           ("", {})):
+        api.clock.advance(5_000)
+        response = await api.call("POST", f"/v1/heartbeat{query}", token, content=f'{{"channel_id": "{DOC}"}}',
+                                  headers=headers)
+        answers.append((response.status_code, response.headers["content-type"], response.json()))
+    assert answers == [(200, "application/json", {"device": "api laptop", "rooms": [DOC], "next_heartbeat_ms": 30_000})] * 3
+
+
 async def test_a_heartbeat_in_an_app_room_joins_it_and_the_room_sees_where(api: Api) -> None:
     alice, bob = await api.token(ALICE, user_name="Alice"), await api.token(BOB, "editor", user_name="Bob")
     joined = await api.heartbeat(alice, channel_id=DOC, location={"page": 3, "cursor": [12, 4]})

@@ -138,4 +138,9 @@ async def test_an_unavailable_store_is_503_and_a_failure_is_500_without_a_trace(
     monkeypatch.setattr(api.service, "get_devices", broken)
     response = await api.call("GET", "/v1/me/devices", token)
     assert error_of(response, 500) == "internal" and "secrets" not in response.text
+    monkeypatch.setattr(api.service, "room_heartbeat", broken)
+    for query in ("", "?via=route"):  # the direct path and the app's route
+        api.clock.advance(5_000)
+        response = await api.call("POST", f"/v1/heartbeat{query}", token)
+        assert error_of(response, 500) == "internal" and "secrets" not in response.text
     assert (await api.call("GET", "/v1/me", token)).status_code == 200
