@@ -127,7 +127,7 @@ async def store_only(server: RedisServer, senders: int, messages: int,
         await store.record(batch, POLICY)
     rate = total / (time.perf_counter() - started)
     if redis_time is not None:
-        redis_time.append((await store.client.info("commandstats"))["cmdstat_evalsha"]["usec"] / 1e6 / total)
+        redis_time.append((await store.redis.raw.info("commandstats"))["cmdstat_evalsha"]["usec"] / 1e6 / total)
     await store.close()
     return rate
 
@@ -235,13 +235,13 @@ async def memory(server: RedisServer, people: int) -> tuple[dict[str, float], di
 
 async def breakdown(store: RedisStore, sample: Sequence[str]) -> dict[str, float]:
     """Average MEMORY USAGE per person of each kind of key, and per member of the shared sorted sets."""
-    client, out = store.client, {}
-    for kind, name in (("p", "person HASH"), ("l", "activity log LIST"),
-                       ("s", "channels-seen ZSET")):
-        sizes = [await client.memory_usage(store._key(kind, person), samples=0) or 0 for person in sample]
+    client, out = store.redis.raw, {}
+    for key, name in ((store.keys.person, "person HASH (record, membership, log entry)"),
+                      (store.keys.log, "activity log LIST (none until a 9th entry)")):
+        sizes = [await client.memory_usage(key(person), samples=0) or 0 for person in sample]
         out[name] = sum(sizes) / len(sizes)
-    for name, keys in (("due index member", {store._due_key(hash_tag(p)) for p in sample}),
-                       ("channel member (ZSET of 100)", {store._key("c", "console:room0")})):
+    for name, keys in (("due index member", {store.keys.due(hash_tag(p)) for p in sample}),
+                       ("channel member (ZSET of 100)", {store.keys.channel("console:room0")})):
         usage = [(await client.memory_usage(k, samples=0) or 0, await client.zcard(k)) for k in keys]
         out[name] = sum(u for u, _ in usage) / max(1, sum(c for _, c in usage))
     return out
@@ -266,7 +266,7 @@ async def reads(server: RedisServer, members: int = 10_000, calls: int = 500) ->
                 started = time.perf_counter()
                 result = await call()
                 times.append(time.perf_counter() - started)
-            stats = await store.client.info("commandstats")  # both reads are one script each on one Redis
+            stats = await store.redis.raw.info("commandstats")  # both reads are one script each on one Redis
             busy = stats["cmdstat_evalsha"]["usec"]
             out[f"{name} p50"], out[f"{name} p99"] = pct(times, 0.5), pct(times, 0.99)
             out[f"{name} redis"] = busy / calls / 1e6

@@ -40,7 +40,7 @@ async def test_forget_leaves_no_key_or_member_in_redis(redis_store: RedisStore, 
     presence = PresenceService(redis_store, clock=clock)
     await presence.start()
     await history_then_forget(presence)
-    client = redis_store.client
+    client = redis_store.redis.raw
     leftovers = []
     async for key in client.scan_iter(count=1000):
         name = key.decode(errors="replace")
