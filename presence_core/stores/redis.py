@@ -45,7 +45,7 @@ __all__ = ["RedisStore", "SHARDS", "hash_tag"]
 CODE_TTL_MS = 24 * 3_600_000  # garbage collection of link codes; take_code checks their own expiry
 SCRIPTS = {name: getattr(redis_lua, name) for name in (
     "SAVE", "CHANNEL", "CHANNEL_PEOPLE", "LOAD", "DUE", "ACTIVITY", "TAKE", "MERGE_LOG", "PUT_MEMBERS",
-    "TAKE_MEMBERS", "MOVE_MEMBER", "HIT")} | {"RECORD": redis_lua_record.RECORD}
+    "TAKE_MEMBERS", "MOVE_MEMBER", "HIT", "TIPS", "EMIT", "ALIAS")} | {"RECORD": redis_lua_record.RECORD}
 _ALIAS_CACHE_MAX = 100_000
 _STALE_RETRIES = 3
 _STATUS = {code.encode(): status for status, code in STATUS_CODES.items()}
@@ -61,7 +61,7 @@ class RedisStore(Store):
         self.redis = RedisClient(url, cluster=cluster, timeout=timeout, prefix=prefix, instance=self.instance,
                                  scripts=SCRIPTS, options=client_options)
         self.cluster = self.redis.cluster
-        self.feed = EventFeed(self.redis, self.instance, self._evict)
+        self.feed = EventFeed(self.redis, self.keys, self.instance, self._evict)
         self.members = Memberships(self.redis, self.keys)
         self.links = Links(self)
         self._aliases: dict[str, str] = {}
@@ -85,10 +85,11 @@ class RedisStore(Store):
         for account in accounts or ():
             self._aliases.pop(account, None)
 
-    async def invalidate(self, accounts: Sequence[str]) -> None:
-        """Tells every process (this one at once) that these accounts may belong to someone else now."""
+    async def point(self, accounts: Sequence[str], person_id: str | None) -> None:
+        """These accounts now belong to ``person_id`` (None: to themselves); every process is told with
+        the change itself, this one at once."""
         self._evict(accounts)
-        await self.feed.announce(evicted=accounts)
+        await self.redis.eval_many([("ALIAS", [self.keys.alias(a)], (a, person_id or "")) for a in accounts])
 
     # hot path --------------------------------------------------------------------------------------
 
@@ -199,7 +200,7 @@ class RedisStore(Store):
 
     async def publish(self, events: Sequence[Event]) -> None:
         if events:
-            await self.feed.announce(events=events)
+            await self.feed.publish(events)
 
     async def activity(self, person_id: str, limit: int, since: int | None) -> list[ActivityEvent]:
         listed, inline = await self.redis.eval("ACTIVITY", [self.keys.person(person_id), self.keys.log(person_id)])

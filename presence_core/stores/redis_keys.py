@@ -60,6 +60,10 @@ class Keys:
     def due(self, tag: str) -> str:
         return f"{self.prefix}d:{tag}"
 
+    def events(self, tag: str) -> str:
+        """The event stream of the people (and accounts) of one hash tag."""
+        return f"{self.prefix}e:{tag}"
+
     def marker(self, account_id: str) -> str:
         """The do-not-track marker: in the account's slot, named by its digest (the record script agrees)."""
         return f"{self.prefix}n:{hash_tag(account_id)}{account_digest(account_id)}"

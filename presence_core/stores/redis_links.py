@@ -2,7 +2,7 @@
 
 Each runs as ordered steps after the compare-and-set that decides it; every step touches one slot.
 A message racing a link may count for the old person. Alias changes are announced to every
-process (``RedisStore.invalidate``), which then stop trusting their cached account -> person.
+process with the change itself (``RedisStore.point``), so none keeps a stale cached account -> person.
 """
 
 from __future__ import annotations
@@ -50,8 +50,7 @@ class Links:
         if not await self.store.save(into, expected_version):
             return False
         accounts = absorbed.accounts if absorbed else [absorbed_id]
-        await self.redis.pipeline([["SET", self.keys.alias(a), into.id] for a in accounts])
-        await self.store.invalidate(accounts)
+        await self.store.point(accounts, into.id)
         taken = await self.take(absorbed_id)
         if taken.entries:
             entries = [codec.encode_entry(codec.decode_entry(e, absorbed_id), into.id) for e in taken.entries]
@@ -69,8 +68,7 @@ class Links:
         if not await self.store.save(record, expected_version):
             return False
         split_off.version = await self.store.write(split_off, "", ())
-        await self.redis.io(self.redis.raw.delete(self.keys.alias(split_off.id)))
-        await self.store.invalidate([split_off.id])
+        await self.store.point([split_off.id], None)
         prefix = codec.member_field(split_off.id, record.id, "")
         taken = await self.redis.eval("TAKE_MEMBERS", [self.keys.person(record.id)], prefix)
         moved = [x for channel, ts in zip(taken[::2], taken[1::2])
@@ -87,11 +85,11 @@ class Links:
         commands: list[list[object]] = [["ZREM", self.keys.channel(m.channel_id), m.account_id]
                                         for m in codec.memberships(person_id, taken.fields)]
         for account in accounts:
-            commands.append(["DEL", self.keys.alias(account), self.keys.codes_issued(account)])
+            commands.append(["DEL", self.keys.codes_issued(account)])
             if do_not_track:
                 commands.append(["SET", self.keys.marker(account), "1"])
             else:
                 commands.append(["DEL", self.keys.marker(account)])
         commands += [["DEL", self.keys.code(code.decode())] for codes in issued for code in codes]
         await self.redis.pipeline(commands)
-        await self.store.invalidate(accounts)
+        await self.store.point(accounts, None)

@@ -8,9 +8,14 @@ a whole listing is one round trip. Hash fields: see ``redis_codec``.
 
 from __future__ import annotations
 
-# Shared by every script: ``tag`` must equal ``redis_keys.hash_tag`` (first 16 bits of SHA-1, mod 1024);
-# ``emit`` announces events (lists of wire arrays, ``presence_core.events.to_wire``) to other processes.
-COMMON = """
+STREAM_MAX_LEN = 256  # entries per event stream (one per hash tag: 1024 streams)
+STREAM_MAX_AGE_MS = 10 * 60_000
+
+# Shared by every script: ``tag`` must equal ``redis_keys.hash_tag`` (first 16 bits of SHA-1, mod 1024).
+# ``emit({[tag] = {e = {wire events}, x = {accounts}}})`` appends each tag's events (``to_wire`` arrays)
+# and alias invalidations to its stream, atomically with the script's writes, trims the streams by
+# length and age, and publishes a hint naming the streams that grew (``redis_events``).
+_COMMON = """
 local prefix, instance = ARGV[1], ARGV[2]
 local shards = {}
 local function tag(id)
@@ -22,10 +27,25 @@ local function tag(id)
   return s
 end
 local function key(kind, id) return prefix .. kind .. ':' .. tag(id) .. id end
-local function emit(events)
-  if #events > 0 then redis.call('PUBLISH', prefix .. 'events', cjson.encode({i = instance, e = events})) end
+local function emit(out)
+  local grown, oldest = {}, nil
+  for t, o in pairs(out) do
+    if not oldest then
+      local now = redis.call('TIME')
+      oldest = string.format('%d', now[1] * 1000 + math.floor(now[2] / 1000) - @MAX_AGE@)
+    end
+    local stream, fields = prefix .. 'e:' .. t, {'i', instance}
+    if o.e and #o.e > 0 then fields[#fields + 1] = 'e'; fields[#fields + 1] = cjson.encode(o.e) end
+    if o.x and #o.x > 0 then fields[#fields + 1] = 'x'; fields[#fields + 1] = cjson.encode(o.x) end
+    redis.call('XADD', stream, 'MINID', '~', oldest, '*', unpack(fields))
+    redis.call('XTRIM', stream, 'MAXLEN', '~', @MAX_LEN@)
+    redis.call('PEXPIRE', stream, @MAX_AGE@)
+    grown[#grown + 1] = t
+  end
+  if #grown > 0 then redis.call('PUBLISH', prefix .. 'events', instance .. ' ' .. table.concat(grown, ' ')) end
 end
 """
+COMMON = _COMMON.replace("@MAX_AGE@", str(STREAM_MAX_AGE_MS)).replace("@MAX_LEN@", str(STREAM_MAX_LEN))
 
 # Compare-and-set of one person. KEYS: person hash, due shard. ARGV: 3 expected version ('' = write
 # unconditionally as version 1), 4 person id, 5 due ('' = none), 6 events JSON ('' = none), 7 the ``h``
@@ -56,7 +76,7 @@ if ARGV[5] == '' then
 else
   redis.call('ZADD', KEYS[2], ARGV[5], ARGV[4])
 end
-if ARGV[6] ~= '' then emit(cjson.decode(ARGV[6])) end
+if ARGV[6] ~= '' then emit({[tag(ARGV[4])] = {e = cjson.decode(ARGV[6])}}) end
 return version
 """
 
@@ -202,6 +222,31 @@ if not old then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[3])
 local current = redis.call('HGET', KEYS[1], ARGV[4])
 if not current or tonumber(current) < tonumber(old) then redis.call('HSET', KEYS[1], ARGV[4], old) end
+return 1
+"""
+
+# The last id of every event stream (single Redis only): where a starting process begins to listen.
+TIPS = COMMON + """
+local out = {}
+for s = 0, 1023 do
+  local last = redis.call('XREVRANGE', prefix .. 'e:{' .. string.format('%d', s) .. '}', '+', '-', 'COUNT', '1')
+  out[s + 1] = last[1] and last[1][1] or '0-0'
+end
+return out
+"""
+
+# Events that change no person, into the stream of their subject's tag. KEYS: the stream; ARGV: 3 tag,
+# 4 events JSON.
+EMIT = COMMON + """
+emit({[ARGV[3]] = {e = cjson.decode(ARGV[4])}})
+return 1
+"""
+
+# Points an account at a person (or at none: '') and tells every process, atomically.
+# KEYS: alias key; ARGV: 3 account, 4 person or ''.
+ALIAS = COMMON + """
+if ARGV[4] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[4]) end
+emit({[tag(ARGV[3])] = {x = {ARGV[3]}}})
 return 1
 """
 

@@ -38,6 +38,7 @@ local W, INLINE, INLINE_BYTES = @WIDTH@, @INLINE@, 64
 local cap = math.min(INLINE, max_count)
 local call, match, fmt, sub, byte = redis.call, string.match, string.format, string.sub, string.byte
 local people, order, resolved, transitions, stale, chan_ops, channels, events = {}, {}, {}, {}, {}, {}, {}, {}
+-- events: per hash tag, as ``emit`` takes them
 local SMALL = {['0'] = 0, ['1'] = 1, ['2'] = 2, ['3'] = 3, ['4'] = 4, ['5'] = 5, ['6'] = 6, ['7'] = 7, ['8'] = 8}
 local DIGITS = {[0] = '0', '1', '2', '3', '4', '5', '6', '7', '8'}
 
@@ -274,7 +275,9 @@ local function apply(st)
     local new = held or 'o'
     if new ~= published then
       transitions[#transitions + 1] = {(b / W) + 1, person, published, new}
-      events[#events + 1] = {'t', person, published, new, tonumber(ts)}
+      local out = events[st.tag]
+      if not out then out = {e = {}}; events[st.tag] = out end
+      out.e[#out.e + 1] = {'t', person, published, new, tonumber(ts)}
       published = new
     end
     if batch[b + 12] then
