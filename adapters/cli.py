@@ -16,11 +16,10 @@ from collections.abc import AsyncIterator, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from presence_bot import logs
 from presence_bot.metrics import Metrics
 from presence_bot.settings import Settings, load_settings
+from presence_bot.settings_errors import SettingsError
 from presence_bot.wiring import build_bot, build_metrics, build_service
 from presence_core import PresenceError
 
@@ -57,8 +56,8 @@ async def _run(settings: Settings, source: Path | None) -> None:
     service = build_service(settings, metrics)
     presence_bot = build_bot(settings, service, metrics)
     platforms = _platforms(settings)
-    log.warning("presence-bot: adapters=%s store=%s settings=%s", ",".join(platforms) or "console",
-                settings.storage, source or "defaults and environment")
+    log.info("presence-bot: adapters=%s store=%s settings=%s", ",".join(platforms) or "console",
+             settings.storage, source or "defaults and environment")
     async with service, _metrics_endpoint(settings, metrics):
         runs: list[Coroutine[Any, Any, None]] = []
         if "telegram" in platforms:
@@ -85,12 +84,23 @@ async def _sync_commands(settings: Settings, guild: int | None) -> None:
 
 
 async def _until_signal(work: Coroutine[Any, Any, None]) -> None:
-    """SIGINT and SIGTERM stop the work the same way: pending batches flushed, connections closed."""
+    """SIGINT (Ctrl-C) and SIGTERM stop the work the same way: pending batches flushed, connections closed.
+
+    A second Ctrl-C while that is under way stops at once (``main`` exits quietly with 130).
+    """
     task = asyncio.ensure_future(work)
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    signals = (signal.SIGINT, signal.SIGTERM)
+
+    def stop() -> None:
+        task.cancel()
+        for sig in signals:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+
+    for sig in signals:
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, task.cancel)
+            loop.add_signal_handler(sig, stop)
     with contextlib.suppress(asyncio.CancelledError):
         await task
 
@@ -99,13 +109,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings, source = load_settings(args.config)
-    except (FileNotFoundError, ValidationError) as error:
-        print(f"presence-bot: bad settings: {error}", file=sys.stderr)
+    except SettingsError as error:
+        for problem in error.problems:
+            print(f"presence-bot: {problem}", file=sys.stderr)
         return 2
-    logs.configure(settings.log_level.upper(), sys.stderr, settings.secret_values())
+    logs.configure(settings.log_level, sys.stderr, settings.secret_values())
     if not _platforms(settings):
-        # The console shares the terminal: only problems go to stderr there.
-        logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
+        # The console shares the terminal: only problems go to stderr there, and the start-up line.
+        level = logging.getLevelName(settings.log_level)
+        logging.getLogger().setLevel(max(logging.WARNING, level))
+        log.setLevel(level)
     try:
         if args.command == "sync-commands":
             asyncio.run(_sync_commands(settings, args.guild))
@@ -114,6 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PresenceError as error:
         print(f"presence-bot: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        return 130
     return 0
 
 

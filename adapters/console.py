@@ -8,8 +8,12 @@ its end every pending answer is given and the chat exits.
 from __future__ import annotations
 
 import asyncio
+import codecs
+import io
+import os
 import re
 import sys
+import threading
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TextIO
@@ -18,6 +22,7 @@ from presence_bot import i18n
 from presence_bot.app import PresenceBot
 from presence_bot.reply import Reply
 from presence_bot.session import Session
+from presence_bot.text import echo
 
 PLATFORM = "console"
 _MENTION = re.compile(r"@([\w.-]+)")
@@ -55,6 +60,48 @@ class ConsoleOutbox:
         self._out.flush()
 
 
+async def open_lines(stream: TextIO) -> asyncio.Queue[str | None]:
+    """The lines of ``stream`` as they arrive, then None at its end.
+
+    A real terminal or pipe is read by a daemon thread with ``os.read`` on its file descriptor: the
+    event loop never waits for input, so Ctrl-C (which cancels the loop's work) leaves at once,
+    even while nobody has pressed Enter, and exiting never waits for that thread. A stream without
+    a file descriptor (a test's StringIO) is read at once.
+    """
+    lines: asyncio.Queue[str | None] = asyncio.Queue()
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        for line in stream:
+            lines.put_nowait(line.rstrip("\n"))
+        lines.put_nowait(None)
+        return lines
+    loop = asyncio.get_running_loop()
+    threading.Thread(target=_pump, args=(fd, loop, lines), name="presence-console-input", daemon=True).start()
+    return lines
+
+
+def _pump(fd: int, loop: asyncio.AbstractEventLoop, lines: asyncio.Queue[str | None]) -> None:
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    pending = ""
+    try:
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                chunk = b""  # the input went away: that is its end
+            if not chunk:
+                break
+            *complete, pending = (pending + decoder.decode(chunk)).split("\n")
+            for line in complete:
+                loop.call_soon_threadsafe(lines.put_nowait, line)
+        rest = pending + decoder.decode(b"", final=True)
+        for line in ([rest] if rest else []) + [None]:
+            loop.call_soon_threadsafe(lines.put_nowait, line)
+    except RuntimeError:
+        pass  # the event loop is closed: the console has ended
+
+
 class Console:
     def __init__(self, presence_bot: PresenceBot, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
         self.bot = presence_bot
@@ -63,6 +110,7 @@ class Console:
         self._out = stdout
         self._outbox = ConsoleOutbox(stdout, presence_bot)
         self._interactive = stdin.isatty()
+        self._lines: asyncio.Queue[str | None] | None = None
 
     def _say(self, key: str, **values: object) -> None:
         locale = i18n.pick_locale(self.state.locale, self.bot.options.default_locale)
@@ -74,10 +122,12 @@ class Console:
         mentions = {f"@{m}": f"{PLATFORM}:{m}" for m in _MENTION.findall(content)}
         return Session(
             platform=PLATFORM, self_id="presence", user_id=f"{PLATFORM}:{state.user}", user_name=state.user,
+            username=state.user,
             channel_id=state.channel_id, guild_id=None, is_direct=state.direct, content=content,
             message_id=None, timestamp=self.bot.service.clock(), locale=state.locale,
             kind="command" if content.lstrip().startswith(("/", "／")) else "message",
             outbox=self._outbox, mentions=MappingProxyType(mentions),
+            channel_name=None if state.direct else f"#{state.channel}", local=True,
         )
 
     def _switch(self, line: str) -> bool:
@@ -95,7 +145,7 @@ class Console:
         elif word == "lang" and arg:
             self.state.locale = arg
         else:
-            self._say("console.unknown", word=line.split()[0])
+            self._say("console.unknown", word=echo(line.split()[0]))
             return True
         self._say("console.context", user=self.state.user, place=self.state.place)
         return True
@@ -104,8 +154,10 @@ class Console:
         if self._interactive:
             self._out.write(f"{self.state.user}@{self.state.place}> ")
             self._out.flush()
-        line = await asyncio.get_running_loop().run_in_executor(None, self._in.readline)
-        return line.rstrip("\r\n") if line else None
+        if self._lines is None:
+            self._lines = await open_lines(self._in)
+        line = await self._lines.get()
+        return line.rstrip("\r") if line is not None else None
 
     async def run(self) -> None:
         if self._interactive:

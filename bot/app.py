@@ -16,6 +16,7 @@ from presence_bot.options import BotOptions
 from presence_bot.prompts import Prompts
 from presence_bot.router import command_text, route
 from presence_bot.session import Session
+from presence_bot.watch_delivery import WatchDelivery
 from presence_core import PresenceService, StoreUnavailableError
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,8 @@ class PresenceBot:
         self.options = options or BotOptions()
         self.metrics = metrics or Metrics()
         self.prompts = Prompts()
+        # Adapters register how to send a private message on their platform (SPEC section 12).
+        self.watches = WatchDelivery(service, self.options.default_locale)
         self._running: set[asyncio.Task[None]] = set()
 
     def locale_for(self, session: Session) -> str:
@@ -72,29 +75,46 @@ class PresenceBot:
             await self.service.record_activity(
                 session.user_id,
                 {"type": session.kind, "channel_id": session.channel_id, "timestamp": session.timestamp},
-                device_id=session.device_id, user_name=session.user_name,
+                device_id=session.device_id, user_name=session.user_name, username=session.username,
             )
             self.metrics.recorded(session.platform).inc()
         except Exception:
             self.metrics.errors.labels(kind="record").inc()
             log.exception("could not record activity of %s in %s", session.user_id, session.channel_id)
+        if session.channel_name:
+            try:
+                await self.service.name_channel(session.channel_id, session.channel_name)
+            except Exception:
+                log.warning("could not store the name of channel %s", session.channel_id, exc_info=True)
 
     async def _over_limit(self, ctx: Context) -> bool:
-        """One person, or one chat, asking too often: told once per minute, then ignored until it passes."""
+        """Whether to leave this command unanswered because its sender or its chat asks too often.
+
+        A person may run ``user_commands_per_minute`` commands (all chats together); a chat gets
+        ``chat_commands_per_minute`` answers. The chat's budget never silences someone who is not
+        flooding: a person's first ``fair_share_per_minute`` commands in a chat are answered even
+        when it is spent, so accounts flooding a chat use up only their own answers. Someone refused
+        is told once per minute per chat, then ignored until the minute ends. The console (one
+        local person) is never limited. Windows are fixed minutes shared by every process.
+        """
         session, options = ctx.session, self.options
-        limits = (("cmd:user", session.user_id, options.user_commands_per_minute),
-                  ("cmd:chat", session.channel_id, options.chat_commands_per_minute))
-        for kind, subject, limit in limits:
-            try:
-                count = await self.service.count_hit(kind, subject, RATE_WINDOW_MS)
-            except StoreUnavailableError:
-                return False  # the command itself will say that presence is unavailable
-            if count > limit:
-                if count == limit + 1:
-                    window_end = (ctx.now() // RATE_WINDOW_MS + 1) * RATE_WINDOW_MS
-                    await session.send(ctx.reply(ctx.line("error.rate_limited", wait=ctx.until(window_end))))
-                return True
-        return False
+        if session.local:
+            return False
+        member = f"{session.channel_id}\n{session.user_id}"
+        try:
+            if await self._hit("cmd:user", session.user_id) <= options.user_commands_per_minute:
+                fair = await self._hit("cmd:member", member) <= options.fair_share_per_minute
+                if await self._hit("cmd:chat", session.channel_id) <= options.chat_commands_per_minute or fair:
+                    return False
+            if await self._hit("cmd:told", member) == 1:
+                window_end = (ctx.now() // RATE_WINDOW_MS + 1) * RATE_WINDOW_MS
+                await session.send(ctx.reply(ctx.line("error.rate_limited", wait=ctx.until(window_end))))
+        except StoreUnavailableError:
+            return False  # the command itself will say that presence is unavailable
+        return True
+
+    async def _hit(self, kind: str, subject: str) -> int:
+        return await self.service.count_hit(kind, subject, RATE_WINDOW_MS)
 
     async def _answer(self, session: Session, text: str) -> None:
         ctx = Context(session, self.service, self.options, self.locale_for(session))

@@ -5,35 +5,58 @@ from __future__ import annotations
 from functools import cache
 
 from presence_bot import i18n
+from presence_bot.parsing import fold
 
 COMMAND = "presence"
 
 SUBCOMMANDS: tuple[str, ...] = (
     "who", "activity", "online", "away", "dnd", "offline", "status", "devices", "sync",
-    "link", "unlink", "tracking", "forget", "help",
+    "link", "unlink", "tracking", "privacy", "forget",
+    "capacity", "take", "done", "skills", "hours", "available", "pick", "notify", "watchers",
+    "help",
 )
 
 SET_STATUS = ("online", "away", "dnd", "offline")
 
 # Answers about the asker alone: sent privately (Discord: ephemeral) when asked for in a group.
-PERSONAL = frozenset({"activity", "devices", "link", "unlink"})
+PERSONAL = frozenset({"activity", "devices", "link", "unlink", "notify", "watchers"})
 
+# Locale tables of words people type for a subcommand: listed in the help, and understood but not listed.
+_ALIAS_TABLES = ("aliases.", "aliases_unlisted.")
+
+
+def _alias_entries(locale: str, table: str) -> dict[str, str]:
+    return {key.removeprefix(table): value for key, value in i18n.strings(locale).items() if key.startswith(table)}
 
 
 @cache
 def _aliases() -> dict[str, str]:
-    """Words other locales type for a subcommand (``勿扰`` -> ``dnd``), from the locale files."""
-    found: dict[str, str] = {}
-    for locale in i18n.LOCALES:
-        for key, value in i18n.strings(locale).items():
-            if key.startswith("aliases."):
-                found[key.removeprefix("aliases.").lower()] = value
-    return found
+    """Words other locales type for a subcommand (``勿扰`` -> ``dnd``), from the locale files, folded."""
+    return {fold(word): name for locale in i18n.LOCALES for table in _ALIAS_TABLES
+            for word, name in _alias_entries(locale, table).items()}
+
+
+def aliases_of(locale: str, name: str) -> list[str]:
+    """The listed words of ``locale`` for subcommand ``name``, in file order (for the help)."""
+    return [word for word, target in _alias_entries(locale, _ALIAS_TABLES[0]).items() if target == name]
 
 
 def resolve_subcommand(word: str) -> str | None:
-    word = word.lower()
+    """The subcommand a word names in any locale, in any case and width (``ＤＮＤ``, ``勿扰``); None when none."""
+    word = fold(word)
     return word if word in SUBCOMMANDS else _aliases().get(word)
+
+
+@cache
+def glued_aliases() -> tuple[str, ...]:
+    """Words typed without a space before what follows them (Chinese: ``勿扰30分钟``), longest first."""
+    return tuple(sorted((w for w in _aliases() if not w.isascii()), key=len, reverse=True))
+
+
+@cache
+def listed_words() -> frozenset[str]:
+    """The subcommands and the aliases the help lists: what a "did you mean" may suggest by name."""
+    return frozenset({*SUBCOMMANDS, *(fold(w) for locale in i18n.LOCALES for w in _alias_entries(locale, _ALIAS_TABLES[0]))})
 
 
 def known_words() -> list[str]:

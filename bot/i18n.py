@@ -107,10 +107,17 @@ def line(locale: str, key: str, **values: object) -> Line:
         if tag:
             style = "" if closing else tag  # type: ignore[assignment]
         else:
-            spans.append((style, sanitize(str(values[name]))))
+            spans.append((style, _value(locale, values[name])))
         pos = match.end()
     spans.append((style, text[pos:]))
     return tuple(s for s in spans if s[1])
+
+
+def _value(locale: str, value: object) -> str:
+    """A value as shown: sanitized text; a list or tuple joined the way the locale lists things."""
+    if isinstance(value, list | tuple):
+        return template(locale, "list.separator").join(sanitize(str(item)) for item in value)
+    return sanitize(str(value))
 
 
 def text(locale: str, key: str, **values: object) -> str:

@@ -12,6 +12,8 @@ class BotOptions:
     coarse_last_seen: bool = True
     who_limit: int = 50
     prompt_timeout_s: float = 60.0
-    # Commands per person per minute, and per chat per minute, before the bot stops answering.
+    # Commands per person per minute (all chats), and answers per chat per minute; a person's first
+    # fair_share_per_minute commands in a chat are answered even when the chat's budget is spent.
     user_commands_per_minute: int = 20
-    chat_commands_per_minute: int = 60
+    chat_commands_per_minute: int = 120
+    fair_share_per_minute: int = 5

@@ -1,22 +1,43 @@
-"""Splitting a command line into arguments and reading durations (SPEC section 3)."""
+"""Splitting a command line into arguments and reading durations as people type them (SPEC section 3)."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from decimal import Decimal
 
 from presence_core.policy import DAY_MS, HOUR_MS, MINUTE_MS
 
 # Openers a keyboard types, and what closes each: straight, English curly, CJK corner brackets.
 QUOTES: dict[str, str] = {'"': '"', "'": "'", "“": "”", "”": "”", "‘": "’", "「": "」", "『": "』", "«": "»", "„": "“"}
+# Durations a status or custom status may last, and how far back ``activity since`` may look:
+# under a minute is over before the next sweep notices it; a year is the longest anyone plans.
+MIN_DURATION_MS = MINUTE_MS
 MAX_DURATION_MS = 365 * DAY_MS
+WEEK_MS = 7 * DAY_MS
 
 _UNITS: dict[str, int] = {}
-for _ms, _names in ((DAY_MS, ("d", "day", "days", "天")), (HOUR_MS, ("h", "hr", "hrs", "hour", "hours", "小时", "时")),
-                    (MINUTE_MS, ("m", "min", "mins", "minute", "minutes", "分钟", "分")),
-                    (1000, ("s", "sec", "secs", "second", "seconds", "秒"))):
+for _ms, _names in (
+    (WEEK_MS, ("w", "wk", "wks", "week", "weeks", "周", "週", "星期", "礼拜", "禮拜")),
+    (DAY_MS, ("d", "day", "days", "天", "日")),
+    (HOUR_MS, ("h", "hr", "hrs", "hour", "hours", "小时", "小時", "时", "時", "钟头", "鐘頭", "钟", "鐘")),
+    (15 * MINUTE_MS, ("刻钟", "刻鐘", "刻")),
+    (MINUTE_MS, ("m", "min", "mins", "minute", "minutes", "分钟", "分鐘", "分")),
+    (1000, ("s", "sec", "secs", "second", "seconds", "秒钟", "秒鐘", "秒")),
+):
     _UNITS.update(dict.fromkeys(_names, _ms))
-_PART = re.compile(r"(\d{1,9})\s*(" + "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True)) + r")",
-                   re.IGNORECASE)
+_UNIT = "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True))
+# One part of a duration: ``30m``, ``1.5h``, ``2 hours``, ``2个小时``, ``1个半小时``, ``半小时``, ``2小时半``.
+_PART = re.compile(rf"(?:(?P<number>\d{{1,9}}(?:\.\d{{1,6}})?)\s*[个個]?\s*(?P<half>半)?|(?P<only_half>半))"
+                   rf"\s*[个個]?\s*(?P<unit>{_UNIT})(?P<trailing_half>半)?\s*", re.IGNORECASE)
+# A bare number after hours is minutes, after minutes seconds: 1h30, 1小时30, 5m30.
+_NEXT_UNIT = {HOUR_MS: MINUTE_MS, MINUTE_MS: 1000}
+# Chinese numerals (一 … 九千九百九十九, 两, 〇/零) and the decimal point 点 between digits.
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+              "八": 8, "九": 9}
+_CN_POWERS = {"十": 10, "百": 100, "千": 1000}
+_CN_NUMBER = re.compile(f"[{''.join(_CN_DIGITS)}{''.join(_CN_POWERS)}]+")
+_CN_POINT = re.compile(r"(?<=\d)[点點](?=\d)")
 
 
 class UnbalancedQuoteError(ValueError):
@@ -25,8 +46,20 @@ class UnbalancedQuoteError(ValueError):
         self.opener = opener
 
 
+class Quoted(str):
+    """An argument the person put in quotes: their own text, never read as a keyword."""
+
+    __slots__ = ()
+
+
+def fold(word: str) -> str:
+    """A word as compared with keywords: full-width forms made plain (NFKC), case folded."""
+    return unicodedata.normalize("NFKC", word).casefold()
+
+
 def split_args(text: str) -> list[str]:
-    """Split on white space; a quote that opens an argument keeps spaces until its closer.
+    """Split on white space (any, the ideographic space too); a quote that opens an argument keeps
+    spaces until its closer and gives a :class:`Quoted` argument.
 
     A quote inside a word (``I'm``) is an ordinary character, so only real quoting is read.
     """
@@ -41,7 +74,7 @@ def split_args(text: str) -> list[str]:
             end = text.find(closer, i + 1)
             if end < 0:
                 raise UnbalancedQuoteError(text[i])
-            args.append(text[i + 1:end])
+            args.append(Quoted(text[i + 1:end]))
             i = end + 1
             continue
         start = i
@@ -61,17 +94,48 @@ def quote_arg(arg: str) -> str:
     return f"「{arg.replace('」', '')}」"
 
 
+def _chinese_number(numeral: str) -> int:
+    """``十五`` -> 15, ``两`` -> 2, ``一百二十`` -> 120, ``零五`` -> 5 (numbers below ten thousand)."""
+    total, digit = 0, 0
+    for ch in numeral:
+        if ch in _CN_DIGITS:
+            digit = _CN_DIGITS[ch]
+        else:
+            total += (digit or 1) * _CN_POWERS[ch]
+            digit = 0
+    return total + digit
+
+
+def _plain_numbers(text: str) -> str:
+    text = _CN_NUMBER.sub(lambda m: str(_chinese_number(m.group())), text)
+    return _CN_POINT.sub(".", text)
+
+
 def parse_duration(text: str) -> int | None:
-    """``30m``, ``2h``, ``1h30m``, ``1d``, ``2 hours``, ``2小时`` -> milliseconds; None when not a duration."""
-    compact = text.strip().lower()
+    """A duration as people type it -> milliseconds; None when ``text`` is not one.
+
+    ``30m``, ``2h``, ``1h30m``, ``1h 30m``, ``1.5h``, ``90s``, ``1d``, ``1w``, ``2 hours``;
+    ``30分钟``, ``2小时``, ``两小时``, ``半小时``, ``一个半小时``, ``一刻钟``, ``1小时零5分``,
+    ``2個小時``; ``1h30`` and ``1小时30`` (minutes after hours); full-width digits and letters
+    (``３０ｍ``) read as their plain forms. Any size is
+    read; whether it is allowed is the caller's range check.
+    """
+    compact = _plain_numbers(unicodedata.normalize("NFKC", text).strip().lower())
     if not compact:
         return None
-    total, pos = 0, 0
+    total, pos, unit = Decimal(0), 0, 0
     for match in _PART.finditer(compact):
         if compact[pos:match.start()].strip():
             return None
-        total += int(match.group(1)) * _UNITS[match.group(2).lower()]
+        number = Decimal(match["number"] or 0) + Decimal("0.5") * bool(match["half"] or match["only_half"])
+        if match["trailing_half"]:
+            number += Decimal("0.5")
+        unit = _UNITS[match["unit"].lower()]
+        total += number * unit
         pos = match.end()
-    if pos == 0 or compact[pos:].strip():
+    rest = compact[pos:].strip()
+    if pos and rest.isdecimal() and len(rest) <= 2 and unit in _NEXT_UNIT:
+        return int(total) + int(rest) * _NEXT_UNIT[unit]  # 1h30, 1小时30: the next unit down
+    if pos == 0 or rest:
         return None
-    return total
+    return int(total.to_integral_value())

@@ -33,6 +33,8 @@ class Reply:
     lines: tuple[Line, ...]
     # Personal information: an adapter sends it privately when it was asked for in a group.
     private: bool = False
+    # The one account this reply may notify by a mention (a pick's chosen person); nobody else ever.
+    ping: str | None = None
 
     def render_line(self, line: Line, target: Target) -> str:
         wrap = _WRAP[target]
@@ -71,7 +73,7 @@ class Reply:
         return self.render_line(_cut(line, fits), target)
 
     def __add__(self, other: Reply) -> Reply:
-        return Reply(self.lines + other.lines, self.private or other.private)
+        return Reply(self.lines + other.lines, self.private or other.private, self.ping or other.ping)
 
 
 def _cut(line: Line, keep: int) -> Line:

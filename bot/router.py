@@ -8,12 +8,15 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from presence_bot.catalog import PERSONAL, known_words, resolve_subcommand
-from presence_bot.commands import account, personal, status, who
+from presence_bot.catalog import PERSONAL, aliases_of, known_words, listed_words, resolve_subcommand
+from presence_bot.commandline import read_command, separate
+from presence_bot.commands import account, availability, people, personal, privacy, status, watches, who
 from presence_bot.commands.context import Context, Handler, UsageError
 from presence_bot.commands.help import show_help
-from presence_bot.parsing import UnbalancedQuoteError, split_args
+from presence_bot.parsing import UnbalancedQuoteError, fold, split_args
 from presence_bot.reply import Reply
+from presence_bot.session import Session
+from presence_bot.text import echo
 from presence_core import PresenceError, Status, StoreUnavailableError
 
 log = logging.getLogger(__name__)
@@ -31,7 +34,17 @@ HANDLERS: dict[str, Handler] = {
     "link": account.link,
     "unlink": account.unlink,
     "tracking": account.tracking,
+    "privacy": privacy.privacy,
     "forget": account.forget,
+    "capacity": availability.capacity,
+    "take": availability.take,
+    "done": availability.done,
+    "skills": availability.skills,
+    "hours": availability.hours,
+    "available": availability.available,
+    "pick": availability.pick,
+    "notify": watches.notify,
+    "watchers": watches.watchers,
     "help": show_help,
 }
 
@@ -52,75 +65,115 @@ def command_text(content: str, self_name: str | None) -> str | None:
 
 async def route(ctx: Context, text: str) -> Reply | None:
     """Run the command; bad input becomes one localized error line plus the usage line."""
-    topic = command_topic(text, ctx.session.mentions) or "presence"
     try:
-        try:
-            args = split_args(text)
-        except UnbalancedQuoteError as quote:
-            raise UsageError("error.unbalanced_quote", quote=quote.opener) from None
-        reply = await _run(ctx, args)
+        args = split_args(separate(text))
+    except UnbalancedQuoteError as quote:
+        topic = command_topic(text, ctx.session.mentions) or "presence"
+        return _answer_error(ctx, topic, UsageError("error.unbalanced_quote", quote=quote.opener))
+    name, rest = read_command(args)
+    if name is not None:
+        return await run_command(ctx, name, rest, bare=not args)
+    if _is_person(ctx.session.mentions, args[0]):
+        return await run_command(ctx, "user", args)
+    return await _unknown_word(ctx, args[0], args[1:])
+
+
+async def run_command(ctx: Context, topic: str, args: Sequence[str], *, bare: bool = False) -> Reply | None:
+    """One resolved command (a subcommand, "user" or "presence"), its errors answered with its usage line.
+
+    Whether the answer is private follows from the command alone, decided before it runs, so its
+    errors (which may list the asker's own data) are as private as its answers.
+    """
+    try:
+        reply = await _dispatch(ctx, topic, args, bare)
     except UsageError as error:
-        reply = ctx.reply(ctx.line(error.key, **error.values), ctx.line("usage.line", usage=ctx.text(f"usage.{topic}")))
+        reply = _answer_error(ctx, topic, error)
     except StoreUnavailableError:
-        return ctx.reply(ctx.line("error.unavailable"))
+        reply = ctx.reply(ctx.line("error.unavailable"))
     except PresenceError as error:
         log.warning("presence refused %s: %s", topic, error)
-        return ctx.reply(ctx.line("error.internal"))
-    return _privately_if_personal(topic, reply)
+        reply = ctx.reply(ctx.line("error.internal"))
+    return replace(reply, private=True) if topic in PERSONAL and reply is not None else reply
 
 
-def _privately_if_personal(name: str, reply: Reply | None) -> Reply | None:
-    return replace(reply, private=True) if reply is not None and name in PERSONAL else reply
+def _answer_error(ctx: Context, topic: str, error: UsageError) -> Reply:
+    """One localized line for the error and the usage line of the command; private for personal commands."""
+    return ctx.reply(ctx.line(error.key, **error.values), ctx.line("usage.line", usage=ctx.text(f"usage.{topic}")),
+                     private=topic in PERSONAL)
+
+
+async def _dispatch(ctx: Context, topic: str, args: Sequence[str], bare: bool) -> Reply | None:
+    if topic == "user":
+        return await _show_person(ctx, args[0], args[1:])
+    if topic == "presence":
+        replied_to = ctx.session.reply_to_user_id
+        if bare and replied_to and replied_to != f"{ctx.session.platform}:{ctx.session.self_id}":
+            return await status.show_user(ctx, replied_to, replied_to)
+        return await status.show_self(ctx, args)
+    return await HANDLERS[topic](ctx, args)
 
 
 def command_topic(text: str, mentions: Mapping[str, str]) -> str | None:
     """What a command line asks for: a subcommand, "user", or "presence" when bare; None for an unknown word."""
-    words = text.split(maxsplit=1)
-    if not words:
-        return "presence"
-    return resolve_subcommand(words[0]) or ("user" if _is_person(mentions, words[0]) else None)
+    words = separate(text).split()
+    name, _ = read_command(words[:1])
+    if name is not None or not words:
+        return name
+    return "user" if _is_person(mentions, words[0]) else None
+
+
+def may_be_private(session: Session) -> bool:
+    """Whether the answer to this /presence command may be private, known before anything is sent.
+
+    Personal subcommands always are; so is a view of oneself (it is private while one is invisible
+    or not tracked, which only the store can tell). Adapters that must commit to a visibility early
+    (Discord's deferral) use this.
+    """
+    text = command_text(session.content, session.self_name)
+    if text is None:
+        return False
+    topic = command_topic(text, session.mentions)
+    if topic in PERSONAL:
+        return True
+    if topic == "presence":
+        replied_to = session.reply_to_user_id
+        bare = not text.split()
+        return not bare or replied_to in (None, session.user_id, f"{session.platform}:{session.self_id}")
+    if topic == "user":
+        return session.mentions.get(text.split()[0]) == session.user_id
+    return False
 
 
 def _is_person(mentions: Mapping[str, str], word: str) -> bool:
     return word.startswith(("@", "<@")) or word in mentions
 
 
-async def _run(ctx: Context, args: Sequence[str]) -> Reply | None:
-    session = ctx.session
-    if not args:
-        replied_to = session.reply_to_user_id
-        if replied_to and replied_to != f"{session.platform}:{session.self_id}":
-            return await status.show_user(ctx, replied_to, replied_to)
-        return await status.show_self(ctx, ())
-    word, rest = args[0], args[1:]
-    name = resolve_subcommand(word)
-    if name is not None:
-        return await HANDLERS[name](ctx, rest)
-    if _is_person(session.mentions, word):
-        return await _show_person(ctx, word, rest)
-    suggestion = difflib.get_close_matches(word.lower(), known_words(), n=1, cutoff=0.6)
-    if not suggestion:
-        person = await ctx.service.find_in_channel(session.channel_id, word)
-        if person is not None and not rest:
-            return await status.show_user(ctx, person, word)
-        raise UsageError("error.unknown_command", word=word)
-    return await _did_you_mean(ctx, word, suggestion[0], rest)
+async def _unknown_word(ctx: Context, word: str, rest: Sequence[str]) -> Reply | None:
+    """A first word that names no command: "did you mean …?", else the one person the asker may see by that name."""
+    suggestion = difflib.get_close_matches(fold(word), known_words(), n=1, cutoff=0.6)
+    if suggestion:
+        return await _did_you_mean(ctx, word, suggestion[0], rest)
+    found = await people.find(ctx, word, usernames_only=False) if not rest else None
+    if found is not None and found.account is not None:
+        return await status.show_user(ctx, found.account, word)
+    if found is not None and found.count > 1:
+        return _answer_error(ctx, "user", UsageError("error.ambiguous_user", name=word))
+    return _answer_error(ctx, "presence", UsageError("error.unknown_command", word=word))
 
 
 async def _show_person(ctx: Context, word: str, rest: Sequence[str]) -> Reply:
     if rest:
         raise UsageError("error.unexpected", text=" ".join(rest))
-    target = ctx.session.mentions.get(word) or await ctx.service.find_in_channel(ctx.session.channel_id, word)
-    if target is None:
-        raise UsageError("error.unknown_user", name=word)
-    return await status.show_user(ctx, target, word)
+    return await status.show_user(ctx, await people.person(ctx, word), word)
 
 
 async def _did_you_mean(ctx: Context, word: str, suggestion: str, rest: Sequence[str]) -> Reply | None:
+    """Ask; a ``.`` runs the suggested command exactly as if it had been typed."""
     name = resolve_subcommand(suggestion) or suggestion
-    await ctx.session.send(ctx.reply(ctx.line("error.did_you_mean", word=word, suggestion=suggestion),
+    shown = suggestion if suggestion in listed_words() else next(iter(aliases_of(ctx.locale, name)), name)
+    await ctx.session.send(ctx.reply(ctx.line("error.did_you_mean", word=echo(word), suggestion=shown),
                                      ctx.line("usage.line", usage=ctx.text(f"usage.{name}"))))
     answer = await ctx.session.prompt(ctx.options.prompt_timeout_s)
     if answer is None or answer.content.strip() != ".":
         return None
-    return _privately_if_personal(name, await HANDLERS[name](ctx, rest))
+    return await run_command(ctx, name, rest)

@@ -29,6 +29,8 @@ class Session:
     self_id: str
     user_id: str          # composite: "telegram:42"
     user_name: str | None
+    # The platform's unique handle (Telegram/Discord username), which "@x" matches; never a display name.
+    username: str | None = None
     channel_id: str       # composite: "telegram:-100123" or "telegram:-100123/7" for a forum topic
     guild_id: str | None
     is_direct: bool
@@ -47,6 +49,10 @@ class Session:
     mentions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     # Author of the message this one replies to, for "/presence" sent as a reply.
     reply_to_user_id: str | None = None
+    # What people call this channel (a group's title, "#general"); None in direct chats or when unknown.
+    channel_name: str | None = None
+    # A person at this machine's own terminal (the console): never rate-limited.
+    local: bool = False
     prompter: Prompter | None = field(default=None, compare=False, repr=False)
 
     async def send(self, reply: Reply) -> None:

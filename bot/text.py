@@ -1,23 +1,40 @@
-"""Sanitizing and escaping user-supplied text (SPEC section 3)."""
+"""Sanitizing, echoing and escaping user-supplied text (SPEC sections 3 and 7)."""
 
 from __future__ import annotations
 
 import html
 import re
-import unicodedata
 
-# Zero-width and bidirectional formatting characters: they hide or reorder text in a chat.
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u061c\u180e]")
+import regex
+
+from presence_core.text import strip_invisible
+
 # Inline markdown and masked links; line-start syntax (#, >, -) cannot occur mid-template.
 _DISCORD_SPECIAL = re.compile(r"([\\*_~`|\[\]])")
+_LINE_BREAKS = str.maketrans(dict.fromkeys("\t\n\r\x0b\x0c\x85\u2028\u2029", " "))
+_GRAPHEMES = regex.compile(r"\X")
+# What a reply repeats of what someone typed: enough to recognise it, never a wall of text.
+ECHO_LIMIT = 40
 
 
 def sanitize(text: str) -> str:
-    """Drop control, zero-width and bidi-override characters; fold newlines and tabs into spaces."""
-    text = _INVISIBLE.sub("", text)
-    text = "".join(" " if ch in "\t\n\r\x0b\x0c" else ch for ch in text
-                   if ch in "\t\n\r\x0b\x0c" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co"))
-    return " ".join(text.split())
+    """Drop control, zero-width and bidi characters (emoji sequences stay whole); fold line breaks and runs of
+    spaces into one space."""
+    return " ".join(strip_invisible(text.translate(_LINE_BREAKS)).split())
+
+
+def echo(text: str, limit: int = ECHO_LIMIT) -> str:
+    """What a reply may repeat of user input: sanitized, and cut to ``limit`` characters (whole emoji) plus "…"."""
+    text = sanitize(text)
+    if len(text) <= limit:
+        return text
+    kept, size = [], 0
+    for grapheme in _GRAPHEMES.findall(text, endpos=limit + 64):
+        if size + len(grapheme) > limit:
+            break
+        kept.append(grapheme)
+        size += len(grapheme)
+    return "".join(kept).rstrip() + "…"
 
 
 def escape_html(text: str) -> str:

@@ -30,7 +30,11 @@ def ago(locale: str, moment: int | None, now: int) -> str:
 
 
 def until(locale: str, moment: int, now: int) -> str:
-    return i18n.text(locale, "time.in", duration=duration(locale, moment - now))
+    """``in 30m``: rounded up to a whole minute from a minute on, so a 30m status set just now shows 30m."""
+    left = moment - now
+    if left >= MINUTE_MS:
+        left = -(-left // MINUTE_MS) * MINUTE_MS
+    return i18n.text(locale, "time.in", duration=duration(locale, left))
 
 
 def coarse_ago(locale: str, moment: int | None, now: int) -> str:

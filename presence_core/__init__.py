@@ -9,20 +9,29 @@ from presence_core.errors import (
     ConcurrentUpdateError,
     InvalidArgumentError,
     InvalidStatusError,
+    OverCapacityError,
     PresenceError,
     StoreUnavailableError,
     TextTooLongError,
+    TooManyWatchesError,
     UnknownDeviceError,
+    UnknownPersonError,
 )
 from presence_core.factory import create_presence_service, open_store
+from presence_core.hours import UnknownTimeZoneError
 from presence_core.models import (
     ActivityEvent,
+    AvailabilityChange,
+    AvailabilityInfo,
+    AvailableUser,
     ChannelPresence,
     DeviceInfo,
     OnlineUser,
     SyncStatus,
     Transition,
     UserStatus,
+    Watch,
+    Workload,
 )
 from presence_core.policy import Policy
 from presence_core.service import PresenceService
@@ -33,4 +42,6 @@ __all__ = [
     "ActivityEvent", "ChannelPresence", "ConcurrentUpdateError", "DeviceInfo", "InvalidArgumentError", "InvalidStatusError",
     "OnlineUser", "Policy", "PresenceError", "PresenceService", "Status", "StoreUnavailableError", "SyncStatus",
     "TextTooLongError", "Transition", "UnknownDeviceError", "UserStatus", "create_presence_service", "open_store",
+    "AvailabilityChange", "AvailabilityInfo", "AvailableUser", "OverCapacityError", "TooManyWatchesError",
+    "UnknownPersonError", "UnknownTimeZoneError", "Watch", "Workload",
 ]

@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 
 from presence_core.errors import StoreUnavailableError
 from presence_core.models import Activity
@@ -27,6 +27,8 @@ class Backlog:
         self._limit = limit
         self._items: deque[Activity] = deque()
         self._drainer: asyncio.Task[None] | None = None
+        # Held while a chunk is being written, so what is discarded meanwhile is never written.
+        self._writing = asyncio.Lock()
         self.dropped = 0
         self.written = 0
 
@@ -49,11 +51,23 @@ class Backlog:
             self._drainer = asyncio.create_task(self._drain())
 
     async def _write_some(self) -> None:
-        chunk = [self._items[i] for i in range(min(WRITE_BATCH, len(self._items)))]
-        await self._write(chunk)
-        for _ in chunk:
-            self._items.popleft()
-        self.written += len(chunk)
+        async with self._writing:
+            chunk = [self._items[i] for i in range(min(WRITE_BATCH, len(self._items)))]
+            await self._write(chunk)
+            for _ in chunk:
+                self._items.popleft()
+            self.written += len(chunk)
+
+    async def discard(self, user_ids: Collection[str]) -> int:
+        """Drop what these accounts did (they are being forgotten): never written after the erase.
+
+        Waits for a chunk being written to finish first; returns how many activities were dropped.
+        """
+        async with self._writing:
+            kept = [a for a in self._items if a.user_id not in user_ids]
+            dropped = len(self._items) - len(kept)
+            self._items = deque(kept)
+            return dropped
 
     async def _drain(self) -> None:
         delay = RETRY_FIRST_S

@@ -61,3 +61,26 @@ class LinkRateLimitedError(LinkError):
     def __init__(self, retry_at: int) -> None:
         super().__init__("too many link attempts from this account; try again later")
         self.retry_at = retry_at
+
+
+class OverCapacityError(PresenceError):
+    """Taking more work would pass the person's capacity (take it anyway with ``force``)."""
+
+    def __init__(self, load: int, capacity: int | None) -> None:
+        super().__init__(f"load {load} is at or near the capacity {capacity}: taking more needs force")
+        self.load = load
+        self.capacity = capacity
+
+
+class TooManyWatchesError(PresenceError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"at most {limit} watches per person")
+        self.limit = limit
+
+
+class UnknownPersonError(PresenceError, LookupError):
+    """Nobody by that id the caller may see: the same answer whether or not the bot knows them (SPEC 7)."""
+
+    def __init__(self, user_id: str) -> None:
+        super().__init__(f"no person {user_id[:64]!r} seen here")
+        self.user_id = user_id

@@ -6,6 +6,11 @@ from dataclasses import dataclass, field, replace
 
 from presence_core.status import Status
 
+# Who sees a person's last seen and custom status (SPEC section 7): whoever shares a place, or nobody.
+PRIVACY_SHARED = "shared"
+PRIVACY_NOBODY = "nobody"
+PRIVACY_CHOICES = (PRIVACY_SHARED, PRIVACY_NOBODY)
+
 
 @dataclass(slots=True)
 class DeviceRecord:
@@ -48,11 +53,36 @@ class PersonRecord:
     # Each account's display name as its platform gave it: a person is shown in a channel under
     # the name of the account seen there, never under another account's name (SPEC section 6).
     names: dict[str, str] = field(default_factory=dict)
+    # Availability for work (SPEC section 12; rules in presence_core.availability): items at once
+    # (None: no limit), items now, skill tags, weekly hours as Telegram Business opening hours
+    # ([opening minute, closing minute] of the week from Monday 00:00 in ``hours_zone``), last pick.
+    capacity: int | None = None
+    load: int = 0
+    skills: list[str] = field(default_factory=list)
+    hours: list[list[int]] = field(default_factory=list)
+    hours_zone: str | None = None
+    last_pick: int | None = None
+    # Derived by availability.settle: the availability last announced, and the current or next
+    # window within the hours (epoch ms; ``open_until`` None: open from then on), so a store can
+    # decide availability on the activity path without time-zone rules.
+    available: bool = False
+    open_from: int | None = None
+    open_until: int | None = None
+    # Each account's username (``@handle``) where its platform has one: ``@x`` matches these only,
+    # never display names, which anyone can choose (SPEC section 7; see presence_core.visibility).
+    usernames: dict[str, str] = field(default_factory=dict)
+    # Who sees this person's last seen and custom status: "shared" (whoever shares a place) or "nobody".
+    privacy: str = PRIVACY_SHARED
+    # The custom status others keep seeing while this person is hidden (invisible or tracking off):
+    # the one they had when they hid, so changing it meanwhile reveals no activity.
+    custom_shown: str | None = None
+    custom_shown_expires: int | None = None
 
     def copy(self) -> PersonRecord:
         """An independent copy, so a caller's changes never reach the store before ``save``."""
         return replace(self, devices={k: replace(d) for k, d in self.devices.items()}, linked=list(self.linked),
-                       names=dict(self.names))
+                       names=dict(self.names), usernames=dict(self.usernames), skills=list(self.skills),
+                       hours=[list(i) for i in self.hours])
 
     @property
     def accounts(self) -> list[str]:
@@ -72,6 +102,7 @@ class Activity:
     user_name: str | None = None
     # Heartbeats keep a device alive without writing an entry into the activity log.
     logged: bool = True
+    username: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +174,8 @@ class UserStatus:
     # Only ever true in a person's view of themself.
     invisible: bool = False
     tracking: bool = True
+    # The viewer hides their own last seen, so they see others' only coarsely (Telegram's reciprocity).
+    last_seen_coarse: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +196,12 @@ class OnlineUser:
     status: Status
     last_seen: int | None
     custom_status: str | None = None
+    # The viewer hides their own last seen, so shows others' only coarsely (see UserStatus).
+    last_seen_coarse: bool = False
+    # For people who use availability (SPEC section 12): items now and at most, outside their hours.
+    load: int = 0
+    capacity: int | None = None
+    off_hours: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,3 +217,83 @@ class SyncStatus:
     synced: int
     total: int
     last_sync: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    """A person's load and capacity after a change (SPEC section 12); ``available`` at that moment."""
+
+    load: int
+    capacity: int | None
+    available: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LoadChange:
+    """What ``Store.change_load`` is asked to do to a person's load, atomically.
+
+    ``delta`` items more (negative: fewer; the load never goes below 0). Unless ``force``, a
+    positive delta that would pass the capacity is refused. ``pick``: the person must be
+    available, and their last pick becomes now.
+    """
+
+    delta: int
+    force: bool = False
+    pick: bool = False
+    # Compare-and-set on the load: refused as "changed" unless it is still this (a pick chose by it).
+    expected_load: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LoadOutcome:
+    """What ``Store.change_load`` did: ``refused`` is None when applied, else ``"full"`` (capacity),
+    ``"unavailable"`` (a pick of someone not available), ``"changed"`` (not the expected load) or
+    ``"unknown"`` (no such person);
+    ``record`` is the person as stored afterwards (None when unknown), ``events`` those announced."""
+
+    record: PersonRecord | None
+    events: tuple[Event, ...] = ()
+    refused: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AvailableUser:
+    """Someone in a channel who can take work now, under the account seen there."""
+
+    user_id: str
+    name: str | None
+    load: int
+    capacity: int | None
+    skills: tuple[str, ...]
+    last_pick: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Watch:
+    """"Tell me when they're available": one-shot, until ``expires_at`` (epoch ms).
+
+    ``watcher_id`` is the account that asked (the message goes to it, on its platform);
+    ``target_id`` the account watched, as seen in ``channel_id``, the channel both share.
+    """
+
+    watcher_id: str
+    target_id: str
+    channel_id: str
+    expires_at: int
+    created_at: int
+    locale: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AvailabilityInfo:
+    """A person's own availability settings and state (SPEC section 12)."""
+
+    capacity: int | None
+    load: int
+    skills: tuple[str, ...]
+    # Canonical weekly intervals (presence_core.hours) and their zone; empty: no hours.
+    hours: tuple[tuple[int, int], ...]
+    hours_zone: str | None
+    within_hours: bool
+    available: bool
+    uses_availability: bool

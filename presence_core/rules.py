@@ -7,7 +7,8 @@ the sweep runs when a person is due.
 
 from __future__ import annotations
 
-from presence_core.models import Activity, DeviceRecord, PersonRecord, Transition
+from presence_core import availability
+from presence_core.models import Activity, DeviceRecord, Event, PersonRecord, Transition
 from presence_core.policy import Policy
 from presence_core.status import MERGE_RANK, STICKY, Status
 
@@ -64,6 +65,29 @@ def is_invisible(record: PersonRecord, now: int) -> bool:
     return manual_status(record, now) is Status.OFFLINE
 
 
+def is_hidden(record: PersonRecord, now: int) -> bool:
+    """Invisible or not tracked: others see the person offline, as they were when they hid."""
+    return not record.tracking or is_invisible(record, now)
+
+
+def public_custom_status(record: PersonRecord, now: int) -> str | None:
+    """The custom status others see: while hidden, the one the person had when they hid."""
+    if not is_hidden(record, now):
+        return custom_status(record, now)
+    if record.custom_shown is not None and in_force(record.custom_shown_expires, now):
+        return record.custom_shown
+    return None
+
+
+def keep_shown_custom(record: PersonRecord, was_hidden: bool, now: int) -> None:
+    """After a change: on hiding, freeze what others see of the custom status; on coming back, let go."""
+    if not is_hidden(record, now):
+        record.custom_shown = record.custom_shown_expires = None
+    elif not was_hidden:
+        record.custom_shown = custom_status(record, now)
+        record.custom_shown_expires = record.custom_expires if record.custom_shown is not None else None
+
+
 def public_last_seen(record: PersonRecord, now: int) -> int | None:
     """Invisible people stopped being seen when they went invisible; untracked ones are never seen."""
     if not record.tracking:
@@ -103,19 +127,24 @@ def touch(record: PersonRecord, device_id: str, device_name: str, ts: int) -> No
     record.last_seen = max(record.last_seen or ts, ts)
 
 
-def apply_activity(record: PersonRecord, activity: Activity, policy: Policy) -> Transition | None:
-    """Record one activity using only the derived fields (sticky, due), so a server script can do the same."""
+def apply_activity(record: PersonRecord, activity: Activity, policy: Policy) -> list[Event]:
+    """Record one activity using only the derived fields (sticky, due, the hours window), so a server
+    script can do the same; returns the status transition and the change of availability it caused."""
     ts = activity.timestamp
     touch(record, activity.device_id, activity.device_name, ts)
     if activity.user_name:
         record.names[activity.user_id] = activity.user_name
+    if activity.username:
+        record.usernames[activity.user_id] = activity.username
     sticky_now = record.sticky is not None and in_force(record.sticky_until, ts)
     new = record.sticky if sticky_now and record.sticky is not None else Status.ONLINE
     record.due = _earliest(record.due, ts + policy.away_after_ms, record.sticky_until if sticky_now else None)
-    if new == record.published:
-        return None
-    old, record.published = record.published, new
-    return Transition(record.id, old, new, ts)
+    events: list[Event] = []
+    if new != record.published:
+        events.append(Transition(record.id, record.published, new, ts))
+        record.published = new
+    change = availability.announce(record, availability.decide(record, new, ts), ts)
+    return events if change is None else [*events, change]
 
 
 def next_due(record: PersonRecord, now: int, policy: Policy) -> int | None:
@@ -126,6 +155,7 @@ def next_due(record: PersonRecord, now: int, policy: Policy) -> int | None:
         if device.last_seen is not None:
             times += [device.last_seen + policy.away_after_ms, device.last_seen + policy.offline_after_ms,
                       device.last_seen + policy.prune_after_ms]
+    times.append(availability.next_due(record, now))
     return _earliest(*(t for t in times if t is not None and t > now))
 
 
@@ -139,24 +169,29 @@ def _sticky(record: PersonRecord, now: int) -> tuple[Status | None, int | None]:
     return None, None
 
 
-def settle(record: PersonRecord, now: int, policy: Policy) -> Transition | None:
-    """Drop what expired, recompute the derived fields, and publish a real change of status."""
+def settle(record: PersonRecord, now: int, policy: Policy) -> list[Event]:
+    """Drop what expired, recompute the derived fields, and publish real changes of status and availability."""
     if record.manual is not None and not in_force(record.manual_expires, now):
         record.manual = record.manual_expires = record.manual_since = None
     if record.custom is not None and not in_force(record.custom_expires, now):
         record.custom = record.custom_expires = None
+    keep_shown_custom(record, True, now)
+    if record.custom_shown is not None and not in_force(record.custom_shown_expires, now):
+        record.custom_shown = record.custom_shown_expires = None
     for device_id, device in list(record.devices.items()):
         if device.reported is not None and not in_force(device.reported_expires, now):
             device.reported = device.reported_expires = None
         if device.last_seen is not None and now - device.last_seen >= policy.prune_after_ms:
             del record.devices[device_id]
     record.sticky, record.sticky_until = _sticky(record, now)
-    record.due = next_due(record, now, policy)
     new = public_status(record, now, policy)
-    if new == record.published:
-        return None
-    old, record.published = record.published, new
-    return Transition(record.id, old, new, now)
+    change = availability.settle(record, new, now)
+    record.due = next_due(record, now, policy)
+    events: list[Event] = []
+    if new != record.published:
+        events.append(Transition(record.id, record.published, new, now))
+        record.published = new
+    return events if change is None else [*events, change]
 
 
 def set_manual(record: PersonRecord, status: Status, expires_at: int | None, now: int,

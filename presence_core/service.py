@@ -7,14 +7,15 @@ import contextlib
 import hashlib
 import logging
 import time
-import unicodedata
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
-from presence_core import linking, rules
+from presence_core import availability, linking, rules
 from presence_core.backlog import Backlog
 from presence_core.batching import Batcher
+from presence_core.desk import Desk
 from presence_core.errors import (
     AlreadyLinkedError,
     ConcurrentUpdateError,
@@ -28,8 +29,11 @@ from presence_core.errors import (
 )
 from presence_core.events import EventBus, Handler
 from presence_core.models import (
+    PRIVACY_CHOICES,
     Activity,
     ActivityEvent,
+    AvailabilityInfo,
+    AvailableUser,
     ChannelPresence,
     DeviceInfo,
     DeviceRecord,
@@ -39,25 +43,28 @@ from presence_core.models import (
     Membership,
     SyncStatus,
     UserStatus,
+    Watch,
+    Workload,
 )
 from presence_core.policy import Policy
-from presence_core.status import LISTING_RANK, Status
+from presence_core.status import Status
 from presence_core.stores.base import Store
-from presence_core.views import device_name, devices_view, status_view
+from presence_core.text import strip_invisible
+from presence_core.views import device_name, device_names, devices_view, self_view
+from presence_core.visibility import Found, Viewer, Visibility
+from presence_core.watches import DEFAULT_WATCH_MS, Watches
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], int]
 MAX_ACTIVITY_LIMIT = 50
-FIND_SCAN_LIMIT = 500
+CHANNEL_NAME_MAX_LEN = 128
+# Channel names this process knows it has written: a bound, not a cache that must hold them all.
+CHANNEL_NAMES_CACHED = 10_000
 WRITERS = 4
 _CAS_ATTEMPTS = 16
 HOUSEKEEPING_INTERVAL_MS = 10 * 60_000
-ACTIVITY_KEYS = frozenset({"type", "channel_id", "timestamp", "device_id", "user_name"})
-
-
-def _present(*events: Event | None) -> list[Event]:
-    return [e for e in events if e is not None]
+ACTIVITY_KEYS = frozenset({"type", "channel_id", "timestamp", "device_id", "user_name", "username"})
 
 
 def system_clock() -> int:
@@ -85,12 +92,17 @@ class PresenceService:
         self.policy = policy or Policy()
         self.clock: Clock = clock or system_clock
         self.events = EventBus()
+        # Every read of someone else's presence goes through this one rule (SPEC section 7).
+        self.visibility = Visibility(store, self.policy, lambda: self.clock())
         # Writers in flight at once: one person always goes to the same one, so their activity stays
         # in order, while the store works on one batch as Python prepares the next.
         self._writers: list[Batcher[Activity]] = [Batcher(self._flush) for _ in range(WRITERS)]
         self._backlog = Backlog(self._write, self.policy.outage_buffer_max)
         self._sweeper: asyncio.Task[None] | None = None
+        self._channel_names: OrderedDict[str, str] = OrderedDict()
         self._next_housekeeping = 0
+        self._desk = Desk(self)
+        self._watches = Watches(self)
 
     # lifecycle ---------------------------------------------------------------------------------
 
@@ -137,12 +149,14 @@ class PresenceService:
     # recording ---------------------------------------------------------------------------------
 
     async def record_activity(self, user_id: str, activity: Mapping[str, Any] | None = None, *,
-                              device_id: str | None = None, user_name: str | None = None) -> None:
+                              device_id: str | None = None, user_name: str | None = None,
+                              username: str | None = None) -> None:
         """Record one action; concurrent calls are written together in one store call.
 
         ``activity`` may hold ``type`` (default "message"), ``channel_id``, ``timestamp`` (epoch ms,
-        default now), ``device_id`` and ``user_name``; the last two may be keyword arguments instead.
-        Raises ``InvalidArgumentError`` naming any other key, or a key given both ways.
+        default now), ``device_id``, ``user_name`` (the display name) and ``username`` (the
+        platform's unique handle, which ``@x`` matches); the last three may be keyword arguments
+        instead. Raises ``InvalidArgumentError`` naming any other key, or a key given both ways.
         """
         _require_id(user_id, "user_id")
         activity = dict(activity or {})
@@ -150,12 +164,14 @@ class PresenceService:
         if unknown:
             raise InvalidArgumentError(f"unknown activity key(s) {', '.join(map(repr, unknown))}: expected "
                                        f"{', '.join(sorted(ACTIVITY_KEYS))}")
-        for key, value in (("device_id", device_id), ("user_name", user_name)):
+        keywords = {"device_id": device_id, "user_name": user_name, "username": username}
+        for key, value in keywords.items():
             if key in activity and value is not None:
                 raise InvalidArgumentError(f"{key} given both in the activity and as a keyword argument")
         device_id = activity.get("device_id", device_id)
         user_name = activity.get("user_name", user_name)
-        for key, value in (("device_id", device_id), ("user_name", user_name)):
+        username = activity.get("username", username)
+        for key, value in (("device_id", device_id), ("user_name", user_name), ("username", username)):
             if value is not None and not isinstance(value, str):
                 raise InvalidArgumentError(f"{key} must be a string")
         kind = activity.get("type", "message")
@@ -173,6 +189,7 @@ class PresenceService:
             user_id=user_id, device_id=device_id or user_id, device_name=self._device_name(device_id or user_id),
             type=kind, timestamp=self.clock() if timestamp is None else timestamp,
             channel_id=channel_id, user_name=self._clean_name(user_name),
+            username=self._clean_name((username or "").removeprefix("@")),
         ))
 
     async def heartbeat(self, user_id: str, device_id: str | None = None) -> None:
@@ -216,7 +233,7 @@ class PresenceService:
     def _clean_name(self, name: str | None) -> str | None:
         if not name:
             return None
-        name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
+        name = strip_invisible(name).strip()
         return name[: self.policy.name_max_len] or None
 
     def _device_name(self, device_id: str) -> str:
@@ -233,51 +250,81 @@ class PresenceService:
         person_id = await self.person_id(user_id)
         return person_id, (await self.store.load([person_id])).get(person_id)
 
-    async def get_status(self, user_id: str, *, viewer_id: str | None = None) -> UserStatus:
-        """The status ``viewer_id`` may see (the whole truth when it is the person themself)."""
-        return (await self.get_statuses([user_id], viewer_id=viewer_id))[user_id]
+    async def get_status(self, user_id: str, *, viewer_id: str | None = None,
+                         channel_id: str | None = None) -> UserStatus:
+        """The status ``viewer_id`` may see, asked from ``channel_id`` (see ``get_statuses``)."""
+        return (await self.get_statuses([user_id], viewer_id=viewer_id, channel_id=channel_id))[user_id]
 
-    async def get_statuses(self, user_ids: Iterable[str], *, viewer_id: str | None = None) -> dict[str, UserStatus]:
+    async def get_statuses(self, user_ids: Iterable[str], *, viewer_id: str | None = None,
+                           channel_id: str | None = None) -> dict[str, UserStatus]:
+        """``{user_id: status}`` as a viewer may see them (SPEC section 7, ``presence_core.visibility``).
+
+        Without ``viewer_id`` and ``channel_id`` the caller is trusted: each person as others see
+        them, wherever they are. With ``viewer_id`` alone (a direct chat, an API): people who share a
+        channel with the viewer; with ``channel_id`` (the channel the viewer asks from, which the
+        caller vouches for): people seen there who have not left. The viewer's own accounts get the
+        whole truth; everyone else the answer for a person never seen.
+        """
         ids = [_require_id(u, "user_id") for u in user_ids]
-        persons = await self.store.resolve([*ids, *([viewer_id] if viewer_id else [])])
-        records = await self.store.load(sorted({persons[u] for u in ids}))
-        viewer = persons.get(viewer_id) if viewer_id else None
-        now = self.clock()
-        return {u: status_view(records.get(persons[u]), u, now, self.policy, as_self=persons[u] == viewer)
-                for u in ids}
+        return await self.visibility.statuses(self.viewer(viewer_id, channel_id), ids)
+
+    def viewer(self, viewer_id: str | None, channel_id: str | None = None) -> Viewer | None:
+        """The ``Viewer`` for an account asking from a channel (None: a direct chat or an API);
+        None when neither is given (a trusted caller)."""
+        if viewer_id is None and channel_id is None:
+            return None
+        return Viewer(None if viewer_id is None else _require_id(viewer_id, "viewer_id"),
+                      None if channel_id is None else _require_id(channel_id, "channel_id"))
 
     async def get_activity(self, user_id: str, limit: int = 10, since: int | None = None) -> list[ActivityEvent]:
+        return (await self.get_activity_page(user_id, limit, since))[0]
+
+    async def get_activity_page(self, user_id: str, limit: int = 10,
+                                since: int | None = None) -> tuple[list[ActivityEvent], bool]:
+        """``get_activity``, and whether more entries (not older than ``since``) exist beyond ``limit``."""
         if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_ACTIVITY_LIMIT:
             raise InvalidArgumentError(f"limit must be between 1 and {MAX_ACTIVITY_LIMIT}")
-        return await self.store.activity(await self.person_id(user_id), limit, since)
+        events = await self.store.activity(await self.person_id(user_id), limit + 1, since)
+        return events[:limit], len(events) > limit
 
     async def get_devices(self, user_id: str) -> list[DeviceInfo]:
         _, record = await self._load(user_id)
         return devices_view(record, self.clock(), self.policy)
 
-    async def get_channel_presence(self, channel_id: str, *, limit: int = 50) -> ChannelPresence:
+    async def name_channel(self, channel_id: str, name: str) -> None:
+        """Remember what people call a channel (a group's title, ``#general``), for activity logs.
+
+        Cheap to call for every message: the store is written only when this process has not
+        written that name for that channel yet (a new channel, a renamed one).
+        """
+        name = strip_invisible(" ".join(name.split()))[:CHANNEL_NAME_MAX_LEN]
+        if not name or self._channel_names.get(_require_id(channel_id, "channel_id")) == name:
+            return
+        await self.store.name_channels({channel_id: name})
+        self._channel_names[channel_id] = name
+        self._channel_names.move_to_end(channel_id)
+        while len(self._channel_names) > CHANNEL_NAMES_CACHED:
+            self._channel_names.popitem(last=False)
+
+    async def get_channel_names(self, channel_ids: Iterable[str]) -> dict[str, str]:
+        """The names known for these channels (direct chats have none)."""
+        return await self.store.channel_names(sorted({_require_id(c, "channel_id") for c in channel_ids}))
+
+    async def get_channel_presence(self, channel_id: str, *, limit: int = 50,
+                                   viewer_id: str | None = None) -> ChannelPresence:
         """People present in the channel, best status first then most recent; invisible people never.
 
-        Each person is listed under the account seen in this channel (``user_id``) and its name.
+        Each person is listed under the account seen in this channel (``user_id``) and its name;
+        people whose privacy is ``nobody`` without custom status or last seen.
         """
         _require_id(channel_id, "channel_id")
-        now = self.clock()
-        members, total = await self.store.channel_people(channel_id, now - self.policy.channel_window_ms, limit)
-        users = []
-        for account, record in members:
-            status = rules.public_status(record, now, self.policy)
-            if status is not Status.OFFLINE:
-                users.append(OnlineUser(account, record.names.get(account), status,
-                                        rules.public_last_seen(record, now), rules.custom_status(record, now)))
-        users.sort(key=lambda u: (LISTING_RANK[u.status], -(u.last_seen or 0)))
-        return ChannelPresence(tuple(users), max(0, total - len(members)))
+        return await self.visibility.channel(self.viewer(viewer_id, channel_id), channel_id, limit)
 
-    async def find_in_channel(self, channel_id: str, name: str) -> str | None:
-        """The account seen in this channel under ``name`` (case-insensitive), if exactly one."""
-        wanted = name.strip().lstrip("@").casefold()
-        members, _ = await self.store.channel_people(_require_id(channel_id, "channel_id"), 0, FIND_SCAN_LIMIT)
-        found = [a for a, r in members if (r.names.get(a) or "").casefold() == wanted]
-        return found[0] if len(found) == 1 else None
+    async def find_person(self, name: str, *, viewer_id: str, channel_id: str | None = None,
+                          usernames_only: bool = False) -> Found:
+        """The account a typed name stands for among the people the viewer may see (``Visibility.find``)."""
+        viewer = Viewer(_require_id(viewer_id, "viewer_id"), None if channel_id is None else _require_id(channel_id, "channel_id"))
+        return await self.visibility.find(viewer, name, usernames_only=usernames_only)
 
     # membership (SPEC section 10) ----------------------------------------------------------------
 
@@ -296,7 +343,9 @@ class PresenceService:
         """These accounts left the channel, or were removed or banned from it: no longer listed there."""
         _require_id(channel_id, "channel_id")
         await self.flush()
-        await self.store.end_membership(channel_id, [_require_id(u, "user_id") for u in user_ids])
+        accounts = [_require_id(u, "user_id") for u in user_ids]
+        await self.store.end_membership(channel_id, accounts)
+        await self.store.set_desk([Membership(channel_id, a, 0) for a in accounts], False)
 
     async def move_channel(self, old_id: str, new_id: str) -> None:
         """A channel changed its id (a Telegram group became a supergroup): its people move along."""
@@ -304,12 +353,14 @@ class PresenceService:
         _require_id(new_id, "channel_id")
         await self.flush()
         await self.store.move_channel(old_id, new_id)
+        await self.store.move_desk(old_id, new_id)
 
     async def drop_channel(self, channel_id: str) -> None:
         """The bot is no longer in the channel: forget who was in it."""
         _require_id(channel_id, "channel_id")
         await self.flush()
         await self.store.drop_channel(channel_id)
+        await self.store.move_desk(channel_id, None)
 
     async def get_online_users(self, channel_id: str, *, limit: int = 50) -> list[OnlineUser]:
         return list((await self.get_channel_presence(channel_id, limit=limit)).users)
@@ -339,8 +390,10 @@ class PresenceService:
             record = (await self.store.load([person_id])).get(person_id) or await self._new_record(person_id)
             expected = record.version
             now = self.clock()
+            was_hidden = rules.is_hidden(record, now)
             change(record, now)
-            events = _present(rules.settle(record, now, self.policy))
+            rules.keep_shown_custom(record, was_hidden, now)
+            events = rules.settle(record, now, self.policy)
             if await self.store.save(record, expected, events):
                 await self._emit(events)
                 return record
@@ -367,7 +420,7 @@ class PresenceService:
             raise InvalidArgumentError("online cannot expire: it already returns to automatic")
         device = DeviceRecord(user_id, self._device_name(user_id))
         record = await self._update(user_id, lambda r, now: rules.set_manual(r, chosen, expiry, now, device))
-        return status_view(record, user_id, self.clock(), self.policy, as_self=True)
+        return self_view(record, user_id, self.clock(), self.policy)
 
     async def set_device_status(self, user_id: str, device_id: str, status: str | Status | None, *,
                                 expires_at_ms: int | None = None) -> None:
@@ -409,6 +462,20 @@ class PresenceService:
             record.tracking = enabled
         await self._update(user_id, change)
 
+    async def set_privacy(self, user_id: str, privacy: str) -> None:
+        """Who sees the person's last seen and custom status: "shared" or "nobody" (SPEC section 7)."""
+        if privacy not in PRIVACY_CHOICES:
+            raise InvalidArgumentError(f"privacy must be one of {', '.join(PRIVACY_CHOICES)}")
+
+        def change(record: PersonRecord, now: int) -> None:
+            record.privacy = privacy
+        await self._update(user_id, change)
+
+    async def get_privacy(self, user_id: str) -> str:
+        """The person's privacy choice ("shared" by default)."""
+        _, record = await self._load(user_id)
+        return record.privacy if record else PRIVACY_CHOICES[0]
+
     async def sync(self, user_id: str) -> SyncStatus:
         record = await self._update(user_id, lambda r, now: rules.sync(r, now, self.policy))
         return self._sync_view(record)
@@ -445,9 +512,11 @@ class PresenceService:
             expected = into.version
             linking.merge_records(into, records.get(absorbed_id) or await self._new_record(absorbed_id))
             now = self.clock()
-            events = _present(rules.settle(into, now, self.policy))
+            events = rules.settle(into, now, self.policy)
             if await self.store.merge(into, expected, absorbed_id):
                 await self._emit(events)
+                if availability.uses_availability(into):  # every account of theirs joins their desks
+                    await self.store.set_desk(await self.memberships(into_id), True)
                 return into_id
         raise ConcurrentUpdateError(f"the state of {user_id!r} kept changing; try again")
 
@@ -460,7 +529,7 @@ class PresenceService:
                 raise UnknownDeviceError(account_id)
             expected, now = record.version, self.clock()
             split_off = linking.split_record(record, account_id)
-            events = _present(rules.settle(record, now, self.policy), rules.settle(split_off, now, self.policy))
+            events = rules.settle(record, now, self.policy) + rules.settle(split_off, now, self.policy)
             if await self.store.split(record, expected, split_off):
                 await self._emit(events)
                 return
@@ -471,6 +540,15 @@ class PresenceService:
         _, record = await self._load(user_id)
         return record.accounts if record else [user_id]
 
+    async def account_names(self, user_id: str) -> dict[str, str]:
+        """Every account of the person -> its device name, unique within the person and typeable
+        (``telegram``, ``console alice``; SPEC section 6), the first known account first."""
+        _, record = await self._load(user_id)
+        if record is None:
+            return {user_id: self._device_name(user_id)}
+        names = device_names(record)
+        return {a: names[a] for a in record.accounts}
+
     async def forget(self, user_id: str) -> list[str]:
         """Erase everything stored about the person this account belongs to; returns their accounts.
 
@@ -479,12 +557,76 @@ class PresenceService:
         """
         await self.flush()
         person_id, record = await self._load(user_id)
+        accounts = record.accounts if record else [person_id]
         if record is None:
             untracked = bool(await self.store.do_not_track([person_id]))
         else:
             untracked = not record.tracking
+        accounts = record.accounts if record else [person_id]
+        # Activity still kept from an outage would bring the person back after the erase.
+        await self._backlog.discard({user_id, *accounts})
+        await self.store.forget_availability(person_id, accounts)
         await self.store.forget(person_id, do_not_track=untracked)
-        return record.accounts if record else [person_id]
+        return accounts
+
+    # availability and watches (SPEC section 12; presence_core.desk and presence_core.watches) ----
+
+    async def get_availability(self, user_id: str) -> AvailabilityInfo:
+        """The person's own capacity, load, skills, hours and whether they are available now."""
+        return await self._desk.get(user_id)
+
+    async def set_capacity(self, user_id: str, capacity: int | None) -> AvailabilityInfo:
+        """At most ``capacity`` items at once (1-100), or None for no limit."""
+        return await self._desk.set_capacity(user_id, capacity)
+
+    async def set_skills(self, user_id: str, skills: Sequence[str]) -> AvailabilityInfo:
+        """Up to 20 one-word tags (stored case-folded); an empty list clears them."""
+        return await self._desk.set_skills(user_id, skills)
+
+    async def set_hours(self, user_id: str, intervals: Sequence[Sequence[int]] | None,
+                        zone: str | None = None) -> AvailabilityInfo:
+        """Weekly working hours as Telegram Business intervals (``presence_core.hours``) in an IANA
+        zone, or None to clear them. Raises ``UnknownTimeZoneError`` for an unknown zone."""
+        return await self._desk.set_hours(user_id, intervals, zone)
+
+    async def take(self, user_id: str, n: int = 1, *, force: bool = False) -> Workload:
+        """``n`` more items (1-100), atomically; raises ``OverCapacityError`` past the capacity unless ``force``."""
+        return await self._desk.take(user_id, n, force=force)
+
+    async def done(self, user_id: str, n: int = 1) -> Workload:
+        """``n`` items finished; the load never goes below 0."""
+        return await self._desk.done(user_id, n)
+
+    async def get_available(self, channel_id: str, skill: str | None = None, *,
+                            viewer_id: str | None = None) -> list[AvailableUser]:
+        """People of the channel who can take work now (with ``skill``), least loaded first, ties to
+        the longest since their last pick; each under the account seen there."""
+        return await self._desk.get_available(_require_id(channel_id, "channel_id"), skill, viewer_id=viewer_id)
+
+    async def pick(self, channel_id: str, skill: str | None = None, *,
+                   viewer_id: str | None = None) -> AvailableUser | None:
+        """Give the first of ``get_available`` one more item (never past a capacity); None when nobody is available."""
+        return await self._desk.pick(_require_id(channel_id, "channel_id"), skill, viewer_id=viewer_id)
+
+    async def watch(self, watcher_id: str, target_id: str, channel_id: str, *, duration_ms: int = DEFAULT_WATCH_MS,
+                    locale: str | None = None) -> Watch | None:
+        """Tell ``watcher_id`` once when ``target_id`` next becomes available (see ``presence_core.watches``)."""
+        for value, what in ((watcher_id, "watcher_id"), (target_id, "target_id"), (channel_id, "channel_id")):
+            _require_id(value, what)
+        return await self._watches.watch(watcher_id, target_id, channel_id, duration_ms=duration_ms, locale=locale)
+
+    async def unwatch(self, watcher_id: str, target_id: str) -> bool:
+        return await self._watches.unwatch(_require_id(watcher_id, "watcher_id"), _require_id(target_id, "target_id"))
+
+    async def get_watches(self, user_id: str) -> list[Watch]:
+        return await self._watches.get_watches(_require_id(user_id, "user_id"))
+
+    async def get_watchers(self, user_id: str) -> list[Watch]:
+        return await self._watches.get_watchers(_require_id(user_id, "user_id"))
+
+    async def claim_watches(self, person_id: str, platforms: list[str]) -> list[Watch]:
+        """For whoever delivers watches: those now due on this person, each to one caller only."""
+        return await self._watches.claim(person_id, platforms)
 
     async def count_hit(self, kind: str, subject: str, window_ms: int) -> int:
         """Hits of ``kind`` by ``subject`` in the current window, this one included, across every process.
@@ -514,7 +656,7 @@ class PresenceService:
                 expected, now = record.version, self.clock()
                 if record.due is None or record.due > now:
                     break
-                events = _present(rules.settle(record, now, self.policy))
+                events = rules.settle(record, now, self.policy)
                 if await self.store.save(record, expected, events):
                     transitions += events
                     await self._emit(events)

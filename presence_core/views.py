@@ -17,27 +17,46 @@ def device_name(device_id: str) -> str:
     return f"{platform} {client}" if slash and client else platform
 
 
-def status_view(record: PersonRecord | None, user_id: str, now: int, policy: Policy, *, as_self: bool) -> UserStatus:
+def self_view(record: PersonRecord | None, user_id: str, now: int, policy: Policy) -> UserStatus:
+    """A person's view of themself: the whole truth (what others see: ``visibility.public_view``)."""
     if record is None:
         return UserStatus(user_id, Status.OFFLINE)
     custom = rules.custom_status(record, now)
     manual = rules.manual_status(record, now)
     active = rules.active_device(record)
-    if as_self:
-        return UserStatus(
-            user_id, rules.true_status(record, now, policy), custom, record.custom_expires if custom else None,
-            record.last_seen, active.id if active else None, len(record.devices), record.names.get(user_id),
-            manual is not None, record.manual_expires if manual else None,
-            invisible=manual is Status.OFFLINE, tracking=record.tracking,
-        )
-    status = rules.public_status(record, now, policy)
-    hidden = status is Status.OFFLINE
     return UserStatus(
-        user_id, status, custom, record.custom_expires if custom else None,
-        rules.public_last_seen(record, now), None if hidden or active is None else active.id,
-        0 if hidden else len(record.devices), record.names.get(user_id),
-        manual is not None and not hidden, record.manual_expires if manual and not hidden else None,
+        user_id, rules.true_status(record, now, policy), custom, record.custom_expires if custom else None,
+        record.last_seen, active.id if active else None, len(record.devices), record.names.get(user_id),
+        manual is not None, record.manual_expires if manual else None,
+        invisible=manual is Status.OFFLINE, tracking=record.tracking,
     )
+
+
+def device_names(record: PersonRecord) -> dict[str, str]:
+    """Every device's name, unique within the person and typeable (SPEC section 6).
+
+    A device is named by its platform (and client): ``telegram``, ``discord desktop``. Where two
+    devices would share a name, each says whose account it is: ``console alice``, ``console you``,
+    ``telegram 42 mobile`` (the account's username, else its own id on the platform).
+    """
+    plain = {d: device_name(d) for d in record.devices}
+    for account in record.accounts:
+        plain.setdefault(account, device_name(account))
+    taken: dict[str, int] = {}
+    for name in plain.values():
+        taken[name] = taken.get(name, 0) + 1
+    names = {}
+    for device_id, name in plain.items():
+        names[device_id] = name if taken[name] == 1 else _qualified(record, device_id)
+    return names
+
+
+def _qualified(record: PersonRecord, device_id: str) -> str:
+    platform, _, rest = device_id.partition(":")
+    account_part, slash, client = rest.partition("/")
+    account = f"{platform}:{account_part}"
+    label = "".join((record.usernames.get(account) or account_part).split()) or account_part
+    return " ".join(p for p in (platform, label, client if slash else "") if p)
 
 
 def devices_view(record: PersonRecord | None, now: int, policy: Policy) -> list[DeviceInfo]:
@@ -46,8 +65,9 @@ def devices_view(record: PersonRecord | None, now: int, policy: Policy) -> list[
         return []
     active = rules.active_device(record)
     manual = rules.manual_status(record, now)
+    names = device_names(record)
     infos = [
-        DeviceInfo(d.id, d.name, manual or rules.device_status(d, now, policy), d.last_seen,
+        DeviceInfo(d.id, names[d.id], manual or rules.device_status(d, now, policy), d.last_seen,
                    d is active, rules.is_stale(d, now, policy), rules.is_synced(record, d, now, policy))
         for d in record.devices.values()
     ]

@@ -22,6 +22,7 @@ from presence_adapters.discord.outbox import DiscordOutbox
 from presence_adapters.discord.sessions import (
     is_person,
     mention,
+    parse_key,
     session_from_interaction,
     session_from_message,
     user_key,
@@ -32,27 +33,30 @@ from presence_bot.app import PresenceBot
 from presence_bot.catalog import COMMAND
 from presence_bot.commands.help import TOPICS
 from presence_bot.options import BotOptions
-from presence_bot.parsing import MAX_DURATION_MS, parse_duration
+from presence_bot.parsing import MAX_DURATION_MS, MIN_DURATION_MS, parse_duration, quote_arg
+from presence_bot.reply import Reply
+from presence_bot.router import may_be_private
 from presence_bot.session import Session
 from presence_bot.settings import Settings, load_settings
 from presence_bot.wiring import build_bot, build_service
 from presence_core import PresenceService
+from presence_core.availability import MAX_CAPACITY, MAX_LOAD
+from presence_core.hours import zone_names
+from presence_core.models import PRIVACY_CHOICES
 from presence_core.policy import DAY_MS, HOUR_MS, MINUTE_MS
 from presence_core.service import MAX_ACTIVITY_LIMIT
-from presence_core.views import device_name
 
 log = logging.getLogger(__name__)
 
 # Discord wants a first answer within 3 s; a command still running after this is deferred.
 DEFER_AFTER_S = 2.0
-# Subcommands whose answers are private: a deferred answer must be ephemeral from the start.
-PRIVATE_ANSWERS = frozenset({"activity", "devices", "link", "unlink"})
 AUTOCOMPLETE_LIMIT = 25
 DURATION_SUGGESTIONS_MS = (30 * MINUTE_MS, HOUR_MS, 2 * HOUR_MS, 4 * HOUR_MS, 8 * HOUR_MS, DAY_MS)
 
 _ON_OFF = [Choice(name=localized("words.on", word=True), value="on"),
            Choice(name=localized("words.off", word=True), value="off")]
 _TOPICS = [Choice(name=topic, value=topic) for topic in TOPICS]
+_PRIVACY = [Choice(name=localized(f"words.{choice}", word=True), value=choice) for choice in PRIVACY_CHOICES]
 
 
 def _duration_value(ms: int) -> str:
@@ -63,7 +67,7 @@ def _duration_value(ms: int) -> str:
 def duration_choices(locale: str, current: str) -> list[Choice[str]]:
     """What the person typed, when it is a duration, then common durations; named in their language."""
     typed = parse_duration(current) if current.strip() else None
-    options = [typed] if typed is not None and MINUTE_MS <= typed <= MAX_DURATION_MS else []
+    options = [typed] if typed is not None and MIN_DURATION_MS <= typed <= MAX_DURATION_MS else []
     options += [ms for ms in DURATION_SUGGESTIONS_MS if ms not in options]
     return [Choice(name=timefmt.duration(locale, ms), value=_duration_value(ms)) for ms in options]
 
@@ -90,6 +94,7 @@ class PresenceCog(commands.Cog, name="Presence"):
         self.outbox = DiscordOutbox(self.presence.options.default_locale)
         self.feed = ClientStatusFeed(self.presence.service)
         self._translator: PresenceTranslator | None = None
+        self.presence.watches.register("discord", self._send_watch)
 
     @classmethod
     async def from_settings(cls, bot: commands.Bot, settings: Settings) -> PresenceCog:
@@ -169,16 +174,24 @@ class PresenceCog(commands.Cog, name="Presence"):
         except Exception:
             log.exception("could not record the Discord clients of %s", user_key(user_id))
 
+    async def _send_watch(self, user_id: str, reply: Reply, silent: bool) -> bool:
+        """A watch that fired, as a direct message (SPEC section 12)."""
+        key = parse_key(user_id)
+        user = self.bot.get_user(key) or await self.bot.fetch_user(key)
+        return await self.outbox.direct(user, reply, silent=silent)
+
     # slash commands ----------------------------------------------------------------------------
 
     async def _run(self, interaction: discord.Interaction, *args: str, mentions: dict[str, str] | None = None) -> None:
         """Hand the slash command to PresenceBot as its text command; defer if it takes a while."""
         session = session_from_interaction(interaction, args, self.outbox, mentions=mentions)
+        # Decided before anything is sent: a deferral's visibility is its answer's.
+        private = may_be_private(session)
         async with self.outbox.handling(interaction):
             work = asyncio.ensure_future(self._handle(session, interaction.user.id))
             done, _ = await asyncio.wait({work}, timeout=DEFER_AFTER_S)
             if not done:
-                await self.outbox.defer(interaction, ephemeral=bool(args) and args[0] in PRIVATE_ANSWERS)
+                await self.outbox.defer(interaction, ephemeral=private)
             await work
 
     async def cog_app_command_error(self, interaction: discord.Interaction,
@@ -261,9 +274,70 @@ class PresenceCog(commands.Cog, name="Presence"):
     async def tracking(self, interaction: discord.Interaction, state: Choice[str]) -> None:
         await self._run(interaction, "tracking", state.value)
 
+    @group.command(name="privacy", description=localized("help.privacy"))
+    @app_commands.describe(choice=localized("discord.option.privacy"))
+    @app_commands.choices(choice=_PRIVACY)
+    async def privacy(self, interaction: discord.Interaction, choice: Choice[str] | None = None) -> None:
+        await self._run(interaction, "privacy", *([choice.value] if choice else []))
+
     @group.command(name="forget", description=localized("help.forget"))
     async def forget(self, interaction: discord.Interaction) -> None:
         await self._run(interaction, "forget")
+
+    # Discord allows 25 subcommands in a group: handing out work is a group of its own,
+    # /presence team pick (typed, it stays /presence pick).
+    team = app_commands.Group(name="team", description=localized("help.team"), parent=group)
+
+    @team.command(name="capacity", description=localized("help.capacity"))
+    @app_commands.describe(value=localized("discord.option.capacity"))
+    async def capacity(self, interaction: discord.Interaction, value: str | None = None) -> None:
+        await self._run(interaction, "capacity", *([value] if value else []))
+
+    @team.command(name="take", description=localized("help.take"))
+    @app_commands.describe(n=localized("discord.option.n"), force=localized("discord.option.force"))
+    async def take(self, interaction: discord.Interaction, n: Range[int, 1, MAX_CAPACITY] | None = None,
+                   force: bool = False) -> None:
+        await self._run(interaction, "take", *([str(n)] if n else []), *(["force"] if force else []))
+
+    @team.command(name="done", description=localized("help.done"))
+    @app_commands.describe(n=localized("discord.option.n"))
+    async def done(self, interaction: discord.Interaction, n: Range[int, 1, MAX_LOAD] | None = None) -> None:
+        await self._run(interaction, "done", *([str(n)] if n else []))
+
+    @team.command(name="skills", description=localized("help.skills"))
+    @app_commands.describe(tags=localized("discord.option.skills"))
+    async def skills(self, interaction: discord.Interaction, tags: str | None = None) -> None:
+        await self._run(interaction, "skills", *(tags.split() if tags else []))
+
+    @team.command(name="hours", description=localized("help.hours"))
+    @app_commands.describe(hours=localized("discord.option.hours"), zone=localized("discord.option.zone"))
+    async def hours(self, interaction: discord.Interaction, hours: str | None = None, zone: str | None = None) -> None:
+        await self._run(interaction, "hours", *(hours.split() if hours else []), *([zone] if zone else []))
+
+    @team.command(name="available", description=localized("help.available"))
+    @app_commands.describe(skill=localized("discord.option.skill"))
+    async def available(self, interaction: discord.Interaction, skill: str | None = None) -> None:
+        await self._run(interaction, "available", *([quote_arg(skill)] if skill else []))
+
+    @team.command(name="pick", description=localized("help.pick"))
+    @app_commands.describe(skill=localized("discord.option.skill"))
+    async def pick(self, interaction: discord.Interaction, skill: str | None = None) -> None:
+        await self._run(interaction, "pick", *([quote_arg(skill)] if skill else []))
+
+    @group.command(name="notify", description=localized("help.notify"))
+    @app_commands.describe(user=localized("discord.option.watch_user"), duration=localized("discord.option.watch_for"))
+    async def notify(self, interaction: discord.Interaction, user: discord.User | None = None,
+                     duration: str | None = None) -> None:
+        if user is None:
+            await self._run(interaction, "notify")
+            return
+        token = mention(user.id)
+        await self._run(interaction, "notify", token, *(["for", duration] if duration else []),
+                        mentions={token: user_key(user.id)})
+
+    @group.command(name="watchers", description=localized("help.watchers"))
+    async def watchers(self, interaction: discord.Interaction) -> None:
+        await self._run(interaction, "watchers")
 
     @group.command(name="help", description=localized("help.help"))
     @app_commands.describe(command=localized("discord.option.command"))
@@ -290,18 +364,60 @@ class PresenceCog(commands.Cog, name="Presence"):
         locale = i18n.pick_locale(str(interaction.locale), self.presence.options.default_locale)
         return duration_choices(locale, current)[:AUTOCOMPLETE_LIMIT]
 
+    @capacity.autocomplete("value")
+    async def _capacities(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
+        await self._typing(interaction)
+        locale = i18n.pick_locale(str(interaction.locale), self.presence.options.default_locale)
+        off = i18n.text(locale, "words.off").split("|")[0]
+        values = [v for v in ("off", *map(str, (1, 2, 3, 4, 5, 8, 10, 15, 20))) if v.startswith(current.strip())]
+        return [Choice(name=off if v == "off" else v, value=v) for v in values][:AUTOCOMPLETE_LIMIT]
+
+    @hours.autocomplete("zone")
+    async def _zones(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
+        """Time zones whose name holds what was typed (a city is enough: ``berl``)."""
+        await self._typing(interaction)
+        wanted = current.strip().lower().replace(" ", "_")
+        names = [z for z in zone_names() if wanted in z.lower()] if wanted else []
+        names.sort(key=lambda z: (not z.lower().rsplit("/", 1)[-1].startswith(wanted), len(z), z))
+        return [Choice(name=z, value=z) for z in names[:AUTOCOMPLETE_LIMIT]]
+
+    @skills.autocomplete("tags")
+    @available.autocomplete("skill")
+    @pick.autocomplete("skill")
+    async def _skills(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
+        """Skills of people here who can take work now, and the asker's own (nobody else's)."""
+        await self._typing(interaction)
+        me = user_key(interaction.user.id)
+        channel = session_from_interaction(interaction, (), self.outbox).channel_id
+        try:
+            people = await self.service.get_available(channel, viewer_id=me)
+            own = (await self.service.get_availability(me)).skills
+        except Exception:
+            log.exception("could not list skills for autocomplete")
+            return []
+        *typed, last = current.split(" ") if current else [""]
+        found = dict.fromkeys([*own, *(s for p in people for s in p.skills)])
+        prefix = " ".join(typed)
+        choices = [(f"{prefix} {s}" if prefix else s) for s in found if s.startswith(last.lower()) and s not in typed]
+        return [Choice(name=c[:DESCRIPTION_LIMIT], value=c[:DESCRIPTION_LIMIT]) for c in choices][:AUTOCOMPLETE_LIMIT]
+
+    @notify.autocomplete("duration")
+    async def _watch_durations(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
+        await self._typing(interaction)
+        locale = i18n.pick_locale(str(interaction.locale), self.presence.options.default_locale)
+        return duration_choices(locale, current)[:AUTOCOMPLETE_LIMIT]
+
     @unlink.autocomplete("device")
     async def _linked_accounts(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
         """The accounts that can be split off (not the first, which holds the shared history)."""
         await self._typing(interaction)
         try:
-            accounts = (await self.service.linked_accounts(user_key(interaction.user.id)))[1:]
+            names = list((await self.service.account_names(user_key(interaction.user.id))).items())[1:]
         except Exception:
             log.exception("could not list linked accounts for autocomplete")
             return []
-        wanted = current.strip().lower()
-        choices = [Choice(name=f"{device_name(a)} ({a})"[:DESCRIPTION_LIMIT], value=a) for a in accounts
-                   if wanted in a.lower() or wanted in device_name(a).lower()]
+        wanted = current.strip().casefold()
+        choices = [Choice(name=name[:DESCRIPTION_LIMIT], value=name) for _, name in names if wanted in name.casefold()]
         return choices[:AUTOCOMPLETE_LIMIT]
 
 

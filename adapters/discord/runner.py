@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import discord
 from discord.ext import commands
@@ -76,8 +77,12 @@ async def sync_commands(settings: DiscordSettings, guild_id: int | None = None) 
         if guild is not None:
             client.tree.copy_global_to(guild=guild)
         synced = await client.tree.sync(guild=guild)
-    names: list[str] = []
-    for command in synced:
-        subcommands = [o.name for o in command.options if isinstance(o, discord.app_commands.AppCommandGroup)]
-        names += [f"/{command.name} {name}" for name in subcommands] or [f"/{command.name}"]
-    return names
+    return [name for command in synced for name in _typed(f"/{command.name}", command.options)]
+
+
+def _typed(prefix: str, options: list[Any]) -> list[str]:
+    """Every command as typed, subcommand groups expanded: ``/presence team pick``."""
+    groups = [o for o in options if isinstance(o, discord.app_commands.AppCommandGroup)]
+    if not groups:
+        return [prefix]
+    return [name for group in groups for name in _typed(f"{prefix} {group.name}", group.options)]

@@ -60,6 +60,16 @@ def _message_locale(message: discord.Message) -> str | None:
     return str(guild.preferred_locale)
 
 
+def channel_name(channel: object) -> str | None:
+    """``#general`` as people see it in the channel list (a thread: its name); None in direct messages."""
+    if channel is None or isinstance(channel, discord.DMChannel | discord.GroupChannel):
+        return None
+    name = getattr(channel, "name", None)
+    if not name:
+        return None
+    return name if isinstance(channel, discord.Thread) else f"#{name}"
+
+
 def is_person(message: discord.Message) -> bool:
     """Messages from people: bots, webhooks and system notices are nobody's activity."""
     return not message.author.bot and message.webhook_id is None and not message.is_system()
@@ -74,6 +84,7 @@ def session_from_message(message: discord.Message, self_id: int, outbox: Outbox)
         self_id=str(self_id),
         user_id=user_key(message.author.id),
         user_name=message.author.name,
+        username=message.author.name,
         channel_id=channel_key(message.channel.id),
         guild_id=None if message.guild is None else str(message.guild.id),
         is_direct=message.guild is None,
@@ -87,6 +98,7 @@ def session_from_message(message: discord.Message, self_id: int, outbox: Outbox)
         mentions=MappingProxyType(mentions_in(content)),
         reply_to_user_id=(user_key(replied.author.id)
                           if isinstance(replied, discord.Message) and not replied.author.bot else None),
+        channel_name=channel_name(message.channel),
     )
 
 
@@ -101,6 +113,7 @@ def session_from_interaction(interaction: discord.Interaction, args: Iterable[st
         self_id=str(interaction.client.user.id if interaction.client.user else interaction.application_id),
         user_id=user_key(user.id),
         user_name=user.name,
+        username=user.name,
         channel_id=channel_key(interaction.channel_id),
         guild_id=None if interaction.guild_id is None else str(interaction.guild_id),
         is_direct=interaction.guild_id is None,
@@ -112,4 +125,5 @@ def session_from_interaction(interaction: discord.Interaction, args: Iterable[st
         outbox=outbox,
         raw=interaction,
         mentions=MappingProxyType(dict(mentions or {})),
+        channel_name=channel_name(interaction.channel) if interaction.guild_id is not None else None,
     )

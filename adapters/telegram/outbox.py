@@ -84,24 +84,31 @@ class TelegramOutbox:
         note = "private.sent" if delivered is Delivery.SENT else "private.hint"
         await self._send_text(chat_id, thread_id, i18n.reply(locale, note), reply_to)
 
+    async def send_direct(self, user_id: str, reply: Reply, silent: bool) -> bool:
+        """A private message to an account (a watch that fired); ``silent``: no notification sound."""
+        return await self._send_text(parse_user_key(user_id), None, reply, None, silent=silent) is Delivery.SENT
+
     async def _send_text(self, chat_id: int, thread_id: int | None, reply: Reply,
-                         reply_to: int | None) -> Delivery:
+                         reply_to: int | None, *, silent: bool = False) -> Delivery:
         """Every chunk of ``reply`` in order; stops at the first chunk that cannot be sent."""
         for index, chunk in enumerate(render_chunks(reply)):
+            if index == 0 and reply.ping and reply.ping.startswith("telegram:"):
+                # The one person a reply may notify, by a mention link in front of it.
+                chunk = f'<a href="tg://user?id={parse_user_key(reply.ping)}">👋</a> {chunk}'
             # Only the first chunk quotes the command; the rest follow it.
-            outcome = await self._send_chunk(chat_id, thread_id, chunk, reply_to if index == 0 else None)
+            outcome = await self._send_chunk(chat_id, thread_id, chunk, reply_to if index == 0 else None, silent)
             if outcome is not Delivery.SENT:
                 return outcome
         return Delivery.SENT
 
     async def _send_chunk(self, chat_id: int, thread_id: int | None, text: str,
-                          reply_to: int | None) -> Delivery:
+                          reply_to: int | None, silent: bool = False) -> Delivery:
         """One sendMessage, retried after flood control and network errors."""
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 await self.bot.send_message(
                     chat_id=chat_id, text=text, parse_mode=ParseMode.HTML, message_thread_id=thread_id,
-                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                    link_preview_options=LinkPreviewOptions(is_disabled=True), disable_notification=silent or None,
                     reply_parameters=(ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
                                       if reply_to is not None else None),
                 )

@@ -53,6 +53,7 @@ def install(application: Application[Any, Any, Any, Any, Any, Any], presence: Pr
     """
     presence_bot = bot if bot is not None else PresenceBot(presence, options or BotOptions())
     outbox = TelegramOutbox(application.bot, presence_bot.options.default_locale)
+    presence_bot.watches.register("telegram", outbox.send_direct)
 
     async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         session = session_from_update(update, context.bot, outbox)

@@ -41,9 +41,14 @@ async def serve(settings: TelegramSettings, presence_bot: PresenceBot) -> None:
 
     Uses the running event loop (unlike ``Application.run_polling``), so Discord and Telegram
     can share one loop and one presence service. A token Telegram rejects raises
-    ``InvalidArgumentError``; an unreachable Telegram at start-up is waited for.
+    ``InvalidArgumentError``, and so does webhook mode without a secret token (settings built
+    with ``TelegramSettings(...)`` already refuse that); an unreachable Telegram at start-up is
+    waited for.
     """
     _quiet_token_loggers()
+    if settings.webhook_url and settings.secret_token is None:
+        raise InvalidArgumentError("telegram.secret_token is required in webhook mode: without it anyone who finds "
+                                   "the URL can send the bot forged messages")
     application = build_application(settings)
     install(application, presence_bot.service, bot=presence_bot)
     application.add_error_handler(_log_error)
@@ -54,14 +59,12 @@ async def serve(settings: TelegramSettings, presence_bot: PresenceBot) -> None:
         await setup_commands(application.bot)
         await application.start()
         if settings.webhook_url:
-            if settings.secret_token is None:
-                log.warning("Telegram webhook without telegram.secret_token: anyone who finds the URL "
-                            "can send the bot forged updates")
+            assert settings.secret_token is not None  # checked above, before anything started
             await updater.start_webhook(
                 listen=settings.webhook_listen, port=settings.webhook_port,
                 url_path=settings.webhook_path or urlsplit(settings.webhook_url).path.lstrip("/"),
                 webhook_url=settings.webhook_url, allowed_updates=ALLOWED_UPDATES,
-                secret_token=settings.secret_token.get_secret_value() if settings.secret_token else None,
+                secret_token=settings.secret_token.get_secret_value(),
                 bootstrap_retries=BOOTSTRAP_RETRIES,
             )
             log.info("Telegram webhook listening on %s:%s", settings.webhook_listen, settings.webhook_port)

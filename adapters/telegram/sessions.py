@@ -61,6 +61,7 @@ def session_from_update(update: Update, bot: Bot, outbox: Outbox) -> Session | N
         self_name=bot.username,
         user_id=user_key(user.id),
         user_name=display_name(user),
+        username=user.username,
         channel_id=channel_key(chat.id, thread_id),
         # Topics of one forum share their group, as channels of a Discord server share a guild.
         guild_id=None if is_direct else channel_key(chat.id),
@@ -74,7 +75,22 @@ def session_from_update(update: Update, bot: Bot, outbox: Outbox) -> Session | N
         raw=update,
         mentions=MappingProxyType(_mentions(message)),
         reply_to_user_id=_replied_to(message),
+        channel_name=None if is_direct else _channel_name(message, thread_id),
     )
+
+
+def _channel_name(message: Message, thread_id: int | None) -> str | None:
+    """The group's title; in a forum topic "Title › Topic" when the message names its topic.
+
+    A message in a topic carries the topic's name only when it is not a reply to another message
+    (then it "replies" to the topic's creation); without it the name is left unknown rather than
+    written as the bare title, so the stored name never flips between the two.
+    """
+    title = message.chat.title
+    if thread_id is None or title is None:
+        return title
+    created = message.reply_to_message.forum_topic_created if message.reply_to_message else None
+    return f"{title} › {created.name}" if created is not None else None
 
 
 def _mentions(message: Message) -> dict[str, str]:

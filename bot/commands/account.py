@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from presence_bot.commands.context import Context, UsageError, expect_no_more, words
+from presence_bot.commands.context import Context, UsageError, expect_no_more, is_word
 from presence_bot.reply import Reply
 from presence_core import AlreadyLinkedError, InvalidLinkCodeError, LinkRateLimitedError, LinkSameAccountError, linking
-from presence_core.views import device_name
 
 
 async def link(ctx: Context, args: Sequence[str]) -> Reply:
     if not args:
         code = await ctx.service.create_link_code(ctx.user_id)
-        return ctx.reply(ctx.line("link.code", code=code, minutes=linking.CODE_TTL_MS // 60_000))
+        return ctx.reply(ctx.line("link.code", code=code, count=linking.CODE_TTL_MS // 60_000))
     code, rest = args[0], args[1:]
     expect_no_more(rest)
     try:
@@ -26,13 +25,15 @@ async def link(ctx: Context, args: Sequence[str]) -> Reply:
         raise UsageError("link.rate_limited", wait=ctx.until(limited.retry_at)) from None
     except AlreadyLinkedError:
         return ctx.reply(ctx.line("link.already"))
-    return ctx.reply(ctx.line("link.done", device=device_name(ctx.user_id)))
+    names = await ctx.service.account_names(ctx.user_id)
+    return ctx.reply(ctx.line("link.done", device=names.get(ctx.user_id, ctx.user_id)))
 
 
-def _match_account(wanted: str, accounts: Sequence[str]) -> str | None:
-    """By account id, or by device name when that name is not ambiguous."""
-    wanted = wanted.strip().lower()
-    matches = [a for a in accounts if a.lower() == wanted] or [a for a in accounts if device_name(a).lower() == wanted]
+def _match_account(wanted: str, names: Mapping[str, str]) -> str | None:
+    """By device name (``console alice``, spaces as typed or not), or by account id."""
+    wanted = " ".join(wanted.split()).casefold()
+    matches = [a for a, name in names.items() if name.casefold() == wanted]
+    matches = matches or [a for a in names if a.casefold() == wanted]
     return matches[0] if len(matches) == 1 else None
 
 
@@ -40,33 +41,50 @@ async def unlink(ctx: Context, args: Sequence[str]) -> Reply:
     if not args:
         raise UsageError("error.missing_code")
     wanted = " ".join(args)
-    accounts = await ctx.service.linked_accounts(ctx.user_id)
-    if len(accounts) < 2:
+    names = await ctx.service.account_names(ctx.user_id)
+    if len(names) < 2:
         raise UsageError("unlink.nothing")
-    account = _match_account(wanted, accounts)
+    account = _match_account(wanted, names)
     if account is None:
-        raise UsageError("unlink.unknown", device=wanted, names=", ".join(f"{device_name(a)} ({a})" for a in accounts))
-    if account == accounts[0]:
+        raise UsageError("unlink.unknown", device=wanted, names=list(names.values()))
+    if account == next(iter(names)):
         # The first account holds the shared history; split the others off it instead.
-        raise UsageError("unlink.current", device=device_name(account))
+        raise UsageError("unlink.current", device=names[account])
     await ctx.service.unlink_account(ctx.user_id, account)
-    return ctx.reply(ctx.line("unlink.done", device=f"{device_name(account)} ({account})"))
+    return ctx.reply(ctx.line("unlink.done", device=names[account]))
 
 
 async def tracking(ctx: Context, args: Sequence[str]) -> Reply:
-    if len(args) != 1 or args[0].lower() not in words("on") | words("off"):
+    if len(args) != 1 or not (is_word(args[0], "on") or is_word(args[0], "off")):
         raise UsageError("error.on_off")
-    enabled = args[0].lower() in words("on")
+    enabled = is_word(args[0], "on")
     await ctx.service.set_tracking(ctx.user_id, enabled)
     return ctx.reply(ctx.line("tracking.on" if enabled else "tracking.off"))
 
 
 async def forget(ctx: Context, args: Sequence[str]) -> Reply:
+    """Asks first, saying what is erased (every linked account with it) and what the next message does."""
     expect_no_more(args)
+    me = await ctx.service.get_status(ctx.user_id, viewer_id=ctx.user_id)
+    linked = await _other_accounts(ctx)
     seconds = int(ctx.options.prompt_timeout_s)
-    await ctx.session.send(ctx.reply(ctx.line("forget.confirm", seconds=seconds)))
+    lines = [ctx.line("forget.confirm")]
+    if linked:
+        lines.append(ctx.line("forget.linked", accounts=linked, count=len(linked)))
+    lines += [ctx.line("forget.next_fresh" if me.tracking else "forget.next_off"), ctx.line("forget.ask", count=seconds)]
+    await ctx.session.send(ctx.reply(*lines))
     answer = await ctx.session.prompt(ctx.options.prompt_timeout_s)
-    if answer is None or answer.content.strip().lower() not in words("yes"):
+    if answer is None or not is_word(answer.content, "yes"):
         return ctx.reply(ctx.line("forget.cancelled"))
     await ctx.service.forget(ctx.user_id)
-    return ctx.reply(ctx.line("forget.done"))
+    done = [ctx.line("forget.done")]
+    if linked:
+        done.append(ctx.line("forget.done_linked", accounts=linked, count=len(linked)))
+    done.append(ctx.line("forget.done_fresh" if me.tracking else "forget.done_off"))
+    return ctx.reply(*done)
+
+
+async def _other_accounts(ctx: Context) -> list[str]:
+    """The asker's other linked accounts, by the device names the person sees in ``/presence devices``."""
+    names = await ctx.service.account_names(ctx.user_id)
+    return [name for account, name in names.items() if account != ctx.user_id]

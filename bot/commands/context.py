@@ -8,29 +8,38 @@ from functools import cache
 
 from presence_bot import i18n, timefmt
 from presence_bot.options import BotOptions
-from presence_bot.parsing import MAX_DURATION_MS, parse_duration
+from presence_bot.parsing import MAX_DURATION_MS, MIN_DURATION_MS, Quoted, fold, parse_duration
 from presence_bot.reply import Line, Reply
 from presence_bot.session import Session
+from presence_bot.text import echo
 from presence_core import PresenceService, Status
-from presence_core.policy import MINUTE_MS
 
 
 class UsageError(Exception):
-    """Bad input: answered with one localized line and the command's usage line."""
+    """Bad input: answered with one localized line and the command's usage line.
+
+    Text values are what the person typed, so each is repeated only as a short cut piece (``echo``);
+    a list value (say, the person's linked accounts) is the bot's own and is shown whole.
+    """
 
     def __init__(self, key: str, **values: object) -> None:
         super().__init__(key)
         self.key = key
-        self.values = values
+        self.values = {name: echo(value) if isinstance(value, str) else value for name, value in values.items()}
 
 
 @cache
 def words(name: str) -> frozenset[str]:
-    """Argument words (``clear``, ``yes`` …) in every locale, lower-cased."""
+    """Argument words (``clear``, ``yes`` …) in every locale, folded (``parsing.fold``)."""
     found: set[str] = set()
     for locale in i18n.LOCALES:
-        found.update(w.strip().lower() for w in i18n.strings(locale).get(f"words.{name}", "").split("|"))
+        found.update(fold(w.strip()) for w in i18n.strings(locale).get(f"words.{name}", "").split("|"))
     return frozenset(w for w in found if w)
+
+
+def is_word(arg: str, name: str) -> bool:
+    """Whether ``arg`` is one of the argument words ``name`` (typed, not quoted as text)."""
+    return not isinstance(arg, Quoted) and fold(arg.strip()).rstrip(".!。！") in words(name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,14 +53,20 @@ class Context:
     def user_id(self) -> str:
         return self.session.user_id
 
+    @property
+    def asked_from(self) -> str | None:
+        """The channel whose people the asker may see (SPEC section 7); None in a direct chat,
+        where they may see the people they share any channel with."""
+        return None if self.session.is_direct else self.session.channel_id
+
     def now(self) -> int:
         return self.service.clock()
 
     def line(self, key: str, **values: object) -> Line:
         return i18n.line(self.locale, key, **values)
 
-    def reply(self, *lines: Line, private: bool = False) -> Reply:
-        return Reply(tuple(lines), private=private)
+    def reply(self, *lines: Line, private: bool = False, ping: str | None = None) -> Reply:
+        return Reply(tuple(lines), private=private, ping=ping)
 
     def text(self, key: str, **values: object) -> str:
         return i18n.text(self.locale, key, **values)
@@ -62,8 +77,10 @@ class Context:
     def icon(self, status: Status) -> str:
         return self.text(f"icon.{status.value}")
 
-    def ago(self, moment: int | None, *, exact: bool = True) -> str:
-        if exact or not self.options.coarse_last_seen:
+    def ago(self, moment: int | None, *, exact: bool = True, coarse: bool = False) -> str:
+        """Exact for one's own times; others' coarsely when the operator says so, or when ``coarse``
+        (the asker hides their own last seen)."""
+        if exact or not (coarse or self.options.coarse_last_seen):
             return timefmt.ago(self.locale, moment, self.now())
         return timefmt.coarse_ago(self.locale, moment, self.now())
 
@@ -74,15 +91,37 @@ class Context:
         return timefmt.duration(self.locale, ms)
 
 
-def read_duration(args: Sequence[str]) -> int:
-    """Arguments that together spell one duration (``1h 30m`` or ``1h30m``), checked for range."""
+def read_duration(args: Sequence[str], *, lead: str | None = None) -> int:
+    """Arguments that together spell one duration (``1h 30m``, ``1h30m``, ``半小时``), checked for range.
+
+    ``lead`` names an argument word that may come first (``for`` in ``dnd for 10m``, also glued as
+    in ``持续30分钟``). Raises UsageError when the duration is missing, unreadable or out of range.
+    """
+    args = list(args)
+    if lead is not None and args:
+        if is_word(args[0], lead):
+            args.pop(0)
+        else:
+            args[0] = glued_lead(args[0], lead) or args[0]
     text = " ".join(args)
+    if not text.strip():
+        raise UsageError("error.missing_duration")
     ms = parse_duration(text)
     if ms is None:
         raise UsageError("error.bad_duration", text=text)
-    if not MINUTE_MS <= ms <= MAX_DURATION_MS:
+    if not MIN_DURATION_MS <= ms <= MAX_DURATION_MS:
         raise UsageError("error.duration_range")
     return ms
+
+
+def glued_lead(arg: str, lead: str) -> str | None:
+    """``持续30分钟`` -> ``30分钟``: the duration after a non-Latin argument word typed without a space."""
+    if isinstance(arg, Quoted):
+        return None
+    for word in sorted(words(lead), key=len, reverse=True):
+        if not word.isascii() and fold(arg).startswith(word) and parse_duration(arg[len(word):]) is not None:
+            return arg[len(word):]
+    return None
 
 
 def expect_no_more(args: Sequence[str]) -> None:

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from presence_bot.commands.context import Context, Handler, UsageError, expect_no_more, read_duration, words
+from presence_bot.commands.context import (
+    Context,
+    Handler,
+    UsageError,
+    expect_no_more,
+    glued_lead,
+    is_word,
+    read_duration,
+)
 from presence_bot.parsing import parse_duration
 from presence_bot.reply import Line, Reply
 from presence_bot.text import sanitize
 from presence_core import InvalidArgumentError, Status, TextTooLongError, UserStatus
-from presence_core.views import device_name
 
 
 async def show_self(ctx: Context, args: Sequence[str]) -> Reply:
@@ -19,12 +26,15 @@ async def show_self(ctx: Context, args: Sequence[str]) -> Reply:
     if me.custom_status:
         lines.append(_custom_line(ctx, "me", me))
     lines.append(ctx.line("me.last_seen", when=ctx.ago(me.last_seen)))
-    if me.active_device:
-        lines.append(ctx.line("me.active_device", device=device_name(me.active_device), count=me.device_count))
+    devices = await ctx.service.get_devices(ctx.user_id)
+    active = next((d for d in devices if d.is_active), None)
+    if active is not None:
+        lines.append(ctx.line("me.active_device", device=active.name, count=me.device_count))
     if not me.tracking:
         lines.append(ctx.line("me.tracking_off"))
-    # What others could not see (invisible, tracking off) stays out of a group.
-    return ctx.reply(*lines, private=me.invisible or not me.tracking)
+    # What others could not see (invisible, tracking off, devices of linked accounts) stays out of a group.
+    linked = any(d.id != ctx.user_id and not d.id.startswith(f"{ctx.user_id}/") for d in devices)
+    return ctx.reply(*lines, private=me.invisible or not me.tracking or linked)
 
 
 def _status_line(ctx: Context, me: UserStatus) -> Line:
@@ -48,44 +58,58 @@ def _custom_line(ctx: Context, prefix: str, status: UserStatus) -> Line:
 async def show_user(ctx: Context, target_id: str, shown_name: str) -> Reply:
     if target_id == ctx.user_id:
         return await show_self(ctx, ())
-    them = await ctx.service.get_status(target_id, viewer_id=ctx.user_id)
+    them = await ctx.service.get_status(target_id, viewer_id=ctx.user_id, channel_id=ctx.asked_from)
     name = sanitize(them.name or shown_name) or shown_name
     lines: list[Line] = [ctx.line("user.status", icon=ctx.icon(them.status), name=name,
                                   status=ctx.status_name(them.status))]
     if them.custom_status:
         lines.append(_custom_line(ctx, "user", them))
     if them.last_seen is not None:
-        lines.append(ctx.line("user.last_seen", when=ctx.ago(them.last_seen, exact=False)))
+        lines.append(ctx.line("user.last_seen", when=ctx.ago(them.last_seen, exact=False,
+                                                              coarse=them.last_seen_coarse)))
     return ctx.reply(*lines)
 
 
 def make_set_status(status: Status) -> Handler:
-    """One handler per status word, so ``dnd 2h`` and ``away`` share the same rules."""
+    """One handler per status word, so ``dnd 2h``, ``dnd for 2h`` and ``away`` share the same rules."""
     async def set_status(ctx: Context, args: Sequence[str]) -> Reply:
         if status is Status.ONLINE:
             if args:
-                raise UsageError("error.online_expiry" if parse_duration(" ".join(args)) is not None else "error.unexpected",
-                                 text=" ".join(args))
+                timed = parse_duration(" ".join(args)) is not None or is_word(args[0], "for")
+                raise UsageError("error.online_expiry" if timed else "error.unexpected", text=" ".join(args))
             await ctx.service.set_status(ctx.user_id, status)
             return ctx.reply(ctx.line("set.automatic", away=ctx.duration(ctx.service.policy.away_after_ms)))
         values = {"icon": ctx.icon(status), "status": ctx.status_name(status)}
         if not args:
             await ctx.service.set_status(ctx.user_id, status)
             return ctx.reply(ctx.line("set.done", **values))
-        ms = read_duration(args)
+        ms = read_duration(args, lead="for")
         await ctx.service.set_status(ctx.user_id, status, expires_at_ms=ctx.now() + ms)
         return ctx.reply(ctx.line("set.done_until", duration=ctx.duration(ms), **values))
     return set_status
 
 
+def split_expiry(args: Sequence[str]) -> tuple[list[str], int | None]:
+    """``Out for lunch`` is text; ``in a meeting for 2h`` is text and an expiry.
+
+    ``for`` (or ``持续``) introduces an expiry only when everything after it reads as a duration;
+    the last such ``for`` counts, so ``out for a walk for 1h`` keeps "out for a walk".
+    """
+    for index in range(len(args) - 2, -1, -1):
+        if is_word(args[index], "for") and parse_duration(" ".join(args[index + 1:])) is not None:
+            return list(args[:index]), read_duration(args[index + 1:])
+    glued = glued_lead(args[-1], "for") if args else None
+    if glued is not None:
+        return list(args[:-1]), read_duration([glued])
+    return list(args), None
+
+
 async def custom_status(ctx: Context, args: Sequence[str]) -> Reply:
-    if len(args) == 1 and args[0].strip().lower() in words("clear") and not _was_quoted(ctx, args[0]):
+    if len(args) == 1 and is_word(args[0], "clear"):
         await ctx.service.clear_custom_status(ctx.user_id)
         return ctx.reply(ctx.line("custom.cleared"))
-    ms: int | None = None
-    if len(args) >= 2 and args[-2].lower() in words("for"):
-        ms, args = read_duration(args[-1:]), args[:-2]
-    text = sanitize(" ".join(args))
+    words_, ms = split_expiry(args)
+    text = sanitize(" ".join(words_))
     if not text:
         raise UsageError("error.missing_text")
     limit = ctx.service.policy.custom_status_max_len
@@ -101,9 +125,3 @@ async def custom_status(ctx: Context, args: Sequence[str]) -> Reply:
     if ms is None:
         return ctx.reply(ctx.line("custom.set", text=text))
     return ctx.reply(ctx.line("custom.set_until", text=text, duration=ctx.duration(ms)))
-
-
-def _was_quoted(ctx: Context, word: str) -> bool:
-    """``status "clear"`` sets the word itself; a bare ``clear`` clears."""
-    content = ctx.session.content
-    return any(f"{q}{word}" in content for q in ('"', "'", "“", "「", "『", "‘"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from presence_bot.commands.availability import availability_suffix
 from presence_bot.commands.context import Context, expect_no_more
 from presence_bot.reply import Line, Reply
 from presence_bot.text import sanitize
@@ -11,7 +12,8 @@ from presence_bot.text import sanitize
 
 async def who(ctx: Context, args: Sequence[str]) -> Reply:
     expect_no_more(args)
-    here = await ctx.service.get_channel_presence(ctx.session.channel_id, limit=ctx.options.who_limit)
+    here = await ctx.service.get_channel_presence(ctx.session.channel_id, limit=ctx.options.who_limit,
+                                                  viewer_id=ctx.user_id)
     if not here.users:
         return ctx.reply(ctx.line("who.empty"))
     lines: list[Line] = [ctx.line("who.header", count=len(here.users))]
@@ -19,9 +21,10 @@ async def who(ctx: Context, args: Sequence[str]) -> Reply:
         name = sanitize(user.name or "") or user.user_id
         values = {"icon": ctx.icon(user.status), "name": name, "status": ctx.status_name(user.status)}
         if user.custom_status:
-            lines.append(ctx.line("who.line_custom", custom=user.custom_status, **values))
+            line = ctx.line("who.line_custom", custom=user.custom_status, **values)
         else:
-            lines.append(ctx.line("who.line", **values))
+            line = ctx.line("who.line", **values)
+        lines.append(line + availability_suffix(ctx, user))
     if here.more:
         lines.append(ctx.line("who.more", count=here.more))
     return ctx.reply(*lines)

@@ -19,10 +19,20 @@ from __future__ import annotations
 
 import hashlib
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
-from presence_core.models import Activity, ActivityEvent, Event, Membership, PersonRecord
+from presence_core.models import (
+    Activity,
+    ActivityEvent,
+    Event,
+    LoadChange,
+    LoadOutcome,
+    Membership,
+    PersonRecord,
+    Watch,
+)
 from presence_core.policy import Policy
+from presence_core.stores import load_cas
 
 EventListener = Callable[[Event], Awaitable[None]]
 
@@ -49,7 +59,9 @@ class Store(ABC):
         Resolves each ``user_id`` to its person; creates unknown people, except for accounts with a
         do-not-track marker; skips people whose ``tracking`` is off; appends logged activities to the person's log (capped by
         ``policy.activity_max_count`` and ``policy.activity_max_age_ms``); marks the *account*
-        seen in ``channel_id`` (a membership, see ``memberships``). Returns the events it decided (status transitions), in batch order, and
+        seen in ``channel_id`` (a membership, see ``memberships``), and in the channel's desk index
+        when the person uses availability (``desk_people``). Returns the events it decided (status
+        transitions, then changes of availability, ``rules.apply_activity``), in batch order, and
         announces them to the other processes.
         """
 
@@ -93,6 +105,13 @@ class Store(ABC):
         renewed for ``policy.membership_ttl_ms`` (a store may then drop it at any time).
         Memberships belong to accounts: a link or unlink moves none of them.
         """
+
+    async def memberships_of(self, person_ids: Sequence[str], since: int) -> dict[str, list[Membership]]:
+        """``memberships`` of several people in one round trip: every id given -> its list (maybe empty).
+
+        The visibility rule asks this of every person it answers about (presence_core.visibility).
+        """
+        return {p: await self.memberships(p, since) for p in dict.fromkeys(person_ids)}
 
     @abstractmethod
     async def end_membership(self, channel_id: str, account_ids: Sequence[str]) -> None:
@@ -158,3 +177,72 @@ class Store(ABC):
 
         Shared by every process on the store: rate limits for link attempts and commands.
         """
+
+    # availability and watches (SPEC section 12) ------------------------------------------------------
+
+    async def change_load(self, person_id: str, change: LoadChange, now: int, policy: Policy) -> LoadOutcome:
+        """Change the person's load atomically: ``availability.apply_load`` on their record settled at
+        ``now``, then settled again; the events of both announced with the write.
+
+        Two changes at once never both pass the capacity. The default is a compare-and-set loop on
+        ``load``/``save``; a backend may do it in one step. Raises ``ConcurrentUpdateError`` when the
+        person keeps changing under it.
+        """
+        return await load_cas.change_load(self, person_id, change, now, policy)
+
+    @abstractmethod
+    async def desk_people(self, channel_id: str, since: int, now: int) -> list[tuple[str, PersonRecord]]:
+        """The desk of a channel: people who use availability, seen there at or after ``since`` and not
+        gone since (left, moved, forgotten), as (the account seen there, the person's record), each
+        person once under their most recent account there.
+
+        Costs what the desk costs, never what the whole channel costs. A backend may leave out people
+        certainly unavailable at ``now`` (announced unavailable, and not due before ``now``), and
+        give a person not due by ``now`` with only the fields availability reads filled (``due``,
+        ``load``, ``capacity``, ``skills``, ``last_pick``, ``available``, the account's name);
+        a person due by ``now`` always comes whole, for the caller to settle.
+        """
+
+    @abstractmethod
+    async def set_desk(self, memberships: Sequence[Membership], listed: bool) -> None:
+        """List (``listed``, at each membership's ``last_seen``) or unlist these accounts in the desk
+        index of these channels; ``record`` keeps it current for people who use availability."""
+
+    @abstractmethod
+    async def move_desk(self, old_id: str, new_id: str | None) -> None:
+        """A channel's desk follows it to ``new_id`` (the later time wins), or is dropped (None)."""
+
+    @abstractmethod
+    async def add_watch(self, watch: Watch, limit: int, now: int) -> bool:
+        """Store a watch, replacing the watcher's earlier one on the same target; False (nothing
+        stored) when the watcher already has ``limit`` unexpired watches on others."""
+
+    @abstractmethod
+    async def watches(self, watcher_ids: Sequence[str], now: int) -> list[Watch]:
+        """The unexpired watches these accounts made."""
+
+    @abstractmethod
+    async def watchers(self, target_ids: Sequence[str], now: int) -> list[Watch]:
+        """The unexpired watches on these accounts."""
+
+    @abstractmethod
+    async def remove_watch(self, watcher_id: str, target_id: str) -> bool:
+        """End one watch; False when there was none."""
+
+    @abstractmethod
+    async def claim_watches(self, target_ids: Sequence[str], platforms: Sequence[str], now: int) -> list[Watch]:
+        """Take the unexpired watches on these accounts made from accounts of these platforms
+        (``"telegram"`` for ``telegram:42``): each is returned to exactly one caller, across every
+        process sharing the store, and is gone afterwards."""
+
+    @abstractmethod
+    async def forget_availability(self, person_id: str, account_ids: Sequence[str]) -> None:
+        """Erase the person's desk entries in every channel and every watch made by or on these
+        accounts of theirs (``forget``, before ``forget`` itself)."""
+    @abstractmethod
+    async def name_channels(self, names: Mapping[str, str]) -> None:
+        """Remember each channel's display name (channel id -> name), replacing a name stored before."""
+
+    @abstractmethod
+    async def channel_names(self, channel_ids: Sequence[str]) -> dict[str, str]:
+        """The stored names of these channels; channels without one are left out."""

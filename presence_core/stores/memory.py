@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Mapping, Sequence
 
-from presence_core import rules
+from presence_core import availability, rules
 from presence_core.models import Activity, ActivityEvent, Event, Membership, PersonRecord
 from presence_core.policy import Policy
 from presence_core.stores.base import Store, account_digest
+from presence_core.stores.memory_availability import MemoryAvailability
 
 
-class MemoryStore(Store):
+class MemoryStore(MemoryAvailability, Store):
     def __init__(self) -> None:
+        super().__init__()
         self._people: dict[str, PersonRecord] = {}
         self._aliases: dict[str, str] = {}
         self._logs: dict[str, list[ActivityEvent]] = {}
@@ -19,8 +22,12 @@ class MemoryStore(Store):
         self._channels: dict[str, dict[str, int]] = {}
         self._seen_in: dict[str, set[str]] = {}
         self._codes: dict[str, tuple[str, int]] = {}
-        self._hits: dict[tuple[str, int], int] = {}
+        # Rate-limit counters: key -> (window start, count), and per window size the keys in the
+        # order their windows end, so finished windows are dropped without scanning the rest.
+        self._hits: dict[str, tuple[int, int]] = {}
+        self._hit_ends: dict[int, deque[tuple[int, str]]] = {}
         self._untracked: set[str] = set()
+        self._channel_names: dict[str, str] = {}
 
     async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Event]:
         transitions: list[Event] = []
@@ -33,16 +40,16 @@ class MemoryStore(Store):
                 record = self._people[person_id] = PersonRecord(person_id)
             if not record.tracking:
                 continue
-            transition = rules.apply_activity(record, activity, policy)
+            transitions += rules.apply_activity(record, activity, policy)
             record.version += 1
-            if transition is not None:
-                transitions.append(transition)
             if activity.logged:
                 self._log(person_id, activity, policy)
             if activity.channel_id is not None:
                 members = self._channels.setdefault(activity.channel_id, {})
                 members[activity.user_id] = max(members.get(activity.user_id, 0), activity.timestamp)
                 self._seen_in.setdefault(activity.user_id, set()).add(activity.channel_id)
+                if availability.uses_availability(record):
+                    self._desk_seen(activity.channel_id, activity.user_id, activity.timestamp)
         return transitions
 
     def _log(self, person_id: str, activity: Activity, policy: Policy) -> None:
@@ -111,6 +118,11 @@ class MemoryStore(Store):
         oldest = now - policy.membership_ttl_ms
         for channel_id, members in list(self._channels.items()):
             await self.end_membership(channel_id, [a for a, ts in members.items() if ts < oldest])
+        for code_hash, (_, expires_at) in list(self._codes.items()):
+            if expires_at <= now:
+                del self._codes[code_hash]
+        for window_ms in list(self._hit_ends):
+            self._drop_finished_windows(window_ms, now)
 
     async def due(self, now: int, limit: int) -> list[str]:
         due = [(r.due, pid) for pid, r in self._people.items() if r.due is not None and r.due <= now]
@@ -163,8 +175,27 @@ class MemoryStore(Store):
         return owner if owner is not None and expires_at > now else None
 
     async def hit(self, key: str, window_ms: int, now: int) -> int:
-        window = now // window_ms
-        for stale in [k for k in self._hits if k[0] == key and k[1] != window]:
-            del self._hits[stale]
-        self._hits[(key, window)] = self._hits.get((key, window), 0) + 1
-        return self._hits[(key, window)]
+        """O(1), amortized over the finished windows it drops."""
+        self._drop_finished_windows(window_ms, now)
+        start = now - now % window_ms
+        window, count = self._hits.get(key, (start, 0))
+        if window != start:
+            count = 0
+        if count == 0:
+            self._hit_ends.setdefault(window_ms, deque()).append((start + window_ms, key))
+        self._hits[key] = (start, count + 1)
+        return count + 1
+
+    def _drop_finished_windows(self, window_ms: int, now: int) -> None:
+        ends = self._hit_ends.get(window_ms)
+        while ends and ends[0][0] <= now:
+            end, key = ends.popleft()
+            window = self._hits.get(key)
+            if window is not None and window[0] + window_ms == end:
+                del self._hits[key]
+
+    async def name_channels(self, names: Mapping[str, str]) -> None:
+        self._channel_names.update(names)
+
+    async def channel_names(self, channel_ids: Sequence[str]) -> dict[str, str]:
+        return {c: self._channel_names[c] for c in channel_ids if c in self._channel_names}

@@ -1,11 +1,13 @@
-"""Redis store: one presence state shared by many bot processes, on one Redis or a Redis Cluster.
+"""Redis store: one presence state shared by many bot processes, on one Redis, Sentinel or a Cluster.
 
 ``RedisStore(url)`` takes ``redis://``, ``rediss://`` or ``unix://`` URLs; ``redis+cluster://`` and
-``rediss+cluster://`` (or ``cluster=True``) connect to a Redis Cluster through any of its nodes.
+``rediss+cluster://`` (or ``cluster=True``) connect to a Redis Cluster through any of its nodes;
+``redis+sentinel://host:port,host:port/MASTER`` to the master Sentinel names (``redis_connect``).
 Layout, round trips and what each setup promises: ``docs/redis.md``. The parts: key names
-(``redis_keys``), a person's hash (``redis_codec``), scripts (``redis_lua``, ``redis_lua_record``),
-events between processes (``redis_events``), memberships (``redis_memberships``), link, unlink and
-forget (``redis_links``).
+(``redis_keys``), a person's hash (``redis_codec``), the connection and scripts (``redis_client``,
+``redis_lua``, ``redis_lua_record``), events between processes (``redis_events``), memberships
+(``redis_memberships``), link, unlink and forget (``redis_links``), availability
+(``redis_availability``).
 
 Exactly once: every transition is decided inside a script, atomically with the write that makes it
 (``record``), or by a compare-and-set on the version (``save``: the sweep of every process may try,
@@ -22,18 +24,30 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
 
 from presence_core.errors import StoreUnavailableError
 from presence_core.events import STATUS_CODES
-from presence_core.models import Activity, ActivityEvent, Event, Membership, PersonRecord, Transition
+from presence_core.models import (
+    Activity,
+    ActivityEvent,
+    AvailabilityChange,
+    Event,
+    LoadChange,
+    LoadOutcome,
+    Membership,
+    PersonRecord,
+    Transition,
+    Watch,
+)
 from presence_core.policy import Policy
+from presence_core.stores import redis_availability, redis_lua, redis_lua_record
 from presence_core.stores import redis_codec as codec
-from presence_core.stores import redis_lua, redis_lua_record
 from presence_core.stores.base import EventListener, Store
+from presence_core.stores.redis_availability import Availability
 from presence_core.stores.redis_client import RedisClient
 from presence_core.stores.redis_events import EventFeed
 from presence_core.stores.redis_keys import SHARDS, Keys, all_tags, hash_tag
@@ -46,6 +60,10 @@ CODE_TTL_MS = 24 * 3_600_000  # garbage collection of link codes; take_code chec
 SCRIPTS = {name: getattr(redis_lua, name) for name in (
     "SAVE", "CHANNEL", "CHANNEL_PEOPLE", "LOAD", "DUE", "ACTIVITY", "TAKE", "MERGE_LOG", "PUT_MEMBERS",
     "TAKE_MEMBERS", "MOVE_MEMBER", "HIT", "TIPS", "EMIT", "ALIAS")} | {"RECORD": redis_lua_record.RECORD}
+SCRIPTS |= redis_availability.SCRIPTS
+# Scripts whose writes must reach the replicas before they count (Sentinel); counters need not.
+WRITE_SCRIPTS = frozenset({"RECORD", "CHANNEL", "SAVE", "TAKE", "MERGE_LOG", "PUT_MEMBERS", "TAKE_MEMBERS",
+                           "MOVE_MEMBER", "EMIT", "ALIAS"}) | redis_availability.WRITE_SCRIPTS
 _ALIAS_CACHE_MAX = 100_000
 _STALE_RETRIES = 3
 _STATUS = {code.encode(): status for status, code in STATUS_CODES.items()}
@@ -59,11 +77,14 @@ class RedisStore(Store):
         self.keys = Keys(prefix)
         self.instance = os.urandom(8).hex()
         self.redis = RedisClient(url, cluster=cluster, timeout=timeout, prefix=prefix, instance=self.instance,
-                                 scripts=SCRIPTS, options=client_options)
+                                 scripts=SCRIPTS, write_scripts=WRITE_SCRIPTS, options=client_options)
+        self.connection = self.redis.connection
+        self.client: Any = self.redis.raw
         self.cluster = self.redis.cluster
         self.feed = EventFeed(self.redis, self.keys, self.instance, self._evict)
         self.members = Memberships(self.redis, self.keys)
         self.links = Links(self)
+        self.availability = Availability(self, self.redis, self.keys)
         self._aliases: dict[str, str] = {}
         self._alias_generation = 0
 
@@ -102,7 +123,7 @@ class RedisStore(Store):
             channel = a.channel_id or ""
             flat += (a.user_id, tag(hint or a.user_id), hint, a.device_id, a.device_name, a.type, str(a.timestamp),
                      str(a.timestamp + away), channel, tag(channel) if channel and hints is None else "",
-                     a.user_name or "", a.logged)
+                     a.user_name or "", a.logged, a.username or "")
         return orjson.dumps(flat)
 
     def _args(self, batch: Sequence[Activity], hints: Sequence[str] | None, policy: Policy) -> tuple[object, ...]:
@@ -111,13 +132,17 @@ class RedisStore(Store):
                 self._payload(batch, hints, policy.away_after_ms))
 
     @staticmethod
-    def _transitions(batch: Sequence[Activity], positions: Sequence[int],
-                     found: Sequence[Any]) -> list[tuple[int, Transition]]:
-        """(batch position, transition) from a record script's {position in its call, person, old, new}."""
-        out = []
+    def _events(batch: Sequence[Activity], positions: Sequence[int], found: Sequence[Any],
+                avails: Sequence[Any]) -> list[tuple[int, Event]]:
+        """(batch position, event) from a record script's transitions {position in its call, person, old,
+        new} and availability changes {position, person, 0|1}; a transition first at equal positions."""
+        out: list[tuple[int, Event]] = []
         for pos, person, old, new in found:
             i = positions[pos - 1]
             out.append((i, Transition(person.decode(), _STATUS[old], _STATUS[new], batch[i].timestamp)))
+        for pos, person, available in avails:
+            i = positions[pos - 1]
+            out.append((i, AvailabilityChange(person.decode(), bool(available), batch[i].timestamp)))
         return out
 
     async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Event]:
@@ -125,14 +150,15 @@ class RedisStore(Store):
             return []
         if self.cluster:
             return await self._record_cluster(batch, policy)
-        found, _, _ = await self.redis.eval("RECORD", [], *self._args(batch, None, policy))
-        return [t for _, t in sorted(self._transitions(batch, range(len(batch)), found), key=lambda pair: pair[0])]
+        found, _, _, avails, _ = await self.redis.eval("RECORD", [], *self._args(batch, None, policy))
+        return _in_order(self._events(batch, range(len(batch)), found, avails))
 
     async def _record_cluster(self, batch: Sequence[Activity], policy: Policy) -> list[Event]:
         """One record script per person slot, then one channel script per channel slot."""
         persons = await self.resolve([a.user_id for a in batch])
         todo, decided = list(range(len(batch))), []
         chan_ops: dict[str, list[object]] = defaultdict(list)
+        desk_ops: dict[str, list[object]] = defaultdict(list)
         for _ in range(_STALE_RETRIES):
             groups: dict[str, list[int]] = defaultdict(list)
             for i in todo:
@@ -141,22 +167,25 @@ class RedisStore(Store):
                       self._args([batch[i] for i in idx], [persons[batch[i].user_id] for i in idx], policy))
                      for tag, idx in groups.items()]
             todo = []
-            for idx, (found, stale, ops) in zip(groups.values(), await self.redis.eval_many(calls)):
-                decided += self._transitions(batch, idx, found)
+            for idx, (found, stale, ops, avails, desks) in zip(groups.values(), await self.redis.eval_many(calls)):
+                decided += self._events(batch, idx, found, avails)
                 todo += [idx[pos - 1] for pos in stale]
                 for chan, account, ts in ops:
                     chan_ops[chan.decode()] += [ts, account]
+                for chan, account, ts in desks:
+                    desk_ops[chan.decode()] += [ts, account]
             if not todo:
                 break
             self._evict([batch[i].user_id for i in todo])
             persons.update(await self.resolve([batch[i].user_id for i in todo]))
         else:
             raise StoreUnavailableError("Redis store: account links kept changing during a record; try again")
-        if chan_ops:
-            ttl = policy.membership_ttl_ms
-            await self.redis.eval_many([("CHANNEL", [self.keys.channel(chan)], (ttl, ttl, *ops))
-                                        for chan, ops in chan_ops.items()])
-        return [t for _, t in sorted(decided, key=lambda pair: pair[0])]
+        ttl = policy.membership_ttl_ms  # a desk is a sorted set of accounts kept like the channel's members
+        calls = [("CHANNEL", [self.keys.channel(chan)], (ttl, ttl, *ops)) for chan, ops in chan_ops.items()]
+        calls += [("CHANNEL", [self.keys.of("w", chan)], (ttl, ttl, *ops)) for chan, ops in desk_ops.items()]
+        if calls:
+            await self.redis.eval_many(calls)
+        return _in_order(decided)
 
     # people ----------------------------------------------------------------------------------------
 
@@ -239,6 +268,9 @@ class RedisStore(Store):
     async def memberships(self, person_id: str, since: int) -> list[Membership]:
         return await self.members.of(person_id, since)
 
+    async def memberships_of(self, person_ids: Sequence[str], since: int) -> dict[str, list[Membership]]:
+        return await self.members.of_many(person_ids, since)
+
     async def end_membership(self, channel_id: str, account_ids: Sequence[str]) -> None:
         await self.members.end(channel_id, account_ids)
 
@@ -277,3 +309,49 @@ class RedisStore(Store):
 
     async def hit(self, key: str, window_ms: int, now: int) -> int:
         return int(await self.redis.eval("HIT", [self.keys.hits(key, now // window_ms)], window_ms))
+
+    async def name_channels(self, names: Mapping[str, str]) -> None:
+        if names:
+            await self.redis.pipeline([["SET", self.keys.channel_name(c), name] for c, name in names.items()])
+
+    async def channel_names(self, channel_ids: Sequence[str]) -> dict[str, str]:
+        ids = list(dict.fromkeys(channel_ids))
+        found = await self.redis.pipeline([["GET", self.keys.channel_name(c)] for c in ids]) if ids else []
+        return {c: name.decode() for c, name in zip(ids, found, strict=True) if name is not None}
+
+    # availability ----------------------------------------------------------------------------------
+
+    async def change_load(self, person_id: str, change: LoadChange, now: int, policy: Policy) -> LoadOutcome:
+        return await self.availability.change_load(person_id, change, now, policy)
+
+    async def desk_people(self, channel_id: str, since: int, now: int) -> list[tuple[str, PersonRecord]]:
+        return await self.availability.desk_people(channel_id, since, now)
+
+    async def set_desk(self, memberships: Sequence[Membership], listed: bool) -> None:
+        await self.availability.set_desk(memberships, listed)
+
+    async def move_desk(self, old_id: str, new_id: str | None) -> None:
+        await self.availability.move_desk(old_id, new_id)
+
+    async def add_watch(self, watch: Watch, limit: int, now: int) -> bool:
+        return await self.availability.add_watch(watch, limit, now)
+
+    async def watches(self, watcher_ids: Sequence[str], now: int) -> list[Watch]:
+        return await self.availability.watches(watcher_ids, now)
+
+    async def watchers(self, target_ids: Sequence[str], now: int) -> list[Watch]:
+        return await self.availability.watchers(target_ids, now)
+
+    async def remove_watch(self, watcher_id: str, target_id: str) -> bool:
+        return await self.availability.remove_watch(watcher_id, target_id)
+
+    async def claim_watches(self, target_ids: Sequence[str], platforms: Sequence[str], now: int) -> list[Watch]:
+        return await self.availability.claim_watches(target_ids, platforms, now)
+
+    async def forget_availability(self, person_id: str, account_ids: Sequence[str]) -> None:
+        await self.availability.forget(person_id, account_ids)
+
+
+def _in_order(decided: list[tuple[int, Event]]) -> list[Event]:
+    """Events in batch order; at one position a transition before the change of availability it caused."""
+    return [e for _, e in sorted(decided, key=lambda pair: (pair[0], isinstance(pair[1], AvailabilityChange)))]

@@ -1,33 +1,28 @@
-"""The connection to Redis or a Redis Cluster: URLs, one timeout per call, server-side scripts.
+"""The connection to Redis, Sentinel or a Redis Cluster: one timeout per call, server-side scripts.
 
 Every network exchange of the store goes through ``RedisClient.io`` (one command, pipeline or
 script), which bounds it by the store's timeout and turns any failure into
-``StoreUnavailableError``.
+``StoreUnavailableError``. Clients come from ``redis_connect.connect`` (URLs, Sentinel).
+
+Behind Sentinel a write counts once every replica of the master has it (Redis ``WAIT``), so a
+failover right after it loses nothing acknowledged: scripts named in ``write_scripts`` run in a
+pipeline that ends with ``ROLE`` and ``WAIT`` on the same connection, and the call fails (the
+service retries it) when fewer replicas than ``ROLE`` lists acknowledged the writes.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Collection, Mapping, Sequence
 from typing import Any, TypeVar
 
-import redis.asyncio as aioredis
-from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import NoScriptError, RedisError
 
 from presence_core.errors import StoreUnavailableError
+from presence_core.stores.redis_connect import connect
 
 T = TypeVar("T")
-Call = tuple[str, Sequence[str], Sequence[object]]  # script name, keys, arguments after the prefix
-POOL_SIZE = 64
-
-
-def split_url(url: str, cluster: bool | None) -> tuple[str, bool]:
-    """The redis-py URL and whether it names a cluster (``redis+cluster://``, ``rediss+cluster://``)."""
-    for scheme in ("redis+cluster://", "rediss+cluster://"):
-        if url.startswith(scheme):
-            return url.replace("+cluster", "", 1), True
-    return url, bool(cluster)
+Call = tuple[str, Sequence[str], Sequence[object]]  # script name, keys, arguments after prefix and instance
 
 
 class RedisClient:
@@ -37,21 +32,20 @@ class RedisClient:
     """
 
     def __init__(self, url: str, *, cluster: bool | None, timeout: float, prefix: str, instance: str,
-                 scripts: Mapping[str, str], options: Mapping[str, Any]) -> None:
-        url, self.cluster = split_url(url, cluster)
+                 scripts: Mapping[str, str], write_scripts: Collection[str], options: Mapping[str, Any]) -> None:
+        # One asyncio.timeout per call instead of redis-py's per-reply socket timeouts (PERF_NOTES).
+        self.connection = connect(url, cluster=cluster,
+                                  options={"socket_timeout": None, "socket_connect_timeout": timeout, **options})
+        self.raw: Any = self.connection.client
+        self.cluster = self.connection.kind == "cluster"
         self.timeout = timeout
         self.prefix = prefix
         self._head = (prefix, instance)  # every script's ARGV[1] and ARGV[2]
         self._sources = scripts
+        self._writes = frozenset(write_scripts)
         self._shas: dict[str, str] = {}
-        # One asyncio.timeout per call instead of redis-py's per-reply socket timeouts (PERF_NOTES).
-        settings = {"socket_timeout": None, "socket_connect_timeout": timeout, **options}
-        if self.cluster:
-            self.raw: Any = RedisCluster.from_url(url, **settings)
-        else:  # callers beyond the pool size wait for a connection (within the timeout) instead of failing
-            pool = aioredis.BlockingConnectionPool.from_url(url, timeout=None, **{"max_connections": POOL_SIZE,
-                                                                                  **settings})
-            self.raw = aioredis.Redis.from_pool(pool)
+        # Replicas a write must reach (Sentinel only): the number ROLE listed last time.
+        self._replicas: int | None = 1 if self.connection.kind == "sentinel" else None
 
     async def io(self, call: Awaitable[T]) -> T:
         try:
@@ -67,6 +61,9 @@ class RedisClient:
 
     async def eval(self, name: str, keys: Sequence[str], *args: object) -> Any:
         """EVALSHA, loading the scripts once when Redis does not know them (first use, restart)."""
+        if self._replicas is not None and name in self._writes:
+            return (await self.eval_many([(name, keys, args)]))[0]
+
         async def call() -> Any:
             if not self._shas:
                 await self.load_scripts()
@@ -89,7 +86,12 @@ class RedisClient:
                 for i in todo:
                     name, keys, args = calls[i]
                     pipe.execute_command("EVALSHA", self._shas[name], len(keys), *keys, *self._head, *args)
+                if self._replicas is not None:
+                    pipe.execute_command("ROLE")
+                    pipe.execute_command("WAIT", self._replicas, int(self.timeout * 1000 / 2))
                 replies = await pipe.execute(raise_on_error=False)
+                if self._replicas is not None:
+                    self._check_replicated(replies.pop(-2), replies.pop())
                 missing = []
                 for i, reply in zip(todo, replies):
                     if isinstance(reply, NoScriptError):
@@ -105,6 +107,15 @@ class RedisClient:
             raise NoScriptError("scripts keep disappearing from Redis")
         return await self.io(run())
 
+    def _check_replicated(self, role: Any, acknowledged: Any) -> None:
+        """Every replica ROLE listed has the writes, else they do not count; remember how many there are."""
+        if isinstance(role, Exception) or isinstance(acknowledged, Exception):
+            raise role if isinstance(role, Exception) else acknowledged
+        replicas = len(role[2]) if role[0] == b"master" else 0
+        self._replicas = replicas
+        if acknowledged < replicas:
+            raise RedisError(f"a write reached {acknowledged} of the master's {replicas} replicas")
+
     async def pipeline(self, commands: Sequence[Sequence[object]]) -> list[Any]:
         """Plain commands in one pipeline; replies in order."""
         pipe = self.raw.pipeline(transaction=False)
@@ -116,4 +127,4 @@ class RedisClient:
         return await self.io(self.raw.mget_nonatomic(keys) if self.cluster else self.raw.mget(keys))
 
     async def close(self) -> None:
-        await self.raw.aclose()
+        await self.connection.aclose()

@@ -3,14 +3,20 @@
 One hash per person (``p:``), kept small enough for Redis's compact listpack encoding (fields and
 values up to 64 bytes, up to 128 fields):
 
-    h            "v,s,p,u,k,ku,t" then "|n,ll,x" when there is a log: what the record script reads and
+    h            "v,s,p,u,k,ku,t,a" then "|n,ll,x" when there is a log: what the record script reads and
                  writes on every message, in one field (one lookup instead of ten): version, last seen,
-                 published, due, sticky, sticky until, tracking ('0' = off, '' = on); inline log entries,
-                 entries in the log LIST, when the log's first entry outlives the age cap (its time plus
-                 ``activity_max_age_ms`` when it became the first)
+                 published, due, sticky, sticky until, tracking ('0' = off, '' = on), uses availability
+                 ('1', derived: capacity, hours or skills set); inline log entries, entries in the log
+                 LIST, when the log's first entry outlives the age cap (its time plus
+                 ``activity_max_age_ms`` when it became the first). A new field the record script needs
+                 on every message goes at the end of the record part; any other gets a field of its own.
     m me ms      manual status, its expiry, since when     c ce   custom status, its expiry
     g y          changed at, last sync                     l      linked accounts (JSON)
+    pv           privacy ("shared" is not stored)          cs cse the custom status shown while hidden
+    ca ld sk hr hz lp av hf hu   availability: capacity, load, skills (JSON), hours (JSON), their zone,
+                 last pick, '1' when announced available, the hours window (``redis_availability``)
     n, n@<acct>  the name of the person's own account, of a linked account
+    un, un@<acct>  the username of the person's own account, of a linked account
     @, @<dev>    a device ("@" alone: the person's own account):
                  "last_seen,synced_at,reported,reported_expires,name" (synced_at "=": equal to last_seen)
     #<chan>      a membership of the person's own account -> last seen there (epoch ms)
@@ -27,6 +33,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from presence_core.availability import uses_availability
 from presence_core.events import STATUS_CODES
 from presence_core.models import ActivityEvent, DeviceRecord, Membership, PersonRecord
 from presence_core.status import Status
@@ -51,6 +58,10 @@ def _status(code: bytes) -> Status | None:
     return _STATUS.get(code)
 
 
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 # hash field, PersonRecord attribute, its default (not stored), from Redis, to Redis
 _COLD: tuple[tuple[bytes, str, Any, Callable[[bytes], Any], Callable[[Any], object]], ...] = (
     (b"m", "manual", None, _status, _code),
@@ -60,15 +71,27 @@ _COLD: tuple[tuple[bytes, str, Any, Callable[[bytes], Any], Callable[[Any], obje
     (b"ce", "custom_expires", None, int, int),
     (b"g", "changed_at", None, int, int),
     (b"y", "last_sync", None, int, int),
-    (b"l", "linked", [], json.loads, lambda v: json.dumps(v, ensure_ascii=False)),
+    (b"l", "linked", [], json.loads, _json),
+    (b"pv", "privacy", "shared", bytes.decode, str),
+    (b"cs", "custom_shown", None, bytes.decode, str),
+    (b"cse", "custom_shown_expires", None, int, int),
+    (b"ca", "capacity", None, int, int),
+    (b"ld", "load", 0, int, int),
+    (b"sk", "skills", [], json.loads, _json),
+    (b"hr", "hours", [], json.loads, _json),
+    (b"hz", "hours_zone", None, bytes.decode, str),
+    (b"lp", "last_pick", None, int, int),
+    (b"av", "available", False, lambda v: v == b"1", lambda v: "1" if v else "0"),
+    (b"hf", "open_from", None, int, int),
+    (b"hu", "open_until", None, int, int),
 )
 _DECODERS = {field: (attr, decode) for field, attr, _, decode, _ in _COLD}
 
 
 def hot_tail(record: PersonRecord) -> str:
-    """The ``h`` field after its version: ",s,p,u,k,ku,t" (the save script adds the version and keeps the log part)."""
+    """The ``h`` field after its version: ",s,p,u,k,ku,t,a" (the save script adds the version and keeps the log part)."""
     return (f",{_opt(record.last_seen)},{STATUS_CODES[record.published]},{_opt(record.due)},{_code(record.sticky)},"
-            f"{_opt(record.sticky_until)},{'' if record.tracking else '0'}")
+            f"{_opt(record.sticky_until)},{'' if record.tracking else '0'},{'1' if uses_availability(record) else ''}")
 
 
 def encode(record: PersonRecord) -> list[object]:
@@ -80,6 +103,8 @@ def encode(record: PersonRecord) -> list[object]:
             out += [field, to_redis(value)]
     for account, name in record.names.items():
         out += ["n" if account == record.id else "n@" + account, name]
+    for account, username in record.usernames.items():
+        out += ["un" if account == record.id else "un@" + account, username]
     for device in record.devices.values():
         synced = "=" if device.synced_at is not None and device.synced_at == device.last_seen else device.synced_at
         out += ["@" if device.id == record.id else "@" + device.id,
@@ -94,7 +119,7 @@ def pairs(flat: Sequence[bytes]) -> dict[bytes, bytes]:
 
 def decode(person_id: str, fields: dict[bytes, bytes]) -> PersonRecord:
     """The record in a person hash (memberships and log entries aside)."""
-    version, seen, published, due, sticky, sticky_until, tracking = fields[b"h"].split(b"|", 1)[0].split(b",")
+    version, seen, published, due, sticky, sticky_until, tracking, _ = fields[b"h"].split(b"|", 1)[0].split(b",")
     record = PersonRecord(person_id, version=int(version), last_seen=_num(seen),
                           published=_status(published) or Status.OFFLINE, due=_num(due), sticky=_status(sticky),
                           sticky_until=_num(sticky_until), tracking=tracking != b"0")
@@ -108,6 +133,8 @@ def decode(person_id: str, fields: dict[bytes, bytes]) -> PersonRecord:
                                                      _num(last_seen if synced_at == "=" else synced_at))
         elif first == b"n":
             record.names[field[2:].decode() or person_id] = value.decode()
+        elif field == b"un" or field[:3] == b"un@":
+            record.usernames[field[3:].decode() or person_id] = value.decode()
         elif (known := _DECODERS.get(field)) is not None:
             setattr(record, known[0], known[1](value))
     return record

@@ -57,6 +57,9 @@ class Keys:
     def code(self, code_hash: str) -> str:
         return self.of("o", code_hash)
 
+    def channel_name(self, channel_id: str) -> str:
+        return self.of("cn", channel_id)
+
     def due(self, tag: str) -> str:
         return f"{self.prefix}d:{tag}"
 

@@ -64,7 +64,7 @@ if h then
   for i = 8, #ARGV, 2 do new[ARGV[i]] = true end
   for _, field in ipairs(redis.call('HKEYS', pk)) do
     local c = string.sub(field, 1, 1)
-    if not new[field] and c ~= 'h' and c ~= '#' and c ~= '%' and not string.match(field, '^L%d') then
+    if not new[field] and field ~= 'h' and c ~= '#' and c ~= '%' and not string.match(field, '^L%d') then
       table.insert(gone, field)
     end
   end

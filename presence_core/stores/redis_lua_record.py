@@ -12,21 +12,26 @@ strings (non-negative epoch ms compare as strings of digits: shorter is smaller,
 characters), the payload carries ``ts + away_after_ms`` ready-made, and the log's age cap is
 kept as the time its first entry expires.
 
+People who use availability (the flag at the end of ``h``'s record part) also get
+``availability.decide`` per activity, announced as ``{'a', person, 0|1, ts}``, and are listed in
+each channel's desk index (``redis_availability``); everyone else pays nothing for it.
+
 ARGV: 1 prefix, 2 instance, 3 inline ('1': a single Redis, resolve aliases and write channels here),
 4 log max count, 5 log max age ms, 6 membership ttl ms, 7 channel key ttl ms, 8 the batch: a flat
 JSON array of ``WIDTH`` values per activity: account, the tag of its person (of the hint, else of
 the account), person hint ('' = resolve here; cluster mode sends the cached guess), device,
 device name, type, ts, ts + away_after_ms, channel ('' = none), channel tag, name ('' = none),
-logged (true/false); numbers as strings of digits.
+logged (true/false), username ('' = none); numbers as strings of digits.
 Returns {transitions {position, person, old, new}..., stale positions, channel ops {chan, account,
-ts | '' to end}...}; channel ops only in cluster mode, where the channel is in another slot.
+ts | '' to end}..., availability changes {position, person, 0|1}..., desk ops {chan, account, ts |
+''}...}; channel and desk ops only in cluster mode, where the channel is in another slot.
 """
 
 from __future__ import annotations
 
 from presence_core.stores.redis_lua import COMMON
 
-WIDTH = 12
+WIDTH = 13
 INLINE = 8  # log entries kept in the person's hash (redis_codec.INLINE_LOG)
 
 _RECORD = """
@@ -38,6 +43,7 @@ local W, INLINE, INLINE_BYTES = @WIDTH@, @INLINE@, 64
 local cap = math.min(INLINE, max_count)
 local call, match, fmt, sub, byte = redis.call, string.match, string.format, string.sub, string.byte
 local people, order, resolved, transitions, stale, chan_ops, channels, events = {}, {}, {}, {}, {}, {}, {}, {}
+local avails, desk_ops, desks = {}, {}, {}
 -- events: per hash tag, as ``emit`` takes them
 local SMALL = {['0'] = 0, ['1'] = 1, ['2'] = 2, ['3'] = 3, ['4'] = 4, ['5'] = 5, ['6'] = 6, ['7'] = 7, ['8'] = 8}
 local DIGITS = {[0] = '0', '1', '2', '3', '4', '5', '6', '7', '8'}
@@ -155,6 +161,24 @@ local function log_flush(lg)
   end
 end
 
+-- Someone who uses availability is listed in the channel's desk index too; '' as ts ends the listing.
+local function desk(chan, t, account, ts)
+  if not inline then
+    desk_ops[#desk_ops + 1] = {chan, account, ts}
+    return
+  end
+  local c = desks[chan]
+  if not c then c = {key = prefix .. 'w:' .. (t ~= '' and t or tag(chan)) .. chan, adds = {}}; desks[chan] = c end
+  if ts == '' then
+    c.gone = c.gone or {}
+    c.gone[#c.gone + 1] = account
+  else
+    local adds = c.adds
+    adds[#adds + 1] = ts; adds[#adds + 1] = account
+    if not c.newest or before(c.newest, ts) then c.newest = ts end
+  end
+end
+
 local function ts_of(entry) return tonumber(match(entry, '^[^,]*')) end
 
 local function set_first(lg, entry)
@@ -218,13 +242,14 @@ local function expire_members(st, newest)
     local c = sub(field, 1, 1)
     if (c == '#' or c == '%') and not st.mem[field] and tonumber(fields[i + 1]) < cutoff then
       gone[#gone + 1] = field
-      if c == '#' then
-        channel(sub(field, 2), '', st.id, '')
-      else
+      local chan, account = sub(field, 2), st.id
+      if c == '%' then
         local n, rest = match(field, '^%%(%d+):(.*)$')
         n = tonumber(n)
-        channel(sub(rest, n + 1), '', sub(rest, 1, n), '')
+        chan, account = sub(rest, n + 1), sub(rest, 1, n)
       end
+      channel(chan, '', account, '')
+      desk(chan, '', account, '')
     end
   end
   if #gone > 0 then call('HDEL', st.key, unpack(gone)) end
@@ -232,8 +257,14 @@ end
 
 local function apply(st)
   local f, person = st.f, st.id
-  local v, s, p, u, k, ku, t, log = match(f.h or ',,,,,,', '^([^,]*),([^,]*),([^,]*),([^,]*),([^,]*),([^,]*),([^,|]*)(.*)$')
+  local v, s, p, u, k, ku, t, a, log = match(f.h or ',,,,,,,',
+                                             '^([^,]*),([^,]*),([^,]*),([^,]*),([^,]*),([^,]*),([^,]*),([^,|]*)(.*)$')
   if t == '0' then return end
+  local uses, av, ca, ld, hf, hu, hz = a == '1', nil, nil, nil, nil, nil, nil
+  if uses then  -- availability.decide's inputs: announced, capacity, load, the hours window, hours set
+    local w = call('HMGET', st.key, 'av', 'ca', 'ld', 'hf', 'hu', 'hz')
+    av, ca, ld, hf, hu, hz = w[1] == '1', tonumber(w[2]), tonumber(w[3]) or 0, w[4] or '', w[5] or '', w[6]
+  end
   local due, published = u, p ~= '' and p or 'f'
   local lg = {pk = st.key, lk = prefix .. 'l:' .. st.tag .. person, n = 0, ll = 0, slots = {}, push = {}}
   if log ~= '' then
@@ -247,6 +278,7 @@ local function apply(st)
   for i = 1, #acts do
     local b = acts[i]
     local account, dev, kind, ts, chan, name = batch[b + 1], batch[b + 4], batch[b + 6], batch[b + 7], batch[b + 9], batch[b + 11]
+    local username = batch[b + 13]
     local field = dev == person and '@' or '@' .. dev
     local d = devices[field]
     if not d then  -- {last_seen, synced_at, "reported,reported_expires,name"}
@@ -268,6 +300,10 @@ local function apply(st)
       update[#update + 1] = account == person and 'n' or 'n@' .. account
       update[#update + 1] = name
     end
+    if username ~= '' then
+      update[#update + 1] = account == person and 'un' or 'un@' .. account
+      update[#update + 1] = username
+    end
     local held = k ~= '' and (ku == '' or before(ts, ku)) and k
     local next_due = batch[b + 8]
     if held and ku ~= '' and before(ku, next_due) then next_due = ku end
@@ -279,6 +315,19 @@ local function apply(st)
       if not out then out = {e = {}}; events[st.tag] = out end
       out.e[#out.e + 1] = {'t', person, published, new, tonumber(ts)}
       published = new
+    end
+    if uses then
+      local now_available = new == 'o' and (not hz or (hf ~= '' and not before(ts, hf) and (hu == '' or before(ts, hu))))
+                            and (not ca or ld < ca)
+      if now_available ~= av then
+        av = now_available
+        update[#update + 1] = 'av'
+        update[#update + 1] = av and '1' or '0'
+        avails[#avails + 1] = {(b / W) + 1, person, av and 1 or 0}
+        local out = events[st.tag]
+        if not out then out = {e = {}}; events[st.tag] = out end
+        out.e[#out.e + 1] = {'a', person, av and 1 or 0, tonumber(ts)}
+      end
     end
     if batch[b + 12] then
       local entry
@@ -300,6 +349,7 @@ local function apply(st)
       end
       mem[m] = (not cur or before(cur, ts)) and ts or cur
       channel(chan, batch[b + 10], account, ts)
+      if uses then desk(chan, batch[b + 10], account, ts) end
     end
   end
   for i = 4, #update, 2 do  -- devices: their values are known only now
@@ -310,7 +360,7 @@ local function apply(st)
   if joined then expire_members(st, joined) end
   local log_part = log_close(lg, update)
   update[2] = (v == '' and str(#acts) or plus(v, #acts)) .. ',' .. s .. ',' .. published .. ',' .. due .. ',' .. k .. ','
-              .. ku .. ',' .. t .. log_part
+              .. ku .. ',' .. t .. ',' .. a .. log_part
   call('HSET', st.key, unpack(update))
   if due ~= u then call('ZADD', prefix .. 'd:' .. st.tag, due, person) end
 end
@@ -346,8 +396,16 @@ for _, c in pairs(channels) do
     call('PEXPIRE', c.key, channel_ttl)
   end
 end
+for _, c in pairs(desks) do
+  if c.gone then call('ZREM', c.key, unpack(c.gone)) end
+  if #c.adds > 0 then
+    call('ZADD', c.key, 'GT', unpack(c.adds))
+    call('ZREMRANGEBYSCORE', c.key, '-inf', '(' .. fmt('%d', tonumber(c.newest) - ttl))
+    call('PEXPIRE', c.key, channel_ttl)
+  end
+end
 emit(events)
-return {transitions, stale, chan_ops}
+return {transitions, stale, chan_ops, avails, desk_ops}
 """
 
 RECORD = COMMON + _RECORD.replace("@WIDTH@", str(WIDTH)).replace("@INLINE@", str(INLINE))

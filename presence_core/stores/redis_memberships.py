@@ -24,6 +24,12 @@ class Memberships:
         fields = await self.redis.io(self.redis.raw.hgetall(self.keys.person(person_id)))
         return codec.memberships(person_id, fields, since) if fields else []
 
+    async def of_many(self, person_ids: Sequence[str], since: int) -> dict[str, list[Membership]]:
+        """Several people's memberships in one pipeline (every id given -> its list)."""
+        ids = list(dict.fromkeys(person_ids))
+        hashes = await self.redis.pipeline([["HGETALL", self.keys.person(p)] for p in ids]) if ids else []
+        return {p: codec.memberships(p, fields, since) if fields else [] for p, fields in zip(ids, hashes)}
+
     async def persons_of(self, account_ids: Sequence[str]) -> dict[str, str]:
         """Uncached: membership changes must reach the person the account belongs to right now."""
         values = await self.redis.mget([self.keys.alias(a) for a in account_ids])

@@ -20,17 +20,18 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from presence_core import rules
+from presence_core import availability, rules
 from presence_core.errors import StoreUnavailableError
 from presence_core.models import Activity, ActivityEvent, Event, Membership, PersonRecord
 from presence_core.policy import Policy
 from presence_core.stores import record_doc, sqlite_schema
 from presence_core.stores.base import EventListener, Store, account_digest
+from presence_core.stores.sqlite_availability import UPSERT_DESK, SqliteAvailability
 
 T = TypeVar("T")
 
@@ -101,6 +102,7 @@ def _record(conn: sqlite3.Connection, batch: Sequence[Activity], policy: Policy)
     logged: list[tuple[str, int, str, str | None, str]] = []
     newest: dict[str, int] = {}
     members: dict[tuple[str, str], tuple[str, int]] = {}
+    desks: dict[tuple[str, str], int] = {}
     untracked = _do_not_track(conn, [a for a, p in persons.items() if p not in records])
     for activity in batch:
         person_id = persons[activity.user_id]
@@ -111,21 +113,22 @@ def _record(conn: sqlite3.Connection, batch: Sequence[Activity], policy: Policy)
             record = records[person_id] = PersonRecord(person_id)
         if not record.tracking:
             continue
-        transition = rules.apply_activity(record, activity, policy)
+        transitions += rules.apply_activity(record, activity, policy)
         record.version += 1
         changed[person_id] = record
-        if transition is not None:
-            transitions.append(transition)
         if activity.logged:
             logged.append((person_id, activity.timestamp, activity.type, activity.channel_id, activity.device_id))
             newest[person_id] = max(newest.get(person_id, activity.timestamp), activity.timestamp)
         if activity.channel_id is not None:
             key = (activity.channel_id, activity.user_id)
             members[key] = person_id, max(members.get(key, ("", activity.timestamp))[1], activity.timestamp)
+            if availability.uses_availability(record):
+                desks[key] = members[key][1]
     conn.executemany(_UPSERT_PERSON, [_row(r, r.version) for r in changed.values()])
     conn.executemany(_INSERT_ACTIVITY, logged)
     _trim(conn, newest, policy)
     conn.executemany(_UPSERT_MEMBERSHIP, [(c, a, p, ts) for (c, a), (p, ts) in members.items()])
+    conn.executemany(UPSERT_DESK, [(c, a, ts) for (c, a), ts in desks.items()])
     return transitions
 
 
@@ -164,6 +167,16 @@ def _memberships(conn: sqlite3.Connection, person_id: str, since: int) -> list[M
     return [Membership(*row) for row in rows]
 
 
+def _memberships_of(conn: sqlite3.Connection, person_ids: Sequence[str], since: int) -> dict[str, list[Membership]]:
+    found: dict[str, list[Membership]] = {p: [] for p in person_ids}
+    for chunk in _chunks(person_ids):
+        rows = conn.execute("SELECT person_id, channel_id, account, ts FROM memberships "
+                            f"WHERE person_id IN ({_marks(chunk)}) AND ts >= ?", [*chunk, since])
+        for person_id, *membership in rows:
+            found[person_id].append(Membership(*membership))
+    return found
+
+
 def _end_membership(conn: sqlite3.Connection, channel_id: str, account_ids: Sequence[str]) -> None:
     for chunk in _chunks(account_ids):
         conn.execute(f"DELETE FROM memberships WHERE channel_id = ? AND account IN ({_marks(chunk)})",
@@ -179,6 +192,16 @@ def _move_channel(conn: sqlite3.Connection, old_id: str, new_id: str) -> None:
 
 def _housekeep(conn: sqlite3.Connection, now: int, policy: Policy) -> None:
     conn.execute("DELETE FROM memberships WHERE ts < ?", (now - policy.membership_ttl_ms,))
+    conn.execute("DELETE FROM codes WHERE expires_at <= ?", (now,))
+    conn.execute("DELETE FROM hits WHERE expires_at <= ?", (now,))
+
+
+def _channel_names(conn: sqlite3.Connection, channel_ids: Collection[str]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for chunk in _chunks(channel_ids):
+        names.update(conn.execute(f"SELECT channel_id, name FROM channel_names WHERE channel_id IN ({_marks(chunk)})",
+                                  chunk).fetchall())
+    return names
 
 
 def _due(conn: sqlite3.Connection, now: int, limit: int) -> list[str]:
@@ -259,7 +282,7 @@ def _transact(conn: sqlite3.Connection, work: Callable[..., T], args: tuple[Any,
     return result
 
 
-class SqliteStore(Store):
+class SqliteStore(SqliteAvailability, Store):
     """``path`` is the database file (created with its directory); a closed store reopens on next use."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -339,6 +362,9 @@ class SqliteStore(Store):
     async def memberships(self, person_id: str, since: int) -> list[Membership]:
         return await self._call(_memberships, person_id, since)
 
+    async def memberships_of(self, person_ids: Sequence[str], since: int) -> dict[str, list[Membership]]:
+        return await self._call(_memberships_of, list(dict.fromkeys(person_ids)), since)
+
     async def end_membership(self, channel_id: str, account_ids: Sequence[str]) -> None:
         await self._call(_end_membership, channel_id, list(account_ids))
 
@@ -381,3 +407,11 @@ class SqliteStore(Store):
 
     async def hit(self, key: str, window_ms: int, now: int) -> int:
         return await self._call(_hit, key, window_ms, now)
+
+    async def name_channels(self, names: Mapping[str, str]) -> None:
+        await self._call(lambda conn: conn.executemany(
+            "INSERT INTO channel_names (channel_id, name) VALUES (?, ?) "
+            "ON CONFLICT (channel_id) DO UPDATE SET name = excluded.name", list(names.items())))
+
+    async def channel_names(self, channel_ids: Sequence[str]) -> dict[str, str]:
+        return await self._call(_channel_names, list(dict.fromkeys(channel_ids)))

@@ -40,7 +40,18 @@ CREATE TABLE IF NOT EXISTS hits (
     key TEXT PRIMARY KEY, bucket INTEGER NOT NULL, count INTEGER NOT NULL, expires_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS hits_expiry ON hits (expires_at);
-CREATE TABLE IF NOT EXISTS do_not_track (digest TEXT PRIMARY KEY)
+CREATE TABLE IF NOT EXISTS do_not_track (digest TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS channel_names (channel_id TEXT PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS desk (
+    channel_id TEXT NOT NULL, account TEXT NOT NULL, ts INTEGER NOT NULL, PRIMARY KEY (channel_id, account)
+);
+CREATE INDEX IF NOT EXISTS desk_account ON desk (account);
+CREATE TABLE IF NOT EXISTS watches (
+    watcher TEXT NOT NULL, target TEXT NOT NULL, channel_id TEXT NOT NULL, expires_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL, locale TEXT, PRIMARY KEY (watcher, target)
+);
+CREATE INDEX IF NOT EXISTS watches_target ON watches (target);
+CREATE INDEX IF NOT EXISTS watches_expiry ON watches (expires_at)
 """
 
 

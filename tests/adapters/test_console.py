@@ -115,5 +115,6 @@ def test_two_linked_accounts_share_dnd_in_a_live_console(tmp_path: Path) -> None
                                  ":user alice-laptop\n/presence\n", timeout=60)
     finally:
         bot.kill()
-    assert "Linked: console is now one of your devices." in out
-    assert out.rstrip().splitlines()[-3] == "bot> ⛔ Your status: do not disturb (set by you)."
+    assert "Linked: console alice-laptop is now one of your devices." in out
+    # Private in a channel: the devices of a linked account are nobody else's business (SPEC section 6).
+    assert out.rstrip().splitlines()[-3] == "bot> (only you can see this) ⛔ Your status: do not disturb (set by you)."

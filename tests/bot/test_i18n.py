@@ -12,9 +12,10 @@ LOCALES = Path(__file__).parents[2] / "bot" / "locales"
 
 
 def test_every_locale_has_every_english_key() -> None:
-    english = i18n.catalog("en")
+    """Aliases are the words each language types, so no locale needs another's."""
+    english = {key for key in i18n.catalog("en") if not key.startswith(("aliases.", "aliases_unlisted."))}
     for locale in i18n.LOCALES:
-        assert sorted(english.keys() - i18n.catalog(locale).keys()) == [], locale
+        assert sorted(english - i18n.catalog(locale).keys()) == [], locale
 
 
 def test_a_plural_text_picks_its_form_by_count() -> None:

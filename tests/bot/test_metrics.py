@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Sequence
 
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 
 from presence_bot.app import PresenceBot
 from presence_bot.catalog import SUBCOMMANDS
@@ -119,6 +118,8 @@ async def test_every_operation_goes_through_on_every_backend(store: Store, clock
     metrics = Metrics()
     async with PresenceService(InstrumentedStore(store, metrics), clock=clock) as service:
         await service.record_activity("telegram:1", {"channel_id": "telegram:-5"})
+        await service.name_channel("telegram:-5", "Dev Team")
+        assert await service.get_channel_names(["telegram:-5"]) == {"telegram:-5": "Dev Team"}
         await service.link_account("discord:2", await service.create_link_code("telegram:1"))
         await service.set_status("discord:2", "dnd", expires_at_ms=clock.now + 60_000)
         assert (await service.get_status("telegram:1")).status == "dnd"
@@ -131,7 +132,8 @@ async def test_every_operation_goes_through_on_every_backend(store: Store, clock
         assert (await service.get_status("telegram:1")).last_seen is None
     timed = {s.labels["operation"] for s in metrics.store_seconds.collect()[0].samples if s.name.endswith("_count")}
     assert timed == {"record", "load", "save", "resolve", "activity", "channel_people", "due", "merge", "split",
-                     "forget", "do_not_track", "put_code", "take_code", "hit", "housekeep"}
+                     "forget", "do_not_track", "put_code", "take_code", "hit", "housekeep",
+                     "name_channels", "channel_names", "forget_availability"}
 
 
 def test_metrics_are_off_unless_enabled() -> None:

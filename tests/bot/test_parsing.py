@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from presence_bot.parsing import UnbalancedQuoteError, parse_duration, quote_arg, split_args
+from presence_bot.parsing import Quoted, UnbalancedQuoteError, parse_duration, quote_arg, split_args
 
 
 @pytest.mark.parametrize(("text", "args"), [
@@ -32,14 +32,34 @@ def test_an_unclosed_quote_is_an_error_naming_the_quote(text: str) -> None:
     ("30m", 1_800_000), ("2h", 7_200_000), ("1h30m", 5_400_000), ("1d", 86_400_000), ("1h 30m", 5_400_000),
     ("2 hours", 7_200_000), ("2小时", 7_200_000), ("30分钟", 1_800_000), ("1天", 86_400_000), ("90s", 90_000),
     ("2H", 7_200_000),
+    # Decimals and weeks; the range (1 minute to 365 days) is checked by the command, not here.
+    ("1.5h", 5_400_000), ("1w", 604_800_000), ("2 weeks", 1_209_600_000), ("30s", 30_000),
+    # Chinese as typed: numerals, 半, 个, Traditional characters, full-width digits and letters.
+    ("半小时", 1_800_000), ("两小时", 7_200_000), ("一小时", 3_600_000), ("五分钟", 300_000),
+    ("一个半小时", 5_400_000), ("两个半小时", 9_000_000), ("2小时半", 9_000_000), ("半个小时", 1_800_000),
+    ("十五分钟", 900_000), ("二十分钟", 1_200_000), ("一百二十分钟", 7_200_000), ("一刻钟", 900_000),
+    ("1小时零5分", 3_900_000), ("一点五小时", 5_400_000), ("两个钟头", 7_200_000), ("三天", 259_200_000),
+    ("一周", 604_800_000), ("一个星期", 604_800_000), ("2 小时", 7_200_000), ("2個小時", 7_200_000),
+    ("兩小時", 7_200_000), ("３０分钟", 1_800_000), ("３０ｍ", 1_800_000), ("　1h　", 3_600_000),
 ])
 def test_durations(text: str, ms: int) -> None:
     assert parse_duration(text) == ms
 
 
-@pytest.mark.parametrize("text", ["", "2", "h", "2x", "two hours", "2h later", "-1h", "1.5h"])
+@pytest.mark.parametrize("text", ["", "2", "h", "2x", "two hours", "2h later", "-1h", "1.5.h", "for 10m", "lunch",
+                                  "now", "半", "小时", "1e3h", "1d30", "1h300", "30 2h"])
 def test_not_durations(text: str) -> None:
     assert parse_duration(text) is None
+
+
+def test_quoted_arguments_are_marked_as_text() -> None:
+    plain, quoted = split_args('clear "clear"')
+    assert (plain, quoted) == ("clear", "clear")
+    assert not isinstance(plain, Quoted) and isinstance(quoted, Quoted)
+
+
+def test_the_ideographic_space_separates_arguments() -> None:
+    assert split_args("状态　开会　持续　2小时") == ["状态", "开会", "持续", "2小时"]
 
 
 @pytest.mark.parametrize("arg", ["plain", "two words", 'say "hi"', "「corner」 and \"straight\" 'single'", ""])

@@ -91,7 +91,7 @@ async def test_activity_since_a_duration(chat: Chat, clock: FakeClock) -> None:
 
 
 async def test_sync_reports_synced_over_total(chat: Chat) -> None:
-    assert "Synced 1/1 devices" in await chat.text("alice", "/presence sync")
+    assert "Synced 1/1 device ·" in await chat.text("alice", "/presence sync")
 
 
 async def test_link_and_unlink_across_two_accounts_then_dnd_shows_on_both(chat: Chat) -> None:
@@ -169,7 +169,7 @@ async def test_telegram_style_bot_suffix_is_ours_and_other_bots_are_ignored(chat
     ("/presence status", "Say what your status is", "/presence status"),
     ("/presence status \u200b\u202e", "Say what your status is", "/presence status"),
     ("/presence status " + "x" * 200, "200 characters long; the limit is 128", "/presence status"),
-    ("/presence status hi for 5x", "5x is not a duration", "/presence status"),
+    ("/presence status hi for 400d", "between 1 minute and 365 days", "/presence status"),
     ("/presence activity 99", "99 is not a number from 1 to 50", "/presence activity"),
     ("/presence activity lots", "lots is not a number", "/presence activity"),
     ("/presence who now", "I didn't expect now here", "/presence who"),

@@ -10,7 +10,7 @@ import pytest
 
 from presence_core import PresenceService, StoreUnavailableError
 from presence_core import backlog
-from presence_core.models import Activity, Transition
+from presence_core.models import Activity, Event
 from presence_core.policy import Policy
 from presence_core.stores.memory import MemoryStore
 from tests.support.clock import FakeClock
@@ -23,7 +23,7 @@ class FlakyStore(MemoryStore):
         super().__init__()
         self.down = False
 
-    async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Transition]:
+    async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Event]:
         if self.down:
             raise StoreUnavailableError("switched off by the test")
         return await super().record(batch, policy)
@@ -79,3 +79,24 @@ async def test_what_cannot_be_written_at_shutdown_is_counted(clock: FakeClock,
     with caplog.at_level(logging.ERROR):
         await presence.close()
     assert "1 buffered activities lost" in caplog.text
+
+
+async def test_activity_kept_from_an_outage_is_dropped_when_its_person_is_forgotten(
+        clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(backlog, "RETRY_FIRST_S", 0.01)
+    store = FlakyStore()
+    async with PresenceService(store, clock=clock) as presence:
+        await say(presence, 0)
+        store.down = True
+        for n in range(1, 3):
+            await say(presence, n)
+        await presence.record_activity("telegram:2", {"channel_id": "telegram:9"})
+        assert presence.buffered == 3
+        await presence.forget("telegram:1")
+        store.down = False
+        async with asyncio.timeout(5):
+            while presence.buffered:
+                await asyncio.sleep(0.01)
+        assert await store.load(["telegram:1"]) == {}
+        assert await logged_channels(store) == []
+        assert [e.channel_id for e in await store.activity("telegram:2", 50, None)] == ["telegram:9"]

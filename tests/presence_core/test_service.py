@@ -157,6 +157,7 @@ async def test_a_status_with_expiry_ends_on_the_next_sweep_with_one_event(servic
 
 async def test_invisible_shows_offline_and_the_last_seen_from_before_to_others(service: PresenceService,
                                                                                clock: FakeClock) -> None:
+    await say(service, BOB)
     await say(service, ALICE)
     went_invisible = clock.now
     await service.set_status(ALICE, "offline")
@@ -232,6 +233,8 @@ async def test_heartbeats_keep_a_device_online_without_logging_activity(service:
 
 async def test_custom_status_is_shared_expires_and_can_be_cleared(service: PresenceService,
                                                                   clock: FakeClock) -> None:
+    await say(service, ALICE)
+    await say(service, BOB)
     await service.set_custom_status(ALICE, "交易BTC", expires_at_ms=clock.now + 60_000)
     assert (await service.get_status(ALICE, viewer_id=BOB)).custom_status == "交易BTC"
     clock.advance(minutes=1)

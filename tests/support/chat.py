@@ -35,17 +35,23 @@ class Chat:
 
     async def say(self, user: str, content: str, *, channel: str = "room", direct: bool = False,
                   locale: str | None = None, mentions: dict[str, str] | None = None,
-                  reply_to: str | None = None, self_name: str | None = None) -> list[Sent]:
-        """What the bot answered to this one message."""
+                  reply_to: str | None = None, self_name: str | None = None,
+                  channel_name: str | None = None, name: str | None = None, username: str | None = "") -> list[Sent]:
+        """What the bot answered to this one message (not to others handled meanwhile); ``name`` is the
+        display name (default ``user``), ``username`` the handle "@x" matches (default ``user``; None:
+        the account has none)."""
         before = len(self.outbox.sent)
-        await self.bot.handle(Session(
-            platform="test", self_id="bot", user_id=f"test:{user}", user_name=user,
+        session = Session(
+            platform="test", self_id="bot", user_id=f"test:{user}", user_name=name or user,
+            username=user if username == "" else username,
             channel_id=f"test:{channel}", guild_id=None if direct else "guild", is_direct=direct,
             content=content, message_id=None, timestamp=self.bot.service.clock(), locale=locale,
             kind="command" if content.startswith("/") else "message", outbox=self.outbox,
             mentions=MappingProxyType(mentions or {}), reply_to_user_id=reply_to, self_name=self_name,
-        ))
-        return self.outbox.sent[before:]
+            channel_name=channel_name,
+        )
+        await self.bot.handle(session)
+        return [s for s in self.outbox.sent[before:] if s.session.user_id == session.user_id]
 
     async def text(self, user: str, content: str, **kw: object) -> str:
         """All the bot answered, as one plain text."""

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
+
+import regex
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -34,6 +37,20 @@ hostile_id = st.one_of(
                               "\u202e", "é", "e\u0301", "\udcff"]), min_size=1, max_size=10).map("".join),
     st.text(min_size=1, max_size=20),
 ).filter(lambda s: bool(s.strip()))
+
+
+# Whole emoji sequences, where a joiner or tag characters belong (UTS #51): 🏳️‍🌈, 👨‍👩‍👧, 🏴 flags.
+_EMOJI_SEQUENCE = regex.compile(r"\p{Extended_Pictographic}[\p{Emoji_Modifier}\uFE0F]?"
+                                r"(?:\u200d\p{Extended_Pictographic}[\p{Emoji_Modifier}\uFE0F]?)*[\U000E0020-\U000E007F]*")
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co"})
+
+
+def invisible_characters(text: str) -> list[str]:
+    """Control, format (zero-width, bidi), surrogate and private-use characters outside emoji sequences.
+
+    Unassigned code points are allowed: they are the emoji newer than this Python's Unicode tables.
+    """
+    return [ch for ch in _EMOJI_SEQUENCE.sub("", text) if unicodedata.category(ch) in _INVISIBLE]
 
 
 def storable(text: str) -> bool:

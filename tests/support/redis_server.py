@@ -11,6 +11,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 STARTUP_TIMEOUT_S = 15.0
@@ -60,16 +61,21 @@ def _bulk_end(data: bytes) -> int:
 class RedisServer:
     """One redis-server child process; ``stop`` kills it and removes its directory."""
 
-    def __init__(self, *, cluster: bool = False, extra: tuple[str, ...] = ()) -> None:
+    def __init__(self, *, cluster: bool = False, extra: tuple[str, ...] = (), config: str | None = None) -> None:
+        """``config``: a configuration file's text, given to the server first (a sentinel needs one)."""
         found = binaries()
         if found is None:
             raise FileNotFoundError("redis-server and redis-cli must be installed (apt-get install redis-server)")
         self.dir = Path(tempfile.mkdtemp(prefix="presence-redis-"))
         self.process: subprocess.Popen[bytes] | None = None
+        conf: list[str] = []
+        if config is not None:
+            (self.dir / "redis.conf").write_text(config)
+            conf = [str(self.dir / "redis.conf")]
         for _ in range(5):  # another process may take the port between probing and binding
             self.port = _free_port(cluster)
-            args = [found[0], "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                    "--dir", str(self.dir), "--logfile", "server.log", *extra]
+            args = [found[0], *conf, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir),
+                    "--logfile", "server.log", *(() if config else ("--save", "", "--appendonly", "no")), *extra]
             if cluster:
                 args += ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
                          "--cluster-node-timeout", "5000"]
@@ -167,3 +173,69 @@ class RedisCluster:
     def stop(self) -> None:
         for node in self.nodes:
             node.stop()
+
+
+class RedisSentinels:
+    """A master, one replica and three sentinels watching them (quorum 2), all on loopback.
+
+    Failover is quick for tests: a master is "down" after 1 s without an answer.
+    """
+
+    MASTER = "presence"
+
+    def __init__(self) -> None:
+        self.servers: list[RedisServer] = []
+        self.sentinels: list[RedisServer] = []
+        try:
+            quick = ("--repl-diskless-sync-delay", "0")  # a replica syncs at once, not after 5 s
+            master = RedisServer(extra=quick)
+            self.servers.append(master)
+            self.servers.append(RedisServer(extra=(*quick, "--replicaof", "127.0.0.1", str(master.port))))
+            config = (f"sentinel monitor {self.MASTER} 127.0.0.1 {master.port} 2\n"
+                      f"sentinel down-after-milliseconds {self.MASTER} 1000\n"
+                      f"sentinel failover-timeout {self.MASTER} 3000\n"
+                      f"sentinel parallel-syncs {self.MASTER} 1\n")
+            for _ in range(3):
+                self.sentinels.append(RedisServer(config=config, extra=("--sentinel",)))
+            self.wait_for(lambda: self.master_port() == master.port and self._replica_synced())
+        except BaseException:
+            self.stop()
+            raise
+
+    @property
+    def url(self) -> str:
+        hosts = ",".join(f"127.0.0.1:{s.port}" for s in self.sentinels)
+        return f"redis+sentinel://{hosts}/{self.MASTER}/0"
+
+    def master_port(self) -> int | None:
+        """The master's port as the first sentinel sees it."""
+        reply = self.sentinels[0].command("SENTINEL", "get-master-addr-by-name", self.MASTER)
+        lines = reply.split("\r\n")
+        return int(lines[4]) if len(lines) > 4 and lines[4].isdigit() else None
+
+    def master(self) -> RedisServer:
+        port = self.master_port()
+        return next(s for s in self.servers if s.port == port)
+
+    def _replica_synced(self) -> bool:
+        return all("master_link_status:up" in s.command("INFO", "replication")
+                   for s in self.servers[1:] if s.process is not None)
+
+    @staticmethod
+    def wait_for(condition: Callable[[], bool], timeout: float = STARTUP_TIMEOUT_S * 2) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if condition():
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("the Redis sentinels never agreed")
+
+    def flush(self) -> None:
+        self.master().command("FLUSHALL")
+
+    def stop(self) -> None:
+        for server in [*self.sentinels, *self.servers]:
+            server.stop()

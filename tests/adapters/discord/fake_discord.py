@@ -28,6 +28,11 @@ CHANNEL_ID = 700_000_000_000_000_200
 ALICE_ID = 700_000_000_000_000_301
 BOB_ID = 700_000_000_000_000_302
 OTHER_BOT_ID = 700_000_000_000_000_303
+# A pseudonymous account of someone, and a person the bot never sees: for the visibility table.
+FOX_ID = 700_000_000_000_000_304
+ZED_ID = 700_000_000_000_000_305
+# A second text channel of the guild, where not everyone talks.
+SECRET_CHANNEL_ID = 700_000_000_000_000_201
 EPHEMERAL = 64
 # View channel, send messages, read message history: what the bot needs in a channel.
 MEMBER_PERMISSIONS = str((1 << 10) | (1 << 11) | (1 << 16) | (1 << 31))
@@ -44,6 +49,7 @@ def user_payload(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any
 
 
 USERS = {ALICE_ID: user_payload(ALICE_ID, "alice"), BOB_ID: user_payload(BOB_ID, "bob"),
+         FOX_ID: user_payload(FOX_ID, "anon_fox"), ZED_ID: user_payload(ZED_ID, "zed"),
          OTHER_BOT_ID: user_payload(OTHER_BOT_ID, "otherbot", bot=True), BOT_ID: user_payload(BOT_ID, "presence", bot=True)}
 
 
@@ -214,6 +220,8 @@ class FakeDiscord:
                 "total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}})
         if method == "POST" and (m := re.fullmatch(r"/channels/(\d+)/messages", path)):
             return _json(self._message(int(m[1]), body))
+        if method == "GET" and (m := re.fullmatch(r"/users/(\d+)", path)):
+            return _json(USERS.get(int(m[1]), user_payload(int(m[1]), "someone")))
         if method == "POST" and path == "/users/@me/channels":
             recipient = int(body["recipient_id"])
             self._dm_channels.add(dm_channel_id(recipient))
@@ -293,6 +301,8 @@ class FakeDiscord:
                        "position": 0, "color": 0, "hoist": False, "managed": False, "mentionable": False,
                        "flags": 0}],
             "channels": [{"id": str(CHANNEL_ID), "type": 0, "name": "general", "position": 0,
+                          "permission_overwrites": [], "guild_id": str(GUILD_ID)},
+                         {"id": str(SECRET_CHANNEL_ID), "type": 0, "name": "secret", "position": 1,
                           "permission_overwrites": [], "guild_id": str(GUILD_ID)}],
             "members": [self.member(user_id) for user_id in (BOT_ID, *self.guild_members)],
             "presences": [], "threads": [], "emojis": [], "stickers": [], "voice_states": [],
@@ -313,6 +323,15 @@ class FakeDiscord:
         """A person's message arriving through the gateway (MESSAGE_CREATE); returns its payload."""
         if direct:
             self._dm_channels.add(dm_channel_id(author_id))
+        data = self.message_payload(author_id, content, channel_id=channel_id, direct=direct, reply_to=reply_to,
+                                    mentions=mentions)
+        self.messages.append(data)
+        await self.dispatch("MESSAGE_CREATE", data)
+        return data
+
+    def message_payload(self, author_id: int, content: str, *, channel_id: int = CHANNEL_ID, direct: bool = False,
+                        reply_to: dict[str, Any] | None = None, mentions: tuple[int, ...] = ()) -> dict[str, Any]:
+        """A message as Discord describes it, without sending it (one sent before the bot was there)."""
         data: dict[str, Any] = {
             "id": str(self.snowflake()), "channel_id": str(dm_channel_id(author_id) if direct else channel_id),
             "author": USERS[author_id], "content": content, "type": 19 if reply_to else 0,
@@ -328,8 +347,6 @@ class FakeDiscord:
             data["message_reference"] = {"message_id": reply_to["id"], "channel_id": reply_to["channel_id"],
                                          "guild_id": reply_to.get("guild_id"), "type": 0}
             data["referenced_message"] = reply_to
-        self.messages.append(data)
-        await self.dispatch("MESSAGE_CREATE", data)
         return data
 
     async def send_interaction(self, user_id: int, options: list[dict[str, Any]], *, locale: str = "en-US",
@@ -373,12 +390,14 @@ def dm_channel_id(user_id: int) -> int:
     return user_id + 1_000
 
 
-def subcommand(name: str, *, focused: str | None = None, **options: Any) -> list[dict[str, Any]]:
-    """Interaction options for ``/presence <name> key:value …``; ``focused`` names the option being typed."""
+def subcommand(name: str, *, group: str | None = None, focused: str | None = None,
+               **options: Any) -> list[dict[str, Any]]:
+    """Interaction options for ``/presence [group] <name> key:value …``; ``focused`` names the option being typed."""
     types = {bool: 5, int: 4, str: 3}
     inner = [{"name": key, "type": types.get(type(value), 3), "value": value, **({"focused": True} if key == focused else {})}
              for key, value in options.items()]
-    return [{"type": 1, "name": name, "options": inner}]
+    command = [{"type": 1, "name": name, "options": inner}]
+    return command if group is None else [{"type": 2, "name": group, "options": command}]
 
 
 def user_subcommand(user_id: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:

@@ -31,7 +31,7 @@ async def test_unlink_offers_the_accounts_that_can_be_split_off(chat: Chat, pres
     choices = await chat.autocomplete(ALICE_ID, subcommand("unlink", device="tele", focused="device"))
     nothing = await chat.autocomplete(BOB_ID, subcommand("unlink", device="", focused="device"))
 
-    assert choices == [{"name": "telegram (telegram:42)", "value": "telegram:42"}]
+    assert choices == [{"name": "telegram", "value": "telegram"}]
     assert nothing == []
 
 

@@ -37,9 +37,12 @@ async def test_sync_to_one_guild_registers_the_presence_command_tree(fake: FakeD
     [call] = fake.calls_to("PUT", rf"/applications/{APP_ID}/guilds/{GUILD_ID}/commands")
     [presence] = call.json
     subcommands = _by_name(presence["options"])
-    assert presence["name"] == "presence"
-    assert list(subcommands) == ["me", "user", *SUBCOMMANDS]
-    assert names == [f"/presence {name}" for name in subcommands]
+    team = _by_name(subcommands["team"]["options"])
+    assert presence["name"] == "presence" and len(subcommands) <= 25  # Discord's limit per group
+    assert list(team) == ["capacity", "take", "done", "skills", "hours", "available", "pick"]
+    assert sorted([*subcommands, *team]) == sorted(["me", "user", "team", *SUBCOMMANDS])
+    assert names == [f"/presence {name}" if name != "team" else f"/presence team {inner}"
+                     for name in subcommands for inner in (team if name == "team" else [name])]
     assert fake.calls_to("PUT", rf"/applications/{APP_ID}/commands") == []
 
 

@@ -159,4 +159,18 @@ async def test_long_answers_are_split_to_fit_discord(chat: Chat) -> None:
     assert all(len(r.content) <= 2000 for r in replies)
     assert [r.kind for r in replies][0] == "response"
     assert all(r.ephemeral for r in replies)
-    assert sum(r.content.count("\n") + 1 for r in replies) == 51
+    # A header, 50 entries, and a line saying that older ones exist (51 were recorded).
+    assert sum(r.content.count("\n") + 1 for r in replies) == 52
+    assert "Only the newest 50 are shown" in replies[-1].content
+
+
+async def test_the_activity_log_names_discord_channels_as_people_see_them(chat: Chat) -> None:
+    await chat.say(ALICE_ID, "gm")
+    await chat.say(ALICE_ID, "psst", direct=True)
+    [answer] = await chat.slash(ALICE_ID, subcommand("activity"), direct=True)
+
+    lines = answer.content.splitlines()
+    assert lines[1:] == ["just now · slash command here", "just now · message here",
+                         "just now · message in **#general**"]
+    [answer] = await chat.slash(ALICE_ID, subcommand("activity"))
+    assert "message in a direct chat" in answer.content and "discord:" not in answer.content

@@ -23,6 +23,7 @@ async def device_statuses(presence: PresenceService, user_id: str) -> dict[str, 
 
 async def test_a_busy_phone_makes_the_person_busy_for_everyone(chat: Chat, presence: PresenceService) -> None:
     await chat.say(ALICE_ID, "hi")
+    await chat.say(BOB_ID, "hi")
 
     await chat.presence_update(ALICE_ID, "dnd", {"desktop": "online", "mobile": "dnd"})
 

@@ -177,9 +177,24 @@ async def test_an_edited_message_counts_as_activity(telegram: Telegram, messages
 async def test_forget_asks_for_confirmation_and_takes_the_next_message_as_the_answer(
         telegram: Telegram, messages: Messages, presence: PresenceService) -> None:
     [question] = await telegram.ask(messages.message(ALICE, GROUP, "/presence forget"))
-    assert question.text == html("en", "forget.confirm", seconds=int(BotOptions().prompt_timeout_s))
+    assert question.text.splitlines() == [html("en", "forget.confirm"), html("en", "forget.next_fresh"),
+                                          html("en", "forget.ask", count=int(BotOptions().prompt_timeout_s))]
 
     [done] = await telegram.ask(messages.message(ALICE, GROUP, "yes"))
 
-    assert (done.chat_id, done.text) == (GROUP.id, html("en", "forget.done"))
+    assert done.chat_id == GROUP.id
+    assert done.text.splitlines() == [html("en", "forget.done"), html("en", "forget.done_fresh")]
     assert (await presence.get_status("telegram:42")).last_seen is None
+
+
+async def test_the_activity_log_names_telegram_chats_by_their_titles(telegram: Telegram, messages: Messages) -> None:
+    await telegram.deliver(messages.message(ALICE, GROUP, "gm"),
+                           messages.message(ALICE, FORUM, "signal up", thread_id=7),
+                           messages.message(ALICE, FORUM, "a reply in the topic", thread_id=7,
+                                            reply_to=messages.message(BOB, FORUM, "hm", thread_id=7)["message"]))
+    [answer] = await telegram.ask(messages.message(ALICE, private(ALICE), "/presence activity"))
+
+    lines = answer.text.splitlines()
+    assert lines[1:] == ["just now · command here", "just now · message in <b>Forum › Signals</b>",
+                         "just now · message in <b>Forum › Signals</b>", "just now · message in <b>Traders</b>"]
+    assert "telegram:" not in answer.text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from presence_core.models import Activity, DeviceRecord, PersonRecord, Transition
@@ -52,11 +54,20 @@ async def test_every_record_field_survives_a_save_and_load(store: Store) -> None
                  "discord:7/mobile": DeviceRecord("discord:7/mobile", "discord mobile", None, Status.AWAY,
                                                   T0 + 5, None)},
         linked=["discord:7"], names={"telegram:42": "名字 💬", "discord:7": "n@me,:{x}"},
+        usernames={"telegram:42": "alice", "discord:7": "un@me"}, privacy="nobody",
+        custom_shown="before {hiding}", custom_shown_expires=T0 + 3,
     )
     assert await store.save(record, 0)
     assert record.version == 1
     loaded = (await store.load(["telegram:42"]))["telegram:42"]
     assert loaded == record
+
+
+async def test_recording_keeps_each_accounts_username_apart_from_its_display_name(store: Store) -> None:
+    await store.record([message("console:alice", T0, name="Alice A.")], POLICY)
+    await store.record([replace(message("console:alice", T0 + 1), username="alice")], POLICY)
+    record = (await store.load(["console:alice"]))["console:alice"]
+    assert (record.names, record.usernames) == ({"console:alice": "Alice A."}, {"console:alice": "alice"})
 
 
 async def test_load_returns_only_existing_people_as_independent_copies(store: Store) -> None:
@@ -258,3 +269,26 @@ async def test_close_can_be_called_twice(store: Store) -> None:
     await store.record([message("console:alice", T0)], POLICY)
     await store.close()
     await store.close()
+
+
+async def test_housekeeping_keeps_the_codes_and_windows_that_are_still_valid(store: Store) -> None:
+    """What is removed cannot be observed through the contract (it had expired); what stays can."""
+    window = MINUTE_MS
+    start = T0 - T0 % window
+    await store.put_code("old", "telegram:1", start + 10)
+    await store.put_code("fresh", "telegram:1", start + 10 * MINUTE_MS)
+    await store.hit("cmd:a", window, start)
+    await store.hit("cmd:b", 10 * window, start)
+    await store.housekeep(start + window, POLICY)
+    assert await store.take_code("old", start + window) is None
+    assert await store.take_code("fresh", start + window) == "telegram:1"
+    assert await store.hit("cmd:a", window, start + window) == 1
+    assert await store.hit("cmd:b", 10 * window, start + window) == 2
+
+
+async def test_channel_names_are_remembered_and_replaced(store: Store) -> None:
+    await store.name_channels({"telegram:-5": "Dev Team", "discord:9": "#general"})
+    await store.name_channels({"telegram:-5": "Dev Team 🚀 (renamed)"})
+    assert await store.channel_names(["telegram:-5", "discord:9", "console:dm/you", "telegram:-5"]) == {
+        "telegram:-5": "Dev Team 🚀 (renamed)", "discord:9": "#general"}
+    assert await store.channel_names([]) == {}

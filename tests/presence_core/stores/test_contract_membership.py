@@ -30,6 +30,17 @@ async def test_a_person_is_a_member_of_every_channel_any_of_their_accounts_was_s
     assert await store.memberships("console:nobody", 0) == []
 
 
+async def test_memberships_of_several_people_answer_for_every_id_given(store: Store) -> None:
+    await store.record([message("telegram:1", T0, "telegram:-5"), message("discord:2", T0 + 1, "discord:9"),
+                        message("console:3", T0 + 2, "console:lobby")], POLICY)
+    await linked(store, "telegram:1", "discord:2")
+    ids = ["telegram:1", "console:3", "console:nobody", "telegram:1"]
+    found = await store.memberships_of(ids, T0 + 1)
+    assert found == {p: await store.memberships(p, T0 + 1) for p in ids}
+    assert [m.channel_id for m in found["telegram:1"]] == ["discord:9"] and found["console:nobody"] == []
+    assert await store.memberships_of([], 0) == {}
+
+
 async def test_a_channel_lists_each_person_under_the_account_seen_there(store: Store) -> None:
     await store.record([message("console:work_alice", T0, "console:lobby", name="work_alice"),
                         message("console:anon_fox", T0 + 1, "console:secret", name="anon_fox")], POLICY)

@@ -9,7 +9,7 @@ from presence_core.stores.redis import RedisStore
 from presence_core.stores.sqlite import SqliteStore
 from tests.support.clock import FakeClock
 
-TG, DC = "telegram:424242", "discord:737373"
+TG, DC, OTHER = "telegram:424242", "discord:737373", "telegram:5151"
 
 
 async def history_then_forget(presence: PresenceService) -> None:
@@ -21,6 +21,15 @@ async def history_then_forget(presence: PresenceService) -> None:
     await presence.set_custom_status(TG, "secret plans", expires_at_ms=presence.clock() + 60_000)
     await presence.create_link_code(TG)
     await presence.count_hit("cmd:user", TG, 60_000)
+    # availability and watches both ways (SPEC section 12), with someone who stays
+    await presence.set_capacity(TG, 3)
+    await presence.set_skills(DC, ["billing"])
+    await presence.take(DC, 2)
+    await presence.record_activity(OTHER, {"channel_id": "telegram:-5"})
+    await presence.set_status(OTHER, "away")
+    await presence.set_status(TG, "away")
+    assert await presence.watch(OTHER, TG, "telegram:-5") is not None
+    assert await presence.watch(TG, OTHER, "telegram:-5") is not None
     await presence.forget(DC)
 
 

@@ -272,6 +272,13 @@ def _random_record(rng: random.Random, person: str, now: int) -> PersonRecord:
         record.devices[device] = DeviceRecord(device, "old", rng.choice([None, now - rng.randrange(HOUR_MS)]),
                                               rng.choice(statuses), rng.choice([None, now + 5]),
                                               rng.choice([None, now - 7]))
+    if rng.random() < 0.5:  # availability: capacity, load, skills, hours and their derived window
+        record.capacity, record.load = rng.choice([None, 1, 3]), rng.randrange(5)
+        record.skills, record.available = rng.choice([[], ["billing"]]), rng.random() < 0.5
+        if rng.random() < 0.5:
+            record.hours, record.hours_zone = [[0, 7 * 24 * 60]], "UTC"
+            record.open_from = now + rng.randrange(-2 * HOUR_MS, HOUR_MS)
+            record.open_until = rng.choice([None, record.open_from + rng.randrange(3 * HOUR_MS)])
     return record
 
 
@@ -285,7 +292,8 @@ async def test_the_record_script_applies_activity_exactly_like_the_rules(redis_s
     for round_ in range(5):
         batch = [Activity(person, rng.choice([person, person + "/phone"]), "console", "message",
                           T0 + round_ * 20 * MINUTE_MS + rng.randrange(-MINUTE_MS, MINUTE_MS),
-                          rng.choice([None, "console:lobby"]), rng.choice([None, "", "Name"]), rng.random() < 0.8)
+                          rng.choice([None, "console:lobby"]), rng.choice([None, "", "Name"]), rng.random() < 0.8,
+                          rng.choice([None, "handle"]))
                  for person in rng.choices(people, k=60)]
         assert await redis_store.record(batch, POLICY) == await memory.record(batch, POLICY)
         assert await redis_store.load(people) == await memory.load(people)

@@ -37,7 +37,8 @@ def link_code(tmp_path: Path, db: Path) -> str:
 
 def assert_alice_kept_everything(tmp_path: Path, db: Path) -> None:
     out = run_bot(tmp_path, db, READ_BACK)
-    assert "bot> ⛔ Your status: do not disturb (set by you)." in out
+    # Answered privately in #lobby: it names a device of alice's other, linked account.
+    assert "bot> (only you can see this) ⛔ Your status: do not disturb (set by you)." in out
     assert "bot> 💬 交易 BTC" in out
 
 

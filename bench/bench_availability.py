@@ -1,0 +1,161 @@
+"""Availability benchmarks (issue 14), on a throwaway redis-server on loopback started here.
+
+    python -m bench.bench_availability [--calls 500] [--output bench/RESULTS-availability.md]
+
+reads   ``get_available`` and ``pick`` in a channel of 10k people of whom 500 have a capacity:
+        client-side p50/p99 and Redis time per call (INFO commandstats), against ``who`` in the same
+        channel measured in the same run; and the same calls in a channel of 1k people with the same
+        500, to show the cost follows the desk, not the channel.
+atomic  many picks of one person at once from 4 clients: the LOAD script against the
+        compare-and-set loop (load, settle, save) it replaces, both real code of the store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import os
+import platform
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+
+from presence_core.errors import ConcurrentUpdateError
+from presence_core.models import Activity, LoadChange
+from presence_core.policy import Policy
+from presence_core.service import PresenceService
+from presence_core.stores import load_cas
+from presence_core.stores.redis import RedisStore
+from tests.support.redis_server import RedisServer
+
+POLICY = Policy()
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def redis_usec(store: RedisStore) -> float:
+    stats = await store.client.info("commandstats")
+    return sum(v["usec"] for k, v in stats.items() if k.startswith("cmdstat_"))
+
+
+async def timed(store: RedisStore, calls: int, call: Callable[[], Awaitable[object]]) -> tuple[float, float, float]:
+    """p50 and p99 ms on the client, and Redis µs per call."""
+    for _ in range(20):
+        await call()
+    spent: list[float] = []
+    before = await redis_usec(store)
+    for _ in range(calls):
+        started = time.perf_counter()
+        await call()
+        spent.append((time.perf_counter() - started) * 1000)
+    server = (await redis_usec(store) - before) / calls
+    return pct(spent, 0.5), pct(spent, 0.99), server
+
+
+async def populate(service: PresenceService, channel: str, people: int, desk: int) -> None:
+    now = service.clock()
+    batch = [Activity(f"bench:{i}", f"bench:{i}", "bench", "message", now - i, channel, f"p{i}") for i in range(people)]
+    for start in range(0, people, 500):
+        await service.store.record(batch[start:start + 500], POLICY)
+    for i in range(desk):
+        user = f"bench:{i * (people // desk)}"
+        await service.set_capacity(user, 100 if i % 10 else 5)
+        await service.set_skills(user, ["billing"] if i % 3 == 0 else ["sales"])
+
+
+async def reads(server: RedisServer, calls: int) -> list[str]:
+    rows = []
+    for people in (10_000, 1_000):
+        server.flush()
+        store = RedisStore(server.url)
+        service = PresenceService(store, POLICY)
+        await service.start()
+        channel = f"bench:room{people}"
+        await populate(service, channel, people, 500)
+        who = await timed(store, calls, lambda: service.get_channel_presence(channel))
+        available = await timed(store, calls, lambda: service.get_available(channel))
+        skill = await timed(store, calls, lambda: service.get_available(channel, "billing"))
+        pick = await timed(store, calls, lambda: service.pick(channel))
+        await service.close()
+        for name, (p50, p99, usec) in (("who (best 50 + count)", who), ("get_available", available),
+                                       ("get_available billing", skill), ("pick", pick)):
+            rows.append(f"| {people:,} | {name} | {p50:.2f} | {p99:.2f} | {usec:.0f} | {p50 / who[0]:.2f}x |")
+    return rows
+
+
+async def atomic(server: RedisServer, picks: int) -> list[str]:
+    rows = []
+    for name in ("LOAD script", "compare-and-set loop"):
+        server.flush()
+        stores = [RedisStore(server.url) for _ in range(4)]
+        service = PresenceService(stores[0], POLICY)
+        await service.start()
+        for s in stores[1:]:
+            await s.start()
+        await service.record_activity("bench:agent", {"channel_id": "bench:room"})
+        await service.set_capacity("bench:agent", 100)
+        change = LoadChange(1, pick=True)
+        failed = 0
+
+        async def one(store: RedisStore) -> None:
+            nonlocal failed
+            now = service.clock()
+            try:
+                if name == "LOAD script":
+                    await store.change_load("bench:agent", change, now, POLICY)
+                else:
+                    await load_cas.change_load(store, "bench:agent", change, now, POLICY)
+            except ConcurrentUpdateError:
+                failed += 1
+        before = await redis_usec(stores[0])
+        started = time.perf_counter()
+        await asyncio.gather(*(one(stores[i % 4]) for i in range(picks)))
+        wall = time.perf_counter() - started
+        server_us = (await redis_usec(stores[0]) - before) / picks
+        load = (await service.get_availability("bench:agent")).load
+        for s in stores[1:]:
+            await s.close()
+        await service.close()
+        rows.append(f"| {name} | {picks} | {load} | {failed} | {picks / wall:,.0f} | {server_us:.0f} |")
+    return rows
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--calls", type=int, default=500)
+    parser.add_argument("--output", default="bench/RESULTS-availability.md")
+    args = parser.parse_args()
+    server = RedisServer()
+    try:
+        read_rows = await reads(server, args.calls)
+        atomic_rows = await atomic(server, 100)
+    finally:
+        server.stop()
+    version = os.popen("redis-server --version").read().split()[2]
+    lines = [
+        "# Availability benchmarks (issue 14)", "",
+        f"- command: `python -m bench.bench_availability --calls {args.calls}`",
+        f"- date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC",
+        f"- machine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}; Python "
+        f"{platform.python_version()}; Redis {version} on loopback, no persistence; Redis and Python share the CPUs",
+        f"- load average when it started: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", "",
+        "## get_available and pick: one call at a time",
+        "500 people with a capacity (450 of 100, 50 of 5; a third with skill billing), all online; "
+        f"{args.calls} calls each. Ratio: p50 against `who` in the same channel, same run.", "",
+        "| people in channel | call | p50 ms | p99 ms | Redis µs/call | p50 vs who |", "|--:|---|--:|--:|--:|--:|",
+        *read_rows, "",
+        "## Atomic picks of one person: 100 at once from 4 clients", "",
+        "| way | picks | load after | failed | picks/s | Redis µs/pick |", "|---|--:|--:|--:|--:|--:|",
+        *atomic_rows, "",
+    ]
+    with open(args.output, "w", encoding="utf-8") as out:
+        out.write("\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,30 @@
+"""Who a word in a command means: a platform mention, an ``@username``, or a name; one way for every command."""
+
+from __future__ import annotations
+
+from presence_bot.commands.context import Context, UsageError
+from presence_core.visibility import Found
+
+
+async def find(ctx: Context, name: str, *, usernames_only: bool) -> Found:
+    """A typed name among the people the asker may see here (in a direct chat: in shared chats)."""
+    return await ctx.service.find_person(name, viewer_id=ctx.user_id, channel_id=ctx.asked_from,
+                                         usernames_only=usernames_only)
+
+
+async def person(ctx: Context, word: str) -> str:
+    """The account ``word`` names: a mention the platform resolved, else ``@username`` among the people
+    the asker may see (never a display name, which anyone can choose: SPEC section 7).
+
+    Raises ``UsageError`` "unknown user" for anyone else (the same words whether or not the bot has
+    seen them), "ambiguous user" when a username fits several people.
+    """
+    target = ctx.session.mentions.get(word)
+    if target is None and word.startswith("@"):
+        found = await find(ctx, word, usernames_only=True)
+        if found.count > 1:
+            raise UsageError("error.ambiguous_user", name=word)
+        target = found.account
+    if target is None:
+        raise UsageError("error.unknown_user", name=word)
+    return target

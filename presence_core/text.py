@@ -1,0 +1,47 @@
+"""Invisible characters in user-supplied text: what is removed before text is stored or shown.
+
+Control, format (zero-width, bidi override and isolate), surrogate and private-use characters can
+hide or reorder text in a chat, so they are removed, with one exception: inside an emoji sequence
+the zero-width joiner and the tag characters are part of the emoji (🏳️‍🌈, 👨‍👩‍👧, 🏴 subdivision
+flags). Sequences are found as extended grapheme clusters (Unicode UAX #29, rule GB11 joins
+emoji with ZWJ); the emoji property is Extended_Pictographic (Unicode UTS #51).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import regex
+
+_CLUSTER = regex.compile(r"\X")
+_EMOJI = regex.compile(r"\p{Extended_Pictographic}")
+_REMOVED = frozenset({"Cc", "Cf", "Cs", "Co"})
+ZWJ = "\u200d"
+_TAGS = range(0xE0020, 0xE0080)
+
+
+def _keep(ch: str) -> bool:
+    return unicodedata.category(ch) not in _REMOVED
+
+
+def _clean_emoji(cluster: str) -> str:
+    """An emoji sequence: joiners between its parts and its tags stay, other invisibles go."""
+    kept = []
+    for index, ch in enumerate(cluster):
+        joins = ch == ZWJ and _EMOJI.match(cluster, index + 1) is not None
+        if joins or ord(ch) in _TAGS or _keep(ch):
+            kept.append(ch)
+    return "".join(kept)
+
+
+def strip_invisible(text: str) -> str:
+    """``text`` without invisible characters, emoji sequences kept whole; other text unchanged."""
+    if text.isprintable():
+        return text
+    parts = []
+    for cluster in _CLUSTER.findall(text):
+        if _EMOJI.match(cluster):
+            parts.append(_clean_emoji(cluster))
+        else:
+            parts.append("".join(ch for ch in cluster if _keep(ch)))
+    return "".join(parts)
