@@ -47,6 +47,7 @@ local avails, desk_ops, desks = {}, {}, {}
 -- events: per hash tag, as ``emit`` takes them
 local SMALL = {['0'] = 0, ['1'] = 1, ['2'] = 2, ['3'] = 3, ['4'] = 4, ['5'] = 5, ['6'] = 6, ['7'] = 7, ['8'] = 8}
 local DIGITS = {[0] = '0', '1', '2', '3', '4', '5', '6', '7', '8'}
+local SLOTS = @SLOTS@  -- fields of the entries kept in the hash: 'L1' …
 
 -- a < b for times written as digits
 local function before(a, b)
@@ -113,7 +114,7 @@ local function resolve(b)
   end
   st = state(account, t)
   for i = 1, #list do f[list[i]] = values[i] end
-  st.f = f
+  st.f, st.fetched = f, b  -- what the activity at b needs is known
   return st
 end
 
@@ -141,7 +142,7 @@ local function log_slots(lg, upto)
   for i = 1, upto do if not lg.slots[i] then missing[#missing + 1] = i end end
   if #missing > 0 then
     local fields = {}
-    for i = 1, #missing do fields[i] = 'L' .. str(missing[i]) end
+    for i = 1, #missing do fields[i] = SLOTS[missing[i]] end
     local values = call('HMGET', lg.pk, unpack(fields))
     for i = 1, #missing do lg.slots[missing[i]] = values[i] end
   end
@@ -149,15 +150,16 @@ end
 
 local function log_spill(lg)
   log_slots(lg, lg.n)
-  local push = lg.push
+  local push = lg.push or {}
+  lg.push = push
   for i = 1, lg.n do push[#push + 1] = lg.slots[i] end
   lg.ll, lg.n, lg.slots, lg.dirty = lg.ll + lg.n, 0, {}, 1
 end
 
 local function log_flush(lg)
-  if #lg.push > 0 then
+  if lg.push and #lg.push > 0 then
     call('RPUSH', lg.lk, unpack(lg.push))
-    lg.push, lg.pushed = {}, true
+    lg.push, lg.pushed = nil, true
   end
 end
 
@@ -189,6 +191,7 @@ local function log_append(lg, entry, ts)
   if lg.ll == 0 and lg.n == 0 then set_first(lg, entry) end
   if lg.n >= cap or #entry > INLINE_BYTES then log_spill(lg) end
   if #entry > INLINE_BYTES then
+    lg.push = lg.push or {}
     lg.push[#lg.push + 1] = entry
     lg.ll = lg.ll + 1
   else
@@ -224,10 +227,10 @@ local function log_close(lg, update)
   end
   log_flush(lg)
   if lg.pushed then call('PEXPIRE', lg.lk, ARGV[5]) end
-  for i = lg.dirty, lg.n do update[#update + 1] = 'L' .. str(i); update[#update + 1] = lg.slots[i] end
+  for i = lg.dirty, lg.n do update[#update + 1] = SLOTS[i]; update[#update + 1] = lg.slots[i] end
   if lg.stored > lg.n then  -- entries moved to the LIST leave the hash
     local gone = {}
-    for i = lg.n + 1, lg.stored do gone[#gone + 1] = 'L' .. str(i) end
+    for i = lg.n + 1, lg.stored do gone[#gone + 1] = SLOTS[i] end
     call('HDEL', lg.pk, unpack(gone))
   end
   if lg.n == 0 and lg.ll == 0 then return '' end
@@ -266,7 +269,7 @@ local function apply(st)
     av, ca, ld, hf, hu, hz = w[1] == '1', tonumber(w[2]), tonumber(w[3]) or 0, w[4] or '', w[5] or '', w[6]
   end
   local due, published = u, p ~= '' and p or 'f'
-  local lg = {pk = st.key, lk = prefix .. 'l:' .. st.tag .. person, n = 0, ll = 0, slots = {}, push = {}}
+  local lg = {pk = st.key, lk = prefix .. 'l:' .. st.tag .. person, n = 0, ll = 0, slots = {}}
   if log ~= '' then
     local n, ll, expires = match(log, '^|(%d+),(%d+),(.*)$')
     lg.n, lg.ll, lg.expires = SMALL[n], SMALL[ll] or tonumber(ll), expires
@@ -379,12 +382,15 @@ for b = 0, #batch - 1, W do
   end
 end
 for _, st in ipairs(order) do
-  local list, f, acts = {}, st.f, st.acts
-  if f.h == nil then f.h = false; list[1] = 'h' end
-  for i = 1, #acts do wanted(st.id, acts[i], f, list) end
-  if #list > 0 then
-    local values = call('HMGET', st.key, unpack(list))
-    for i = 1, #list do f[list[i]] = values[i] end
+  local f, acts = st.f, st.acts
+  if not (#acts == 1 and st.fetched == acts[1]) then  -- else resolve fetched it all (one message)
+    local list = {}
+    if f.h == nil then f.h = false; list[1] = 'h' end
+    for i = 1, #acts do wanted(st.id, acts[i], f, list) end
+    if #list > 0 then
+      local values = call('HMGET', st.key, unpack(list))
+      for i = 1, #list do f[list[i]] = values[i] end
+    end
   end
   apply(st)
 end
@@ -408,4 +414,5 @@ emit(events)
 return {transitions, stale, chan_ops, avails, desk_ops}
 """
 
-RECORD = COMMON + _RECORD.replace("@WIDTH@", str(WIDTH)).replace("@INLINE@", str(INLINE))
+RECORD = COMMON + (_RECORD.replace("@WIDTH@", str(WIDTH)).replace("@INLINE@", str(INLINE))
+                   .replace("@SLOTS@", "{%s}" % ", ".join(f"'L{i}'" for i in range(1, INLINE + 1))))
