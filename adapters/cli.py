@@ -21,7 +21,7 @@ from presence_bot.metrics import Metrics
 from presence_bot.settings import Settings, load_settings
 from presence_bot.settings_errors import SettingsError
 from presence_bot.wiring import build_bot, build_metrics, build_service
-from presence_core import PresenceError
+from presence_core import PresenceError, PresenceService
 
 log = logging.getLogger("presence")
 
@@ -41,8 +41,15 @@ def _platforms(settings: Settings) -> list[str]:
 
 
 @contextlib.asynccontextmanager
-async def _metrics_endpoint(settings: Settings, metrics: Metrics | None) -> AsyncIterator[None]:
-    """``/metrics`` while the bot runs, only when enabled."""
+async def _http_endpoints(settings: Settings, service: PresenceService, metrics: Metrics | None) -> AsyncIterator[None]:
+    """While the bot runs: the HTTP API when enabled (with ``/metrics`` on it when metrics are on too),
+    else ``/metrics`` alone on its own port when enabled; nothing by default."""
+    if settings.http.enabled:
+        from presence_adapters.http import Served, create_app
+        app = create_app(service, metrics_registry=metrics.registry if metrics is not None else None)
+        async with Served(app, settings.http.listen, settings.http.port):
+            yield
+        return
     if metrics is None:
         yield
         return
@@ -56,9 +63,10 @@ async def _run(settings: Settings, source: Path | None) -> None:
     service = build_service(settings, metrics)
     presence_bot = build_bot(settings, service, metrics)
     platforms = _platforms(settings)
-    log.info("presence-bot: adapters=%s store=%s settings=%s", ",".join(platforms) or "console",
-             settings.storage, source or "defaults and environment")
-    async with service, _metrics_endpoint(settings, metrics):
+    adapters = [*(platforms or ["console"]), *(["http"] if settings.http.enabled else [])]
+    log.info("presence-bot: adapters=%s store=%s settings=%s", ",".join(adapters), settings.storage,
+             source or "defaults and environment")
+    async with service, _http_endpoints(settings, service, metrics):
         runs: list[Coroutine[Any, Any, None]] = []
         if "telegram" in platforms:
             from presence_adapters.telegram import serve as serve_telegram

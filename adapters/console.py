@@ -119,7 +119,8 @@ class Console:
 
     def session(self, content: str) -> Session:
         state = self.state
-        mentions = {f"@{m}": f"{PLATFORM}:{m}" for m in _MENTION.findall(content)}
+        named = _MENTION.findall(content)
+        mentions = {f"@{m}": f"{PLATFORM}:{m}" for m in named}
         return Session(
             platform=PLATFORM, self_id="presence", user_id=f"{PLATFORM}:{state.user}", user_name=state.user,
             username=state.user,
@@ -127,6 +128,8 @@ class Console:
             message_id=None, timestamp=self.bot.service.clock(), locale=state.locale,
             kind="command" if content.lstrip().startswith(("/", "／")) else "message",
             outbox=self._outbox, mentions=MappingProxyType(mentions),
+            # A console person's name is their id: someone mentioned but never seen is named too.
+            names=MappingProxyType({f"{PLATFORM}:{m}": m for m in named}),
             channel_name=None if state.direct else f"#{state.channel}", local=True,
         )
 

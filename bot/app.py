@@ -7,14 +7,17 @@ import logging
 import time
 from dataclasses import replace
 
-from presence_bot import i18n
-from presence_bot.catalog import COMMAND
+from presence_bot import i18n, membership
+from presence_bot.catalog import CHANNEL_LEVEL, COMMAND
 from presence_bot.commands.context import Context
 from presence_bot.logs import request_scope
+from presence_bot.membership import MembershipChange
 from presence_bot.metrics import Metrics, command_label
 from presence_bot.options import BotOptions
+from presence_bot.places import Places
 from presence_bot.prompts import Prompts
-from presence_bot.router import command_text, route
+from presence_bot.replays import Replays
+from presence_bot.router import command_text, command_topic, route
 from presence_bot.session import Session
 from presence_bot.watch_delivery import WatchDelivery
 from presence_core import PresenceService, StoreUnavailableError
@@ -31,6 +34,8 @@ class PresenceBot:
         self.options = options or BotOptions()
         self.metrics = metrics or Metrics()
         self.prompts = Prompts()
+        self.places = Places()
+        self.replays = Replays()
         # Adapters register how to send a private message on their platform (SPEC section 12).
         self.watches = WatchDelivery(service, self.options.default_locale)
         self._running: set[asyncio.Task[None]] = set()
@@ -43,13 +48,29 @@ class PresenceBot:
 
         Returns once the answer is sent, or once the command waits for the person's next message
         (that wait must not hold up the adapter, which delivers that very message). Everything logged
-        meanwhile, also by the command's own task, carries this message's request id.
+        meanwhile, also by the command's own task, carries this message's request id. A message seen
+        before with the same content (an edit that changed nothing, a redelivery) is ignored; a
+        reaction is activity only; a session sent on behalf of a chat is never recorded.
         """
+        if self.replays.repeated(session):
+            return
+        self.places.seen(session.channel_id, session.guild_id)
         with request_scope(session):
             await self._handle(session)
 
+    async def apply(self, change: MembershipChange) -> None:
+        """Carry out a membership change an adapter saw; a failure is logged, never raised."""
+        try:
+            await membership.apply(self.service, self.places, change)
+        except Exception:
+            self.metrics.errors.labels(kind="membership").inc()
+            log.exception("could not apply %s", type(change).__name__)
+
     async def _handle(self, session: Session) -> None:
-        await self._record(session)
+        if not session.anonymous:
+            await self._record(session)
+        if session.kind == "reaction":
+            return
         # The resumed or new command runs no sooner than our next await: watching for it to park
         # right after starting it is in time, and a plain message creates nothing to watch.
         resumed = self.prompts.offer(session)
@@ -124,7 +145,10 @@ class PresenceBot:
                 self.metrics.rate_limited.inc()
                 return
             self.metrics.commands.labels(command=name).inc()
-            reply = await route(ctx, text)
+            if session.anonymous and _about_the_asker(session, text):
+                reply = ctx.reply(ctx.line("anonymous.personal"))
+            else:
+                reply = await route(ctx, text)
         except Exception:
             self.metrics.errors.labels(kind="command").inc()
             log.exception("/%s failed for %s", COMMAND, session.user_id)
@@ -143,3 +167,15 @@ class PresenceBot:
         self.prompts.cancel_all()
         if self._running:
             await asyncio.gather(*list(self._running), return_exceptions=True)
+
+
+def _about_the_asker(session: Session, text: str) -> bool:
+    """Whether the command reads or sets the asker's own presence, which a chat acting anonymously lacks.
+
+    ``who``, ``help`` and another person's status (a mention, or a bare command as a reply) are about
+    the channel; an unknown word is left to the router, which answers it for anyone.
+    """
+    topic = command_topic(text, session.mentions)
+    if topic == "presence":
+        return session.reply_to_user_id is None
+    return topic is not None and topic != "user" and topic not in CHANNEL_LEVEL

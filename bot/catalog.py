@@ -13,13 +13,16 @@ SUBCOMMANDS: tuple[str, ...] = (
     "who", "activity", "online", "away", "dnd", "offline", "status", "devices", "sync",
     "link", "unlink", "tracking", "privacy", "forget",
     "capacity", "take", "done", "skills", "hours", "available", "pick", "notify", "watchers",
-    "help",
+    "token", "tokens", "help",
 )
 
 SET_STATUS = ("online", "away", "dnd", "offline")
 
 # Answers about the asker alone: sent privately (Discord: ephemeral) when asked for in a group.
-PERSONAL = frozenset({"activity", "devices", "link", "unlink", "notify", "watchers"})
+PERSONAL = frozenset({"activity", "devices", "link", "unlink", "notify", "watchers", "token", "tokens"})
+
+# About the channel, not the asker: answered for someone acting anonymously as a chat too.
+CHANNEL_LEVEL = frozenset({"who", "available", "pick", "help"})
 
 # Locale tables of words people type for a subcommand: listed in the help, and understood but not listed.
 _ALIAS_TABLES = ("aliases.", "aliases_unlisted.")

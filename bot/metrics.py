@@ -43,7 +43,8 @@ class Metrics:
                                     "/presence commands left unanswered by the per-person or per-chat limit",
                                     registry=self.registry)
         self.errors = Counter("presence_errors", "Failures: record (activity lost), command (answered with an "
-                              "internal error), delivery (reply not sent), store (a store call raised)",
+                              "internal error), delivery (reply not sent), store (a store call raised), "
+                              "membership (a leave, move or removal not applied)",
                               ["kind"], registry=self.registry)
         self.store_seconds = Histogram("presence_store_seconds", "Latency of store calls, by operation",
                                        ["operation"], buckets=LATENCY_BUCKETS, registry=self.registry)

@@ -8,9 +8,19 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from presence_bot.catalog import PERSONAL, aliases_of, known_words, listed_words, resolve_subcommand
+from presence_bot.catalog import CHANNEL_LEVEL, PERSONAL, aliases_of, known_words, listed_words, resolve_subcommand
 from presence_bot.commandline import read_command, separate
-from presence_bot.commands import account, availability, people, personal, privacy, status, watches, who
+from presence_bot.commands import (
+    account,
+    availability,
+    people,
+    personal,
+    privacy,
+    status,
+    tokens,
+    watches,
+    who,
+)
 from presence_bot.commands.context import Context, Handler, UsageError
 from presence_bot.commands.help import show_help
 from presence_bot.parsing import UnbalancedQuoteError, fold, split_args
@@ -45,6 +55,8 @@ HANDLERS: dict[str, Handler] = {
     "pick": availability.pick,
     "notify": watches.notify,
     "watchers": watches.watchers,
+    "token": tokens.token,
+    "tokens": tokens.tokens,
     "help": show_help,
 }
 
@@ -66,7 +78,7 @@ def command_text(content: str, self_name: str | None) -> str | None:
 async def route(ctx: Context, text: str) -> Reply | None:
     """Run the command; bad input becomes one localized error line plus the usage line."""
     try:
-        args = split_args(separate(text))
+        args = split_command(separate(text), ctx.session.mentions)
     except UnbalancedQuoteError as quote:
         topic = command_topic(text, ctx.session.mentions) or "presence"
         return _answer_error(ctx, topic, UsageError("error.unbalanced_quote", quote=quote.opener))
@@ -108,7 +120,7 @@ async def _dispatch(ctx: Context, topic: str, args: Sequence[str], bare: bool) -
     if topic == "presence":
         replied_to = ctx.session.reply_to_user_id
         if bare and replied_to and replied_to != f"{ctx.session.platform}:{ctx.session.self_id}":
-            return await status.show_user(ctx, replied_to, replied_to)
+            return await status.show_user(ctx, replied_to, _shown_name(ctx, replied_to, replied_to))
         return await status.show_self(ctx, args)
     return await HANDLERS[topic](ctx, args)
 
@@ -119,7 +131,7 @@ def command_topic(text: str, mentions: Mapping[str, str]) -> str | None:
     name, _ = read_command(words[:1])
     if name is not None or not words:
         return name
-    return "user" if _is_person(mentions, words[0]) else None
+    return "user" if _is_person(mentions, _first_argument(text, mentions)) else None
 
 
 def may_be_private(session: Session) -> bool:
@@ -140,12 +152,43 @@ def may_be_private(session: Session) -> bool:
         bare = not text.split()
         return not bare or replied_to in (None, session.user_id, f"{session.platform}:{session.self_id}")
     if topic == "user":
-        return session.mentions.get(text.split()[0]) == session.user_id
+        return session.mentions.get(_first_argument(text, session.mentions)) == session.user_id
     return False
+
+
+def split_command(text: str, mentions: Mapping[str, str]) -> list[str]:
+    """The arguments of a command line, each mention the platform resolved one argument whatever its
+    length (a Telegram ``text_mention`` of "Ana Lima" is one person, not the command "Ana").
+
+    Raises UnbalancedQuoteError like ``split_args``.
+    """
+    spans = sorted((m for m in mentions if len(m.split()) > 1), key=len, reverse=True)
+    if not spans:
+        return split_args(text)
+    args: list[str] = []
+    start = 0
+    for match in re.finditer("|".join(map(re.escape, spans)), text):
+        args += split_args(text[start:match.start()])
+        args.append(match[0])
+        start = match.end()
+    return args + split_args(text[start:])
+
+
+def _first_argument(text: str, mentions: Mapping[str, str]) -> str:
+    try:
+        args = split_command(text, mentions)
+    except UnbalancedQuoteError:
+        args = text.split()
+    return args[0] if args else ""
 
 
 def _is_person(mentions: Mapping[str, str], word: str) -> bool:
     return word.startswith(("@", "<@")) or word in mentions
+
+
+def _shown_name(ctx: Context, user_id: str, typed: str) -> str:
+    """The name the platform gave for someone this message names, else what was typed (never an id)."""
+    return ctx.session.names.get(user_id) or typed
 
 
 async def _unknown_word(ctx: Context, word: str, rest: Sequence[str]) -> Reply | None:
@@ -164,7 +207,8 @@ async def _unknown_word(ctx: Context, word: str, rest: Sequence[str]) -> Reply |
 async def _show_person(ctx: Context, word: str, rest: Sequence[str]) -> Reply:
     if rest:
         raise UsageError("error.unexpected", text=" ".join(rest))
-    return await status.show_user(ctx, await people.person(ctx, word), word)
+    target = await people.person(ctx, word)
+    return await status.show_user(ctx, target, _shown_name(ctx, target, word))
 
 
 async def _did_you_mean(ctx: Context, word: str, suggestion: str, rest: Sequence[str]) -> Reply | None:
@@ -176,4 +220,6 @@ async def _did_you_mean(ctx: Context, word: str, suggestion: str, rest: Sequence
     answer = await ctx.session.prompt(ctx.options.prompt_timeout_s)
     if answer is None or answer.content.strip() != ".":
         return None
+    if ctx.session.anonymous and name not in CHANNEL_LEVEL:
+        return ctx.reply(ctx.line("anonymous.personal"))
     return await run_command(ctx, name, rest)

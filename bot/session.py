@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 if TYPE_CHECKING:
     from presence_bot.reply import Reply
 
-SessionKind = Literal["message", "command", "interaction"]
+SessionKind = Literal["message", "command", "interaction", "reaction"]
 
 
 class Outbox(Protocol):
@@ -49,6 +49,12 @@ class Session:
     mentions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     # Author of the message this one replies to, for "/presence" sent as a reply.
     reply_to_user_id: str | None = None
+    # Display names the platform gave for the people this event names (mentions, the author replied
+    # to), composite user id -> name: shown for people the bot has never seen, instead of an id.
+    names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # Sent on behalf of a chat (a Telegram anonymous admin or channel): nobody's activity, but
+    # commands about the channel are answered; ``user_id`` is then the chat's.
+    anonymous: bool = False
     # What people call this channel (a group's title, "#general"); None in direct chats or when unknown.
     channel_name: str | None = None
     # A person at this machine's own terminal (the console): never rate-limited.

@@ -110,6 +110,14 @@ class MetricsSettings(Section):
     port: int = Field(9464, ge=1, le=65535)
 
 
+class HttpSettings(BaseModel):
+    # The HTTP API, live feed and board of docs/http.md; off unless enabled. With [metrics] enabled
+    # too, /metrics is served here and [metrics] listen/port are not used.
+    enabled: bool = False
+    listen: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid")
 
@@ -129,6 +137,7 @@ class Settings(BaseSettings):
     telegram: TelegramSettings = TelegramSettings()
     discord: DiscordSettings = DiscordSettings()
     metrics: MetricsSettings = MetricsSettings()
+    http: HttpSettings = HttpSettings()
 
     # Set on a subclass by load_settings: pydantic-settings builds sources from the class.
     toml_path: ClassVar[Path | None] = None

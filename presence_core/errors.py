@@ -63,6 +63,34 @@ class LinkRateLimitedError(LinkError):
         self.retry_at = retry_at
 
 
+class RoomForbiddenError(PresenceError):
+    """The room is a platform channel the asker was not seen in (or has left): SPEC sections 7 and 11."""
+
+    def __init__(self, room_id: str) -> None:
+        super().__init__(f"room {room_id!r} is open only to people seen in that channel")
+        self.room_id = room_id
+
+
+class TokenError(PresenceError):
+    """Making or revoking an API token was refused."""
+
+
+class TokenExistsError(TokenError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"a token called {name!r} already exists; revoke it first")
+        self.name = name
+
+
+class TooManyTokensError(TokenError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"at most {limit} tokens per person; revoke one first")
+        self.limit = limit
+
+
+class UnknownTokenError(TokenError, LookupError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no token called {name!r}")
+        self.name = name
 class OverCapacityError(PresenceError):
     """Taking more work would pass the person's capacity (take it anyway with ``force``)."""
 

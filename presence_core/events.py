@@ -1,7 +1,8 @@
 """Listeners for what happens to people, and the one wire form events take between processes.
 
 Names a listener can register for: ``status_change``, ``online``, ``offline`` (status transitions,
-SPEC section 4) and ``available``, ``unavailable`` (SPEC section 12). Each event type says which
+SPEC section 4), ``available``, ``unavailable`` (SPEC section 12) and ``room_change`` (what a room
+sees of a person, SPEC section 11). Each event type says which
 names it reaches (``calls``). Between processes sharing a store, an event travels as a short JSON
 array made by ``to_wire`` and read back by ``from_wire``; a store needs no knowledge of its types.
 """
@@ -14,12 +15,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from presence_core.errors import InvalidArgumentError
-from presence_core.models import AvailabilityChange, Event, Transition
+from presence_core.models import AvailabilityChange, Event, RoomChange, RoomDevice, RoomMember, Transition
 from presence_core.status import Status
 
 log = logging.getLogger(__name__)
 
-EVENTS = ("status_change", "online", "offline", "available", "unavailable")
+EVENTS = ("status_change", "online", "offline", "available", "unavailable", "room_change")
 Handler = Callable[..., Any]
 
 # Status codes on the wire; the Redis record script writes the same ones.
@@ -28,10 +29,28 @@ _CODE_STATUS = {code: status for status, code in STATUS_CODES.items()}
 
 
 def to_wire(event: Event) -> list[Any]:
-    """``["t", user, old, new, at]`` for a transition, ``["a", user, 0|1, at]`` for availability."""
+    """``["t", user, old, new, at]`` for a transition, ``["a", user, 0|1, at]`` for availability,
+    ``["r", room, person, member or null, at]`` for a room change, where a member is
+    ``[account, name, status, custom status, [[device name, since, location], ...]]``."""
     if isinstance(event, Transition):
         return ["t", event.user_id, STATUS_CODES[event.old], STATUS_CODES[event.new], event.at]
+    if isinstance(event, RoomChange):
+        m = event.member
+        member = None if m is None else [m.user_id, m.name, STATUS_CODES[m.status], m.custom_status,
+                                         [[d.name, d.since, d.location] for d in m.devices]]
+        return ["r", event.room_id, event.person_id, member, event.at]
     return ["a", event.user_id, int(event.available), event.at]
+
+
+def _room_member(person: str, wire: Any) -> RoomMember | None:
+    match wire:
+        case None:
+            return None
+        case [str(account), str() | None as name, str(status), str() | None as custom, list(devices)] \
+                if status in _CODE_STATUS:
+            return RoomMember(person, account, name, _CODE_STATUS[status], custom,
+                              tuple(RoomDevice(str(n), int(since), location) for n, since, location in devices))
+    raise ValueError(f"not a room member: {str(wire)[:100]}")
 
 
 def from_wire(wire: Sequence[Any]) -> Event:
@@ -41,6 +60,8 @@ def from_wire(wire: Sequence[Any]) -> Event:
             return Transition(user, _CODE_STATUS[old], _CODE_STATUS[new], at)
         case ["a", str(user), 0 | 1 as available, int(at)]:
             return AvailabilityChange(user, bool(available), at)
+        case ["r", str(room), str(person), member, int(at)]:
+            return RoomChange(room, person, _room_member(person, member), at)
     raise ValueError(f"not an event: {str(wire)[:100]}")
 
 

@@ -12,6 +12,18 @@ PRIVACY_NOBODY = "nobody"
 PRIVACY_CHOICES = (PRIVACY_SHARED, PRIVACY_NOBODY)
 
 
+@dataclass(frozen=True, slots=True)
+class RoomLease:
+    """A device's place in one room (SPEC section 11): since when, and where in it (compact JSON or None).
+
+    The lease lasts while the device keeps being seen: it ends ``rooms.lease_ms(policy)`` after the
+    device's ``last_seen``, so a heartbeat of the device keeps all its rooms without a write of its own.
+    """
+
+    since: int
+    location: str | None = None
+
+
 @dataclass(slots=True)
 class DeviceRecord:
     """One device of a person as stored: a platform account or one client of it."""
@@ -23,6 +35,8 @@ class DeviceRecord:
     reported: Status | None = None
     reported_expires: int | None = None
     synced_at: int | None = None
+    # Rooms the device is in, by room id (app devices only: a token's heartbeats and live feeds).
+    rooms: dict[str, RoomLease] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -80,7 +94,8 @@ class PersonRecord:
 
     def copy(self) -> PersonRecord:
         """An independent copy, so a caller's changes never reach the store before ``save``."""
-        return replace(self, devices={k: replace(d) for k, d in self.devices.items()}, linked=list(self.linked),
+        return replace(self, devices={k: replace(d, rooms=dict(d.rooms)) for k, d in self.devices.items()},
+                       linked=list(self.linked),
                        names=dict(self.names), usernames=dict(self.usernames), skills=list(self.skills),
                        hours=[list(i) for i in self.hours])
 
@@ -103,6 +118,9 @@ class Activity:
     # Heartbeats keep a device alive without writing an entry into the activity log.
     logged: bool = True
     username: str | None = None
+    # When the service received it (epoch ms, service clock); None: at ``timestamp``. An activity
+    # that arrives late (a backlog replayed after downtime) keeps its age (SPEC section 4).
+    arrived: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,8 +154,43 @@ class AvailabilityChange:
         return [("available" if self.available else "unavailable", (self.user_id,))]
 
 
+@dataclass(frozen=True, slots=True)
+class RoomDevice:
+    """One device of a person in a room; ``location`` is compact JSON (app rooms only), ``since`` epoch ms."""
+
+    name: str
+    since: int
+    location: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RoomMember:
+    """A person in a room as the room sees them (SPEC section 11): public status, custom status, devices."""
+
+    person_id: str
+    # The account the room knows them by (SPEC 6): the one whose device is there, in a chat the one seen there.
+    user_id: str
+    name: str | None
+    status: Status
+    custom_status: str | None
+    devices: tuple[RoomDevice, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RoomChange:
+    """The room's view of one person changed: joined, moved, changed status, or left (``member`` None)."""
+
+    room_id: str
+    person_id: str
+    member: RoomMember | None
+    at: int
+
+    def calls(self) -> list[tuple[str, tuple[object, ...]]]:
+        return [("room_change", (self,))]
+
+
 # Everything a store announces to the listeners of every process sharing it.
-Event = Transition | AvailabilityChange
+Event = Transition | AvailabilityChange | RoomChange
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,3 +350,23 @@ class AvailabilityInfo:
     within_hours: bool
     available: bool
     uses_availability: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRecord:
+    """An API token as stored: only its hash, the account that made it, its name, times in epoch ms."""
+
+    hash: str
+    owner: str
+    name: str
+    created_at: int
+    last_used: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    """A token as its owner may list it: never the token itself."""
+
+    name: str
+    created_at: int
+    last_used: int | None

@@ -28,11 +28,14 @@ class Policy:
     outage_buffer_max: int = 10_000
     custom_status_max_len: int = 128
     name_max_len: int = 64
+    # A device that misses its heartbeat stays in its rooms this much longer, so a client that
+    # drops and reconnects causes no leave/join flap (SPEC section 11).
+    room_grace_ms: int = 15_000
 
     def __post_init__(self) -> None:
         for name in ("heartbeat_interval_ms", "away_after_ms", "offline_after_ms", "activity_max_count",
                      "activity_max_age_ms", "stale_after_ms", "prune_after_ms", "membership_ttl_ms",
-                     "outage_buffer_max"):
+                     "outage_buffer_max", "room_grace_ms"):
             if getattr(self, name) <= 0:
                 raise InvalidArgumentError(f"{name} must be positive")
         if self.offline_after_ms <= self.away_after_ms:
@@ -44,3 +47,8 @@ class Policy:
     def channel_window_ms(self) -> int:
         """People unseen in a channel for longer are offline there, so "who" never looks further back."""
         return self.offline_after_ms
+
+    @property
+    def room_lease_ms(self) -> int:
+        """A device stays in its rooms this long after it was last seen: one missed heartbeat plus the grace."""
+        return self.heartbeat_interval_ms + self.room_grace_ms

@@ -112,6 +112,13 @@ def is_synced(record: PersonRecord, device: DeviceRecord, now: int, policy: Poli
     return record.changed_at is None or (device.synced_at is not None and device.synced_at >= record.changed_at)
 
 
+def in_rooms_until(device: DeviceRecord, policy: Policy) -> int | None:
+    """When the device's room leases end unless it is seen again; None when it is in no room."""
+    if not device.rooms or device.last_seen is None:
+        return None
+    return device.last_seen + policy.room_lease_ms
+
+
 def _earliest(*times: int | None) -> int | None:
     present = [t for t in times if t is not None]
     return min(present, default=None)
@@ -127,9 +134,21 @@ def touch(record: PersonRecord, device_id: str, device_name: str, ts: int) -> No
     record.last_seen = max(record.last_seen or ts, ts)
 
 
+def arrival_status(activity: Activity, policy: Policy) -> Status:
+    """What an activity says about its person as it arrives: online, unless it was already past a
+    timer's threshold by then (SPEC section 4: a late event keeps its age)."""
+    arrived = activity.timestamp if activity.arrived is None else activity.arrived
+    return idle_status(activity.timestamp, arrived, policy)
+
+
 def apply_activity(record: PersonRecord, activity: Activity, policy: Policy) -> list[Event]:
     """Record one activity using only the derived fields (sticky, due, the hours window), so a server
-    script can do the same; returns the status transition and the change of availability it caused."""
+    script can do the same; returns the status transition and the change of availability it caused.
+
+    Activity that arrives already older than a timer's threshold fires no transition that the
+    timer would take back at once: a 10-minute-old message brings an offline person to away at
+    most, a 3-hour-old one changes no status (SPEC section 4).
+    """
     ts = activity.timestamp
     touch(record, activity.device_id, activity.device_name, ts)
     if activity.user_name:
@@ -137,7 +156,13 @@ def apply_activity(record: PersonRecord, activity: Activity, policy: Policy) -> 
     if activity.username:
         record.usernames[activity.user_id] = activity.username
     sticky_now = record.sticky is not None and in_force(record.sticky_until, ts)
-    new = record.sticky if sticky_now and record.sticky is not None else Status.ONLINE
+    implied = arrival_status(activity, policy)
+    if sticky_now and record.sticky is not None:
+        new = record.sticky
+    elif implied is Status.ONLINE or record.published is Status.OFFLINE:
+        new = implied
+    else:
+        new = record.published
     record.due = _earliest(record.due, ts + policy.away_after_ms, record.sticky_until if sticky_now else None)
     events: list[Event] = []
     if new != record.published:
@@ -154,7 +179,7 @@ def next_due(record: PersonRecord, now: int, policy: Policy) -> int | None:
         times.append(device.reported_expires)
         if device.last_seen is not None:
             times += [device.last_seen + policy.away_after_ms, device.last_seen + policy.offline_after_ms,
-                      device.last_seen + policy.prune_after_ms]
+                      device.last_seen + policy.prune_after_ms, in_rooms_until(device, policy)]
     times.append(availability.next_due(record, now))
     return _earliest(*(t for t in times if t is not None and t > now))
 
@@ -181,6 +206,8 @@ def settle(record: PersonRecord, now: int, policy: Policy) -> list[Event]:
     for device_id, device in list(record.devices.items()):
         if device.reported is not None and not in_force(device.reported_expires, now):
             device.reported = device.reported_expires = None
+        if device.rooms and (in_rooms_until(device, policy) or now) <= now:
+            device.rooms = {}  # an idle device leaves its rooms (SPEC section 11)
         if device.last_seen is not None and now - device.last_seen >= policy.prune_after_ms:
             del record.devices[device_id]
     record.sticky, record.sticky_until = _sticky(record, now)
@@ -209,9 +236,23 @@ def set_manual(record: PersonRecord, status: Status, expires_at: int | None, now
 
 def set_device_reported(record: PersonRecord, device: DeviceRecord, status: Status | None,
                         expires_at: int | None, now: int) -> None:
+    """A status the device's platform reports, until ``expires_at`` (a lease the platform renews).
+
+    A device the platform says is there (online, away, dnd) is seen now; so is one that was there
+    until this report says it is gone (SPEC section 10).
+    """
     current = record.devices.setdefault(device.id, device)
+    was_there = is_there(current, now)
     current.reported, current.reported_expires = status, expires_at
     current.synced_at = now
+    if is_there(current, now) or (was_there and status is Status.OFFLINE):
+        current.last_seen = max(current.last_seen or now, now)
+        record.last_seen = max(record.last_seen or now, now)
+
+
+def is_there(device: DeviceRecord, now: int) -> bool:
+    """Whether the device's platform currently reports it present (any status but offline)."""
+    return device.reported not in (None, Status.OFFLINE) and in_force(device.reported_expires, now)
 
 
 def sync(record: PersonRecord, now: int, policy: Policy) -> None:

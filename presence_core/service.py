@@ -9,11 +9,12 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from functools import lru_cache
 from types import TracebackType
 from typing import Any
 
-from presence_core import availability, linking, rules
+from presence_core import availability, linking, rooms, rules
 from presence_core.backlog import Backlog
 from presence_core.batching import Batcher
 from presence_core.desk import Desk
@@ -38,19 +39,23 @@ from presence_core.models import (
     ChannelPresence,
     DeviceInfo,
     DeviceRecord,
-    OnlineUser,
-    PersonRecord,
     Event,
     Membership,
+    OnlineUser,
+    PersonRecord,
+    RoomMember,
     SyncStatus,
+    TokenInfo,
     UserStatus,
     Watch,
     Workload,
 )
 from presence_core.policy import Policy
+from presence_core.room_presence import RoomPresence
 from presence_core.status import Status
 from presence_core.stores.base import Store
 from presence_core.text import strip_invisible
+from presence_core.tokens import ApiDevice, Tokens
 from presence_core.views import device_name, device_names, devices_view, self_view
 from presence_core.visibility import Found, Viewer, Visibility
 from presence_core.watches import DEFAULT_WATCH_MS, Watches
@@ -67,6 +72,7 @@ CHANNEL_NAMES_CACHED = 10_000
 WRITERS = 2
 _CAS_ATTEMPTS = 16
 HOUSEKEEPING_INTERVAL_MS = 10 * 60_000
+SWEEP_ROUNDS = 100
 ACTIVITY_KEYS = frozenset({"type", "channel_id", "timestamp", "device_id", "user_name", "username"})
 _KEYWORD_KEYS = frozenset({"device_id", "user_name", "username"})  # also keyword arguments of record_activity
 
@@ -114,12 +120,14 @@ class PresenceService:
         # Writers in flight at once: one person always goes to the same one, so their activity stays
         # in order, while the store works on one batch as Python prepares the next.
         self._writers: list[Batcher[Activity]] = [Batcher(self._flush) for _ in range(WRITERS)]
-        self._backlog = Backlog(self._write, self.policy.outage_buffer_max)
+        self._backlog = Backlog(self._write_late, self.policy.outage_buffer_max)
         self._sweeper: asyncio.Task[None] | None = None
         self._channel_names: OrderedDict[str, str] = OrderedDict()
         self._next_housekeeping = 0
         self._desk = Desk(self)
         self._watches = Watches(self)
+        self.rooms = RoomPresence(self)
+        self.tokens = Tokens(self)
 
     # lifecycle ---------------------------------------------------------------------------------
 
@@ -208,12 +216,13 @@ class PresenceService:
         if device_id:
             _require_text(device_id, "device_id")
         _require_text(kind, "activity type")
-        device = device_id or user_id
+        device, now = device_id or user_id, self.clock()
         await self._submit(Activity(
             user_id=user_id, device_id=device, device_name=_name_of(device, self.policy.name_max_len),
-            type=kind, timestamp=self.clock() if timestamp is None else timestamp,
+            type=kind, timestamp=now if timestamp is None else timestamp,
             channel_id=channel_id, user_name=_cleaned(user_name, self.policy.name_max_len) if user_name else None,
             username=_cleaned(username.removeprefix("@"), self.policy.name_max_len) if username else None,
+            arrived=now,
         ))
 
     async def heartbeat(self, user_id: str, device_id: str | None = None) -> None:
@@ -240,9 +249,20 @@ class PresenceService:
     async def _write(self, batch: Sequence[Activity]) -> None:
         await self._emit(await self.store.record(batch, self.policy))
 
+    async def _write_late(self, batch: Sequence[Activity]) -> None:
+        """Activity kept through a store outage arrives when it is written, and keeps its age."""
+        now = self.clock()
+        await self._write([replace(a, arrived=now) for a in batch])
+
     async def _emit(self, events: Iterable[Event]) -> None:
         for event in events:
             await self.events.emit(event)
+
+    async def _publish(self, events: Sequence[Event]) -> None:
+        """Events decided without a save of their own (room changes of link, unlink, forget): to every process."""
+        if events:
+            await self.store.publish(events)
+            await self._emit(events)
 
     @property
     def buffered(self) -> int:
@@ -401,16 +421,17 @@ class PresenceService:
         return PersonRecord(person_id, tracking=person_id not in untracked)
 
     async def _update(self, user_id: str, change: Callable[[PersonRecord, int], None]) -> PersonRecord:
-        """Load, change, settle and compare-and-set one person; the winner announces the transition."""
+        """Load, change, settle and compare-and-set one person; the winner announces what changed."""
         person_id = await self.person_id(user_id)
         for _ in range(_CAS_ATTEMPTS):
             record = (await self.store.load([person_id])).get(person_id) or await self._new_record(person_id)
-            expected = record.version
-            now = self.clock()
+            expected, now = record.version, self.clock()
+            before = rooms.members(record, now, self.policy)
             was_hidden = rules.is_hidden(record, now)
             change(record, now)
             rules.keep_shown_custom(record, was_hidden, now)
-            events = rules.settle(record, now, self.policy)
+            events = [*rules.settle(record, now, self.policy),
+                      *rooms.changes(person_id, before, rooms.members(record, now, self.policy), now)]
             if await self.store.save(record, expected, events):
                 await self._emit(events)
                 return record
@@ -526,14 +547,18 @@ class PresenceService:
         for _ in range(_CAS_ATTEMPTS):
             records = await self.store.load([into_id, absorbed_id])
             into = records.get(into_id) or await self._new_record(into_id)
-            expected = into.version
-            linking.merge_records(into, records.get(absorbed_id) or await self._new_record(absorbed_id))
-            now = self.clock()
+            absorbed = records.get(absorbed_id) or await self._new_record(absorbed_id)
+            expected, now = into.version, self.clock()
+            before = rooms.members(into, now, self.policy)
+            linking.merge_records(into, absorbed)
             events = rules.settle(into, now, self.policy)
             if await self.store.merge(into, expected, absorbed_id):
+                room_events = [*rooms.changes(absorbed_id, rooms.members(absorbed, now, self.policy), {}, now),
+                               *rooms.changes(into_id, before, rooms.members(into, now, self.policy), now)]
                 await self._emit(events)
                 if availability.uses_availability(into):  # every account of theirs joins their desks
                     await self.store.set_desk(await self.memberships(into_id), True)
+                await self._publish(room_events)
                 return into_id
         raise ConcurrentUpdateError(f"the state of {user_id!r} kept changing; try again")
 
@@ -545,10 +570,14 @@ class PresenceService:
             if record is None or account_id not in record.linked:
                 raise UnknownDeviceError(account_id)
             expected, now = record.version, self.clock()
+            before = rooms.members(record, now, self.policy)
             split_off = linking.split_record(record, account_id)
             events = rules.settle(record, now, self.policy) + rules.settle(split_off, now, self.policy)
             if await self.store.split(record, expected, split_off):
+                room_events = [*rooms.changes(person_id, before, rooms.members(record, now, self.policy), now),
+                               *rooms.changes(split_off.id, {}, rooms.members(split_off, now, self.policy), now)]
                 await self._emit(events)
+                await self._publish(room_events)
                 return
         raise ConcurrentUpdateError(f"the state of {user_id!r} kept changing; try again")
 
@@ -568,6 +597,7 @@ class PresenceService:
 
     async def forget(self, user_id: str) -> list[str]:
         """Erase everything stored about the person this account belongs to; returns their accounts.
+        They leave every room.
 
         When their tracking was off it stays off: each account keeps a do-not-track marker, the one
         thing kept, so their next message creates nothing (SPEC section 7).
@@ -584,7 +614,37 @@ class PresenceService:
         await self._backlog.discard({user_id, *accounts})
         await self.store.forget_availability(person_id, accounts)
         await self.store.forget(person_id, do_not_track=untracked)
+        if record is not None:  # they leave every room at once
+            now = self.clock()
+            await self._publish(rooms.changes(person_id, rooms.members(record, now, self.policy), {}, now))
         return accounts
+
+    # rooms and API tokens (SPEC section 11): presence_core.room_presence and presence_core.tokens ---
+
+    async def room_heartbeat(self, user_id: str, device_id: str, room_id: str | None = None,
+                             location: object = rooms.KEEP) -> list[str]:
+        """See ``RoomPresence.heartbeat``: keeps an app device alive, joins or moves it in a room."""
+        return await self.rooms.heartbeat(user_id, device_id, room_id, location)
+
+    async def leave_room(self, user_id: str, device_id: str, room_id: str | None = None) -> list[str]:
+        """The device leaves the room (every room when None); returns the rooms it is still in."""
+        return await self.rooms.leave(user_id, device_id, room_id)
+
+    async def get_room(self, room_id: str, *, viewer_id: str) -> list[RoomMember]:
+        """The people of a room that ``viewer_id`` may see; raises ``RoomForbiddenError``."""
+        return await self.rooms.listing(room_id, viewer_id)
+
+    async def create_token(self, user_id: str, name: str) -> str:
+        return await self.tokens.create(user_id, name)
+
+    async def list_tokens(self, user_id: str) -> list[TokenInfo]:
+        return await self.tokens.list(user_id)
+
+    async def revoke_token(self, user_id: str, name: str) -> None:
+        await self.tokens.revoke(user_id, name)
+
+    async def authenticate(self, token: str) -> ApiDevice | None:
+        return await self.tokens.authenticate(token)
 
     # availability and watches (SPEC section 12; presence_core.desk and presence_core.watches) ----
 
@@ -654,7 +714,9 @@ class PresenceService:
         return await self.store.hit(f"{kind}:{digest}", window_ms, self.clock())
 
     async def sweep(self, limit: int = 1000) -> list[Event]:
-        """Apply every expiry and idle transition that is due; returns the events this process won.
+        """Apply every expiry and idle transition that is due, ``limit`` people per store call (up to
+        ``SWEEP_ROUNDS`` calls: a backlog, such as a big room's leases, is worked off in one sweep
+        instead of one batch per interval); returns the events this process won.
 
         Every ``HOUSEKEEPING_INTERVAL_MS`` it also has the store remove what expired (memberships,
         codes, counters).
@@ -663,7 +725,15 @@ class PresenceService:
             self._next_housekeeping = self.clock() + HOUSEKEEPING_INTERVAL_MS
             await self.store.housekeep(self.clock(), self.policy)
         transitions: list[Event] = []
-        person_ids = await self.store.due(self.clock(), limit)
+        for _ in range(SWEEP_ROUNDS):
+            person_ids = await self.store.due(self.clock(), limit)
+            transitions += await self._sweep_batch(person_ids)
+            if len(person_ids) < limit:
+                break
+        return transitions
+
+    async def _sweep_batch(self, person_ids: Sequence[str]) -> list[Event]:
+        transitions: list[Event] = []
         records = await self.store.load(person_ids)
         for person_id in person_ids:
             record = records.get(person_id)
@@ -671,9 +741,11 @@ class PresenceService:
                 if record is None:
                     break
                 expected, now = record.version, self.clock()
+                before = rooms.members(record, now, self.policy)
                 if record.due is None or record.due > now:
                     break
-                events = rules.settle(record, now, self.policy)
+                events = [*rules.settle(record, now, self.policy),
+                          *rooms.changes(person_id, before, rooms.members(record, now, self.policy), now)]
                 if await self.store.save(record, expected, events):
                     transitions += events
                     await self._emit(events)

@@ -8,11 +8,19 @@ from presence_core.policy import Policy
 from presence_core.status import Status
 
 
+# An API token's device: ``<owner account>/api/<token name>`` (presence_core.tokens).
+API_DEVICE = "/api/"
+
+
 def device_name(device_id: str) -> str:
-    """A short readable name: ``telegram:42`` -> ``telegram``, ``discord:1/mobile`` -> ``discord mobile``."""
+    """A short readable name: ``telegram:42`` -> ``telegram``, ``discord:1/mobile`` -> ``discord mobile``,
+    ``telegram:42/api/laptop`` -> ``api laptop``."""
     platform, sep, rest = device_id.partition(":")
     if not sep or not platform:
         return device_id
+    _, api, token_name = rest.partition(API_DEVICE)
+    if api and token_name:
+        return f"api {token_name}"
     _, slash, client = rest.rpartition("/")
     return f"{platform} {client}" if slash and client else platform
 

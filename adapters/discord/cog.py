@@ -18,8 +18,10 @@ from discord.app_commands import Choice, Range
 from discord.ext import commands
 
 from presence_adapters.discord.clients import ClientStatusFeed
+from presence_adapters.discord.life_cycle import LifeCycle
 from presence_adapters.discord.outbox import DiscordOutbox
 from presence_adapters.discord.sessions import (
+    display_name,
     is_person,
     mention,
     parse_key,
@@ -30,10 +32,11 @@ from presence_adapters.discord.sessions import (
 from presence_adapters.discord.translator import DESCRIPTION_LIMIT, PresenceTranslator, localized
 from presence_bot import i18n, timefmt
 from presence_bot.app import PresenceBot
-from presence_bot.catalog import COMMAND
+from presence_bot.catalog import COMMAND, PERSONAL
 from presence_bot.commands.help import TOPICS
 from presence_bot.options import BotOptions
 from presence_bot.parsing import MAX_DURATION_MS, MIN_DURATION_MS, parse_duration, quote_arg
+from presence_bot.platform_clock import PlatformClock
 from presence_bot.reply import Reply
 from presence_bot.router import may_be_private
 from presence_bot.session import Session
@@ -72,7 +75,7 @@ def duration_choices(locale: str, current: str) -> list[Choice[str]]:
     return [Choice(name=timefmt.duration(locale, ms), value=_duration_value(ms)) for ms in options]
 
 
-class PresenceCog(commands.Cog, name="Presence"):
+class PresenceCog(LifeCycle, name="Presence"):
     """``/presence`` as slash and text commands, activity recording and client presence for a bot.
 
     ``presence`` is the PresenceService to use (the cog then answers with ``options``) or a
@@ -93,6 +96,8 @@ class PresenceCog(commands.Cog, name="Presence"):
         self.text_commands = text_commands
         self.outbox = DiscordOutbox(self.presence.options.default_locale)
         self.feed = ClientStatusFeed(self.presence.service)
+        # Discord's clock (snowflake times) against the service's.
+        self.clock = PlatformClock(self.presence.service.clock)
         self._translator: PresenceTranslator | None = None
         self.presence.watches.register("discord", self._send_watch)
 
@@ -120,8 +125,13 @@ class PresenceCog(commands.Cog, name="Presence"):
             log.warning("message content intent is off: text commands work only in direct messages")
         if not intents.presences:
             log.warning("presences intent is off: Discord clients will not show as devices")
+        if not intents.members:
+            log.info("members intent is off: people who leave a server stay listed until they are banned "
+                     "or their membership expires")
+        self._start_renewing()
 
     async def cog_unload(self) -> None:
+        await self._stop_renewing()
         tree = self.bot.tree
         if self._translator is not None and tree.translator is self._translator:
             await tree.set_translator(self._translator.inner)
@@ -135,9 +145,13 @@ class PresenceCog(commands.Cog, name="Presence"):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        if not is_person(message) or self.bot.user is None:
+        if is_person(message):
+            await self._person_message(message)
+
+    async def _person_message(self, message: discord.Message, *, edited: bool = False) -> None:
+        if self.bot.user is None:
             return
-        session = session_from_message(message, self.bot.user.id, self.outbox)
+        session = session_from_message(message, self.bot.user.id, self.outbox, self.clock, edited=edited)
         if not self.text_commands and session.kind == "command":
             # Still activity, and still an answer to a question waiting for it, but not a command.
             session = replace(session, content="", kind="message")
@@ -145,17 +159,17 @@ class PresenceCog(commands.Cog, name="Presence"):
 
     @commands.Cog.listener()
     async def on_raw_presence_update(self, payload: discord.RawPresenceUpdateEvent) -> None:
-        await self._feed(payload.user_id, payload.client_status)
+        await self._feed(payload.user_id, payload.client_status, payload.guild_id)
 
     @commands.Cog.listener()
     async def on_presence_update(self, before: discord.Member, after: discord.Member) -> None:
         # With the members intent discord.py sends this instead of the raw event; both at once
         # (enable_raw_presences) cost nothing extra: the feed skips a report it already has.
-        await self._feed(after.id, after.client_status)
+        await self._feed(after.id, after.client_status, after.guild.id)
 
-    async def _feed(self, user_id: int, client_status: discord.ClientStatus) -> None:
+    async def _feed(self, user_id: int, client_status: discord.ClientStatus, guild_id: int | None) -> None:
         try:
-            await self.feed.update(user_id, client_status)
+            await self.feed.update(user_id, client_status, guild_id)
         except Exception:
             log.exception("could not record the Discord clients of %s", user_key(user_id))
 
@@ -182,9 +196,11 @@ class PresenceCog(commands.Cog, name="Presence"):
 
     # slash commands ----------------------------------------------------------------------------
 
-    async def _run(self, interaction: discord.Interaction, *args: str, mentions: dict[str, str] | None = None) -> None:
+    async def _run(self, interaction: discord.Interaction, *args: str, mentions: dict[str, str] | None = None,
+                   names: dict[str, str] | None = None) -> None:
         """Hand the slash command to PresenceBot as its text command; defer if it takes a while."""
-        session = session_from_interaction(interaction, args, self.outbox, mentions=mentions)
+        session = session_from_interaction(interaction, args, self.outbox, mentions=mentions, names=names,
+                                           clock=self.clock)
         # Decided before anything is sent: a deferral's visibility is its answer's.
         private = may_be_private(session)
         async with self.outbox.handling(interaction):
@@ -198,7 +214,7 @@ class PresenceCog(commands.Cog, name="Presence"):
                                     error: app_commands.AppCommandError) -> None:
         """A slash command discord.py could not run (stale command shape, failed check): still activity."""
         log.warning("/%s from %s could not run: %s", COMMAND, user_key(interaction.user.id), error)
-        session = session_from_interaction(interaction, (), self.outbox)
+        session = session_from_interaction(interaction, (), self.outbox, clock=self.clock)
         try:
             await self.presence.handle(replace(session, content=""))
         except Exception:
@@ -213,7 +229,8 @@ class PresenceCog(commands.Cog, name="Presence"):
     @app_commands.describe(user=localized("discord.option.user"))
     async def user(self, interaction: discord.Interaction, user: discord.User) -> None:
         token = mention(user.id)
-        await self._run(interaction, token, mentions={token: user_key(user.id)})
+        await self._run(interaction, token, mentions={token: user_key(user.id)},
+                        names={user_key(user.id): display_name(user)})
 
     @group.command(name="who", description=localized("help.who"))
     async def who(self, interaction: discord.Interaction) -> None:
@@ -338,6 +355,24 @@ class PresenceCog(commands.Cog, name="Presence"):
     @group.command(name="watchers", description=localized("help.watchers"))
     async def watchers(self, interaction: discord.Interaction) -> None:
         await self._run(interaction, "watchers")
+
+    # API tokens as a group too: /presence token create|list|revoke (typed: /presence token NAME,
+    # /presence tokens, /presence token revoke NAME).
+    token = app_commands.Group(name="token", description=localized("help.token"), parent=group)
+
+    @token.command(name="create", description=localized("help.token_create"))
+    @app_commands.describe(name=localized("discord.option.token_name"))
+    async def token_create(self, interaction: discord.Interaction, name: str) -> None:
+        await self._run(interaction, "token", name)
+
+    @token.command(name="list", description=localized("help.tokens"))
+    async def token_list(self, interaction: discord.Interaction) -> None:
+        await self._run(interaction, "tokens")
+
+    @token.command(name="revoke", description=localized("help.token_revoke"))
+    @app_commands.describe(name=localized("discord.option.token_name"))
+    async def token_revoke(self, interaction: discord.Interaction, name: str) -> None:
+        await self._run(interaction, "token", "revoke", name)
 
     @group.command(name="help", description=localized("help.help"))
     @app_commands.describe(command=localized("discord.option.command"))

@@ -19,6 +19,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from presence_adapters.telegram.sessions import parse_channel_key, parse_user_key
 from presence_bot import i18n
+from presence_bot.platform_clock import PlatformClock
 from presence_bot.reply import Reply
 from presence_bot.session import Session
 
@@ -66,9 +67,11 @@ def render_chunks(reply: Reply) -> list[str]:
 class TelegramOutbox:
     """The Outbox for sessions built from Telegram updates (one per bot)."""
 
-    def __init__(self, bot: Bot, default_locale: str = "en") -> None:
+    def __init__(self, bot: Bot, default_locale: str = "en", clock: PlatformClock | None = None) -> None:
         self.bot = bot
         self.default_locale = default_locale
+        # The date Telegram gives a message the bot just sent is a sample of its clock that is never late.
+        self.clock = clock
 
     async def send(self, session: Session, reply: Reply) -> None:
         chat_id, thread_id = parse_channel_key(session.channel_id)
@@ -106,12 +109,14 @@ class TelegramOutbox:
         """One sendMessage, retried after flood control and network errors."""
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                await self.bot.send_message(
+                sent = await self.bot.send_message(
                     chat_id=chat_id, text=text, parse_mode=ParseMode.HTML, message_thread_id=thread_id,
                     link_preview_options=LinkPreviewOptions(is_disabled=True), disable_notification=silent or None,
                     reply_parameters=(ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
                                       if reply_to is not None else None),
                 )
+                if self.clock is not None:
+                    self.clock.sample(int(sent.date.timestamp() * 1000))
                 return Delivery.SENT
             except RetryAfter as error:
                 delay = _retry_after_s(error)

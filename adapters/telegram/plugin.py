@@ -8,17 +8,25 @@ from typing import Any
 
 from telegram import Bot, BotCommand, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, ContextTypes, MessageHandler, filters
+from telegram.ext import Application, ContextTypes, TypeHandler
 
+from presence_adapters.telegram.membership import membership_change
 from presence_adapters.telegram.outbox import TelegramOutbox
 from presence_adapters.telegram.sessions import session_from_update
+from presence_adapters.telegram.topics import Topics
 from presence_bot import i18n
 from presence_bot.app import PresenceBot
 from presence_bot.catalog import COMMAND
 from presence_bot.options import BotOptions
+from presence_bot.platform_clock import PlatformClock
 from presence_core.service import PresenceService
 
 log = logging.getLogger(__name__)
+
+# Every update type the plugin reads. Telegram sends chat_member and message_reaction only to a bot
+# that asks for them (and is an administrator of the chat); pass these to run_polling/run_webhook.
+ALLOWED_UPDATES: tuple[str, ...] = (Update.MESSAGE, Update.EDITED_MESSAGE, Update.CHAT_MEMBER,
+                                    Update.MY_CHAT_MEMBER, Update.MESSAGE_REACTION)
 
 # Telegram picks the menu by the user's language_code; users without a match get the default.
 MENU_LANGUAGES: tuple[tuple[str | None, str], ...] = ((None, "en"), ("zh", "zh-CN"))
@@ -40,27 +48,35 @@ async def setup_commands(bot: Bot) -> None:
 
 def install(application: Application[Any, Any, Any, Any, Any, Any], presence: PresenceService, *,
             options: BotOptions | None = None, bot: PresenceBot | None = None,
-            group: int = -100) -> PresenceBot:
-    """Record every message and answer /presence in ``application``; returns the PresenceBot.
+            group: int = -100, clock: PlatformClock | None = None) -> PresenceBot:
+    """Record every message and reaction, follow who leaves, and answer /presence in ``application``.
 
-    One handler in the early ``group`` sees each new or edited message (commands too) and hands
-    it to the PresenceBot, which records the activity and answers /presence. It never stops
-    propagation, so the operator's handlers in later groups still see every update, and it
-    runs non-blocking, so a slow reply (flood control) never holds up the operator's handlers.
-    ``options`` is used only when no ``bot`` is given. The command menu is set in ``post_init``
-    (chained with the operator's own); applications started by hand call
-    :func:`setup_commands` themselves.
+    One handler in the early ``group`` sees every update: a person's new or edited message
+    (commands too) or reaction goes to the PresenceBot, which records the activity and answers
+    /presence; someone leaving or being removed, a group migrating, the bot being removed, become
+    membership changes. It never stops propagation, so the operator's handlers in later groups
+    still see every update, and it runs non-blocking, so a slow reply (flood control) never holds
+    up the operator's handlers. ``options`` is used only when no ``bot`` is given; ``clock``
+    measures Telegram's clock against the service's (a new one by default). The command menu is
+    set in ``post_init`` (chained with the operator's own); applications started by hand call
+    :func:`setup_commands` themselves. Ask Telegram for :data:`ALLOWED_UPDATES`.
     """
     presence_bot = bot if bot is not None else PresenceBot(presence, options or BotOptions())
-    outbox = TelegramOutbox(application.bot, presence_bot.options.default_locale)
+    platform_clock = clock if clock is not None else PlatformClock(presence.clock)
+    outbox = TelegramOutbox(application.bot, presence_bot.options.default_locale, platform_clock)
     presence_bot.watches.register("telegram", outbox.send_direct)
+    topics = Topics()
 
-    async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        session = session_from_update(update, context.bot, outbox)
+    async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        change = membership_change(update, context.bot)
+        if change is not None:
+            await presence_bot.apply(change)
+            return
+        session = session_from_update(update, context.bot, outbox, platform_clock, topics)
         if session is not None:
             await presence_bot.handle(session)
 
-    application.add_handler(MessageHandler(filters.UpdateType.MESSAGES, on_message, block=False), group=group)
+    application.add_handler(TypeHandler(Update, on_update, block=False), group=group)
     application.post_init = _chain_setup_commands(application.post_init)
     return presence_bot
 

@@ -7,33 +7,36 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import Update
 from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
-from presence_adapters.telegram.plugin import install, setup_commands
+from presence_adapters.telegram.clock import clock_requests
+from presence_adapters.telegram.plugin import ALLOWED_UPDATES, install, setup_commands
 from presence_bot.app import PresenceBot
+from presence_bot.platform_clock import PlatformClock
 from presence_bot.settings import TelegramSettings
 from presence_core.errors import InvalidArgumentError
 
 log = logging.getLogger(__name__)
-
-# The plugin reads messages only; asking for nothing else keeps webhook and polling traffic small.
-ALLOWED_UPDATES = (Update.MESSAGE, Update.EDITED_MESSAGE)
 # Network errors while registering for updates (deleteWebhook / setWebhook) are retried this often.
 BOOTSTRAP_RETRIES = 5
 MAX_START_DELAY_S = 60.0
 TOKEN_LOGGERS = {"httpx": logging.WARNING, "telegram.Bot": logging.INFO, "telegram.ext.ExtBot": logging.INFO}
 
 
-def build_application(settings: TelegramSettings) -> Application[Any, Any, Any, Any, Any, Any]:
+def build_application(settings: TelegramSettings,
+                      clock: PlatformClock | None = None) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The Application for ``settings``; with ``clock``, every Bot API response samples Telegram's clock."""
     if settings.token is None:
         raise ValueError("telegram.token is not set")
-    return (ApplicationBuilder()
-            .token(settings.token.get_secret_value())
-            .base_url(settings.base_url)
-            .base_file_url(settings.base_file_url)
-            .build())
+    builder = (ApplicationBuilder()
+               .token(settings.token.get_secret_value())
+               .base_url(settings.base_url)
+               .base_file_url(settings.base_file_url))
+    if clock is not None:
+        request, updates_request = clock_requests(clock)
+        builder = builder.request(request).get_updates_request(updates_request)
+    return builder.build()
 
 
 async def serve(settings: TelegramSettings, presence_bot: PresenceBot) -> None:
@@ -49,8 +52,9 @@ async def serve(settings: TelegramSettings, presence_bot: PresenceBot) -> None:
     if settings.webhook_url and settings.secret_token is None:
         raise InvalidArgumentError("telegram.secret_token is required in webhook mode: without it anyone who finds "
                                    "the URL can send the bot forged messages")
-    application = build_application(settings)
-    install(application, presence_bot.service, bot=presence_bot)
+    clock = PlatformClock(presence_bot.service.clock)
+    application = build_application(settings, clock)
+    install(application, presence_bot.service, bot=presence_bot, clock=clock)
     application.add_error_handler(_log_error)
     updater = application.updater
     assert updater is not None  # ApplicationBuilder always builds one unless told not to

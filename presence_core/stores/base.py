@@ -29,6 +29,7 @@ from presence_core.models import (
     LoadOutcome,
     Membership,
     PersonRecord,
+    TokenRecord,
     Watch,
 )
 from presence_core.policy import Policy
@@ -152,7 +153,7 @@ class Store(ABC):
     @abstractmethod
     async def forget(self, person_id: str, *, do_not_track: bool = False) -> None:
         """Erase the person: record, activity log, channel memberships, due entry, account links, and
-        the link codes any of their accounts issued.
+        the link codes any of their accounts issued and the API tokens of every account of theirs.
 
         With ``do_not_track`` each of their accounts keeps a do-not-track marker (keyed by
         ``account_digest``, the one thing kept), so that ``record`` never creates them again;
@@ -246,3 +247,25 @@ class Store(ABC):
     @abstractmethod
     async def channel_names(self, channel_ids: Sequence[str]) -> dict[str, str]:
         """The stored names of these channels; channels without one are left out."""
+
+    # API tokens (SPEC section 11): stored by hash, owned by an account, named uniquely per account.
+
+    @abstractmethod
+    async def add_token(self, token: TokenRecord) -> bool:
+        """Store a new token; False (and nothing stored) when its owner already has one of that name."""
+
+    @abstractmethod
+    async def find_token(self, token_hash: str) -> TokenRecord | None:
+        """The token with this hash, or None when unknown or revoked."""
+
+    @abstractmethod
+    async def tokens(self, owner_ids: Sequence[str]) -> list[TokenRecord]:
+        """Every token owned by any of these accounts, in no particular order."""
+
+    @abstractmethod
+    async def revoke_token(self, owner_id: str, name: str) -> bool:
+        """Delete the owner's token of that name; False when there was none."""
+
+    @abstractmethod
+    async def touch_token(self, token_hash: str, at: int) -> None:
+        """Note that the token was used at ``at``; a revoked token stays revoked."""

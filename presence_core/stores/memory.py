@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from presence_core import availability, rules
-from presence_core.models import Activity, ActivityEvent, Event, Membership, PersonRecord
+from presence_core.models import Activity, ActivityEvent, Event, Membership, PersonRecord, TokenRecord
 from presence_core.policy import Policy
 from presence_core.stores.base import Store, account_digest
 from presence_core.stores.memory_availability import MemoryAvailability
@@ -28,6 +29,7 @@ class MemoryStore(MemoryAvailability, Store):
         self._hit_ends: dict[int, deque[tuple[int, str]]] = {}
         self._untracked: set[str] = set()
         self._channel_names: dict[str, str] = {}
+        self._tokens: dict[str, TokenRecord] = {}
 
     async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Event]:
         transitions: list[Event] = []
@@ -161,6 +163,9 @@ class MemoryStore(MemoryAvailability, Store):
         for code_hash, (owner, _) in list(self._codes.items()):
             if owner in accounts:
                 del self._codes[code_hash]
+        for token_hash, token in list(self._tokens.items()):
+            if token.owner in accounts:
+                del self._tokens[token_hash]
         digests = {account_digest(a) for a in accounts}
         self._untracked = self._untracked | digests if do_not_track else self._untracked - digests
 
@@ -199,3 +204,28 @@ class MemoryStore(MemoryAvailability, Store):
 
     async def channel_names(self, channel_ids: Sequence[str]) -> dict[str, str]:
         return {c: self._channel_names[c] for c in channel_ids if c in self._channel_names}
+
+    async def add_token(self, token: TokenRecord) -> bool:
+        if any(t.owner == token.owner and t.name == token.name for t in self._tokens.values()):
+            return False
+        self._tokens[token.hash] = token
+        return True
+
+    async def find_token(self, token_hash: str) -> TokenRecord | None:
+        return self._tokens.get(token_hash)
+
+    async def tokens(self, owner_ids: Sequence[str]) -> list[TokenRecord]:
+        owners = set(owner_ids)
+        return [t for t in self._tokens.values() if t.owner in owners]
+
+    async def revoke_token(self, owner_id: str, name: str) -> bool:
+        for token_hash, token in list(self._tokens.items()):
+            if token.owner == owner_id and token.name == name:
+                del self._tokens[token_hash]
+                return True
+        return False
+
+    async def touch_token(self, token_hash: str, at: int) -> None:
+        token = self._tokens.get(token_hash)
+        if token is not None:
+            self._tokens[token_hash] = replace(token, last_used=at)

@@ -13,7 +13,7 @@ import typing
 from dataclasses import MISSING, fields
 from typing import Any
 
-from presence_core.models import DeviceRecord, PersonRecord
+from presence_core.models import DeviceRecord, PersonRecord, RoomLease
 from presence_core.status import Status
 
 _COLUMNS = frozenset({"id", "version", "due"})
@@ -31,7 +31,13 @@ _DEFAULTS = {f.name: _default(f.name) for f in fields(PersonRecord) if f.name no
 
 
 def _device(d: DeviceRecord) -> list[object]:
-    return [d.id, d.name, d.last_seen, d.reported, d.reported_expires, d.synced_at]
+    """A device as an array; its room leases (app devices only) as a seventh item when it has any."""
+    rooms = [[room, lease.since, lease.location] for room, lease in d.rooms.items()]
+    return [d.id, d.name, d.last_seen, d.reported, d.reported_expires, d.synced_at, *([rooms] if rooms else [])]
+
+
+def _leases(device: list[Any]) -> dict[str, RoomLease]:
+    return {room: RoomLease(since, location) for room, since, location in (device[6] if len(device) > 6 else ())}
 
 
 def dumps(record: PersonRecord) -> str:
@@ -51,8 +57,8 @@ def loads(person_id: str, version: int, due: int | None, text: str) -> PersonRec
         if name not in _DEFAULTS:
             continue
         if name == "devices":
-            value = {d[0]: DeviceRecord(d[0], d[1], d[2], None if d[3] is None else Status(d[3]), d[4], d[5])
-                     for d in value}
+            value = {d[0]: DeviceRecord(d[0], d[1], d[2], None if d[3] is None else Status(d[3]), d[4], d[5],
+                                        _leases(d)) for d in value}
         elif name in _STATUS_FIELDS and value is not None:
             value = Status(value)
         setattr(record, name, value)

@@ -29,6 +29,7 @@ from typing import Any
 
 import orjson
 
+from presence_core import rules
 from presence_core.errors import StoreUnavailableError
 from presence_core.events import STATUS_CODES
 from presence_core.models import (
@@ -40,11 +41,12 @@ from presence_core.models import (
     LoadOutcome,
     Membership,
     PersonRecord,
+    TokenRecord,
     Transition,
     Watch,
 )
 from presence_core.policy import Policy
-from presence_core.stores import redis_availability, redis_lua, redis_lua_record
+from presence_core.stores import redis_availability, redis_lua, redis_lua_record, redis_tokens
 from presence_core.stores import redis_codec as codec
 from presence_core.stores.base import EventListener, Store
 from presence_core.stores.redis_availability import Availability
@@ -53,6 +55,7 @@ from presence_core.stores.redis_events import EventFeed
 from presence_core.stores.redis_keys import SHARDS, Keys, all_tags, hash_tag
 from presence_core.stores.redis_links import Links
 from presence_core.stores.redis_memberships import Memberships
+from presence_core.stores.redis_tokens import Tokens
 
 __all__ = ["RedisStore", "SHARDS", "hash_tag"]
 
@@ -60,10 +63,10 @@ CODE_TTL_MS = 24 * 3_600_000  # garbage collection of link codes; take_code chec
 SCRIPTS = {name: getattr(redis_lua, name) for name in (
     "SAVE", "CHANNEL", "CHANNEL_PEOPLE", "LOAD", "DUE", "ACTIVITY", "TAKE", "MERGE_LOG", "PUT_MEMBERS",
     "TAKE_MEMBERS", "MOVE_MEMBER", "HIT", "TIPS", "EMIT", "ALIAS")} | {"RECORD": redis_lua_record.RECORD}
-SCRIPTS |= redis_availability.SCRIPTS
+SCRIPTS |= redis_availability.SCRIPTS | redis_tokens.SCRIPTS
 # Scripts whose writes must reach the replicas before they count (Sentinel); counters need not.
 WRITE_SCRIPTS = frozenset({"RECORD", "CHANNEL", "SAVE", "TAKE", "MERGE_LOG", "PUT_MEMBERS", "TAKE_MEMBERS",
-                           "MOVE_MEMBER", "EMIT", "ALIAS"}) | redis_availability.WRITE_SCRIPTS
+                           "MOVE_MEMBER", "EMIT", "ALIAS"}) | redis_availability.WRITE_SCRIPTS | redis_tokens.WRITE_SCRIPTS
 _ALIAS_CACHE_MAX = 100_000
 _STALE_RETRIES = 3
 _STATUS = {code.encode(): status for status, code in STATUS_CODES.items()}
@@ -85,6 +88,7 @@ class RedisStore(Store):
         self.members = Memberships(self.redis, self.keys)
         self.links = Links(self)
         self.availability = Availability(self, self.redis, self.keys)
+        self.tokens_ = Tokens(self.redis, self.keys)
         self._aliases: dict[str, str] = {}
         self._alias_generation = 0
 
@@ -114,22 +118,24 @@ class RedisStore(Store):
 
     # hot path --------------------------------------------------------------------------------------
 
-    def _payload(self, batch: Sequence[Activity], hints: Sequence[str] | None, away: int) -> bytes:
+    def _payload(self, batch: Sequence[Activity], hints: Sequence[str] | None, policy: Policy) -> bytes:
         """The record script's batch: ``redis_lua_record.WIDTH`` values per activity."""
         flat: list[object] = []
-        tag = hash_tag
+        tag, away = hash_tag, policy.away_after_ms
         for i, a in enumerate(batch):
             hint = hints[i] if hints is not None else ""
             channel = a.channel_id or ""
             flat += (a.user_id, tag(hint or a.user_id), hint, a.device_id, a.device_name, a.type, str(a.timestamp),
                      str(a.timestamp + away), channel, tag(channel) if channel and hints is None else "",
-                     a.user_name or "", a.logged, a.username or "")
+                     a.user_name or "", a.logged, a.username or "",
+                     "o" if a.arrived is None or a.arrived - a.timestamp < away  # rules.arrival_status, fast
+                     else STATUS_CODES[rules.arrival_status(a, policy)])
         return orjson.dumps(flat)
 
     def _args(self, batch: Sequence[Activity], hints: Sequence[str] | None, policy: Policy) -> tuple[object, ...]:
         ttl = policy.membership_ttl_ms
         return ("0" if hints is not None else "1", policy.activity_max_count, policy.activity_max_age_ms, ttl, ttl,
-                self._payload(batch, hints, policy.away_after_ms))
+                self._payload(batch, hints, policy))
 
     @staticmethod
     def _events(batch: Sequence[Activity], positions: Sequence[int], found: Sequence[Any],
@@ -350,6 +356,23 @@ class RedisStore(Store):
 
     async def forget_availability(self, person_id: str, account_ids: Sequence[str]) -> None:
         await self.availability.forget(person_id, account_ids)
+
+    # API tokens ------------------------------------------------------------------------------------
+
+    async def add_token(self, token: TokenRecord) -> bool:
+        return await self.tokens_.add(token)
+
+    async def find_token(self, token_hash: str) -> TokenRecord | None:
+        return await self.tokens_.find(token_hash)
+
+    async def tokens(self, owner_ids: Sequence[str]) -> list[TokenRecord]:
+        return await self.tokens_.of(owner_ids)
+
+    async def revoke_token(self, owner_id: str, name: str) -> bool:
+        return await self.tokens_.revoke(owner_id, name)
+
+    async def touch_token(self, token_hash: str, at: int) -> None:
+        await self.tokens_.touch(token_hash, at)
 
 
 def _in_order(decided: list[tuple[int, Event]]) -> list[Event]:

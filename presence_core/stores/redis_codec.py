@@ -19,6 +19,7 @@ values up to 64 bytes, up to 128 fields):
     un, un@<acct>  the username of the person's own account, of a linked account
     @, @<dev>    a device ("@" alone: the person's own account):
                  "last_seen,synced_at,reported,reported_expires,name" (synced_at "=": equal to last_seen)
+    r@, r@<dev>  the device's room leases, JSON [[room, since, location JSON or null], ...] (SPEC section 11)
     #<chan>      a membership of the person's own account -> last seen there (epoch ms)
     %<n>:<acct><chan>  a membership of a linked account (n = length of the account id)
     L1 … L8      the newest activity log entries, oldest first; older ones are in the log LIST (``l:``)
@@ -35,7 +36,7 @@ from typing import Any
 
 from presence_core.availability import uses_availability
 from presence_core.events import STATUS_CODES
-from presence_core.models import ActivityEvent, DeviceRecord, Membership, PersonRecord
+from presence_core.models import ActivityEvent, DeviceRecord, Membership, PersonRecord, RoomLease
 from presence_core.status import Status
 
 INLINE_LOG = 8  # log entries kept in the hash; the record script agrees (redis_lua_record.INLINE)
@@ -107,9 +108,11 @@ def encode(record: PersonRecord) -> list[object]:
         out += ["un" if account == record.id else "un@" + account, username]
     for device in record.devices.values():
         synced = "=" if device.synced_at is not None and device.synced_at == device.last_seen else device.synced_at
-        out += ["@" if device.id == record.id else "@" + device.id,
-                f"{_opt(device.last_seen)},{_opt(synced)},{_code(device.reported)},{_opt(device.reported_expires)},"
-                f"{device.name}"]
+        field = "@" if device.id == record.id else "@" + device.id
+        out += [field, f"{_opt(device.last_seen)},{_opt(synced)},{_code(device.reported)},"
+                       f"{_opt(device.reported_expires)},{device.name}"]
+        if device.rooms:
+            out += ["r" + field, _json([[room, lease.since, lease.location] for room, lease in device.rooms.items()])]
     return out
 
 
@@ -123,6 +126,7 @@ def decode(person_id: str, fields: dict[bytes, bytes]) -> PersonRecord:
     record = PersonRecord(person_id, version=int(version), last_seen=_num(seen),
                           published=_status(published) or Status.OFFLINE, due=_num(due), sticky=_status(sticky),
                           sticky_until=_num(sticky_until), tracking=tracking != b"0")
+    leases: dict[str, bytes] = {}
     for field, value in fields.items():
         first = field[:1]
         if first == b"@":
@@ -135,8 +139,14 @@ def decode(person_id: str, fields: dict[bytes, bytes]) -> PersonRecord:
             record.names[field[2:].decode() or person_id] = value.decode()
         elif field == b"un" or field[:3] == b"un@":
             record.usernames[field[3:].decode() or person_id] = value.decode()
+        elif field[:2] == b"r@":
+            leases[field[2:].decode() or person_id] = value
         elif (known := _DECODERS.get(field)) is not None:
             setattr(record, known[0], known[1](value))
+    for device_id, value in leases.items():
+        if device_id in record.devices:
+            record.devices[device_id].rooms = {room: RoomLease(since, location)
+                                               for room, since, location in json.loads(value)}
     return record
 
 

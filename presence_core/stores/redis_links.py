@@ -92,4 +92,5 @@ class Links:
                 commands.append(["DEL", self.keys.marker(account)])
         commands += [["DEL", self.keys.code(code.decode())] for codes in issued for code in codes]
         await self.redis.pipeline(commands)
+        await self.store.tokens_.forget(accounts)
         await self.store.point(accounts, None)

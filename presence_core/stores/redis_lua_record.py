@@ -21,7 +21,8 @@ ARGV: 1 prefix, 2 instance, 3 inline ('1': a single Redis, resolve aliases and w
 JSON array of ``WIDTH`` values per activity: account, the tag of its person (of the hint, else of
 the account), person hint ('' = resolve here; cluster mode sends the cached guess), device,
 device name, type, ts, ts + away_after_ms, channel ('' = none), channel tag, name ('' = none),
-logged (true/false), username ('' = none); numbers as strings of digits.
+logged (true/false), username ('' = none), the status code of ``rules.arrival_status`` (an
+activity that arrives late keeps its age); numbers as strings of digits.
 Returns {transitions {position, person, old, new}..., stale positions, channel ops {chan, account,
 ts | '' to end}..., availability changes {position, person, 0|1}..., desk ops {chan, account, ts |
 ''}...}; channel and desk ops only in cluster mode, where the channel is in another slot.
@@ -31,7 +32,7 @@ from __future__ import annotations
 
 from presence_core.stores.redis_lua import COMMON
 
-WIDTH = 13
+WIDTH = 14
 INLINE = 8  # log entries kept in the person's hash (redis_codec.INLINE_LOG)
 
 _RECORD = """
@@ -311,7 +312,8 @@ local function apply(st)
     local next_due = batch[b + 8]
     if held and ku ~= '' and before(ku, next_due) then next_due = ku end
     if due == '' or before(next_due, due) then due = next_due end
-    local new = held or 'o'
+    local implied = batch[b + 14]  -- rules.apply_activity: a late activity fires no transition a timer takes back
+    local new = held or ((implied == 'o' or published == 'f') and implied) or published
     if new ~= published then
       transitions[#transitions + 1] = {(b / W) + 1, person, published, new}
       local out = events[st.tag]

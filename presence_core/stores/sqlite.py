@@ -27,9 +27,9 @@ from typing import Any, TypeVar
 
 from presence_core import availability, rules
 from presence_core.errors import StoreUnavailableError
-from presence_core.models import Activity, ActivityEvent, Event, Membership, PersonRecord
+from presence_core.models import Activity, ActivityEvent, Event, Membership, PersonRecord, TokenRecord
 from presence_core.policy import Policy
-from presence_core.stores import record_doc, sqlite_schema
+from presence_core.stores import record_doc, sqlite_schema, sqlite_tokens
 from presence_core.stores.base import EventListener, Store, account_digest
 from presence_core.stores.sqlite_availability import UPSERT_DESK, SqliteAvailability
 
@@ -236,6 +236,7 @@ def _forget(conn: sqlite3.Connection, person_id: str, do_not_track: bool) -> Non
     conn.execute(f"DELETE FROM codes WHERE owner IN ({_marks(accounts)})", accounts)
     for table, column in (("people", "id"), ("activity", "person_id"), ("memberships", "person_id")):
         conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (person_id,))
+    sqlite_tokens.forget_tokens(conn, accounts)
     digests = [(account_digest(a),) for a in accounts]
     if do_not_track:
         conn.executemany("INSERT OR IGNORE INTO do_not_track (digest) VALUES (?)", digests)
@@ -415,3 +416,18 @@ class SqliteStore(SqliteAvailability, Store):
 
     async def channel_names(self, channel_ids: Sequence[str]) -> dict[str, str]:
         return await self._call(_channel_names, list(dict.fromkeys(channel_ids)))
+
+    async def add_token(self, token: TokenRecord) -> bool:
+        return await self._call(sqlite_tokens.add_token, token)
+
+    async def find_token(self, token_hash: str) -> TokenRecord | None:
+        return await self._call(sqlite_tokens.find_token, token_hash)
+
+    async def tokens(self, owner_ids: Sequence[str]) -> list[TokenRecord]:
+        return await self._call(sqlite_tokens.tokens, list(owner_ids)) if owner_ids else []
+
+    async def revoke_token(self, owner_id: str, name: str) -> bool:
+        return await self._call(sqlite_tokens.revoke_token, owner_id, name)
+
+    async def touch_token(self, token_hash: str, at: int) -> None:
+        await self._call(sqlite_tokens.touch_token, token_hash, at)

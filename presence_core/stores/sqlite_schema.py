@@ -51,7 +51,11 @@ CREATE TABLE IF NOT EXISTS watches (
     created_at INTEGER NOT NULL, locale TEXT, PRIMARY KEY (watcher, target)
 );
 CREATE INDEX IF NOT EXISTS watches_target ON watches (target);
-CREATE INDEX IF NOT EXISTS watches_expiry ON watches (expires_at)
+CREATE INDEX IF NOT EXISTS watches_expiry ON watches (expires_at);
+CREATE TABLE IF NOT EXISTS tokens (
+    hash TEXT PRIMARY KEY, owner TEXT NOT NULL, name TEXT NOT NULL, created_at INTEGER NOT NULL,
+    last_used INTEGER, UNIQUE (owner, name)
+)
 """
 
 

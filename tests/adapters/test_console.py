@@ -92,6 +92,7 @@ async def test_console_mentions_name_console_users(console_bot: PresenceBot) -> 
     console.state.user = "alice"
     session = console.session("/presence @bob")
     assert session.user_id == "console:alice" and session.mentions == {"@bob": "console:bob"}
+    assert session.names == {"console:bob": "bob"}
     console.state.direct = True
     assert console.session("x").channel_id == "console:dm/alice" and console.session("x").is_direct
 

@@ -128,3 +128,15 @@ async def test_presence_bot_serves_nothing_by_default(tmp_path: Path) -> None:
     assert "Here now" in await say(bot, "/presence who")
     assert await refused(port)
     await finish(bot)
+
+
+async def test_with_the_http_api_enabled_metrics_move_onto_its_server(tmp_path: Path) -> None:
+    metrics_port, http_port = free_port(), free_port()
+    bot = await run_console(tmp_path, metrics_port, PRESENCE_METRICS__ENABLED="true", PRESENCE_HTTP__ENABLED="true",
+                            PRESENCE_HTTP__PORT=str(http_port))
+    assert "Here now" in await say(bot, "/presence who")
+    _, samples = await scrape(f"http://127.0.0.1:{http_port}/metrics")
+    assert await refused(metrics_port)
+    await finish(bot)
+    assert samples[("presence_commands_total", (("command", "who"),))] == 1
+    assert ("presence_http_feed_clients", ()) in samples

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from presence_bot.settings import DiscordSettings, MetricsSettings, Settings, TelegramSettings, load_settings
+from presence_bot.settings import (
+    DiscordSettings,
+    HttpSettings,
+    MetricsSettings,
+    Settings,
+    TelegramSettings,
+    load_settings,
+)
 from presence_bot.settings_errors import SettingsError
 from presence_bot.wiring import build_service
 
@@ -18,10 +25,10 @@ def test_the_example_config_is_valid_and_documents_every_setting() -> None:
     load_settings(EXAMPLE)
     text = EXAMPLE.read_text(encoding="utf-8")
     for model, section in ((Settings, ""), (TelegramSettings, "[telegram]"), (DiscordSettings, "[discord]"),
-                           (MetricsSettings, "[metrics]")):
+                           (MetricsSettings, "[metrics]"), (HttpSettings, "[http]")):
         body = (text.split(section, 1)[1] if section else text).split("\n[", 1)[0]
         for name in model.model_fields:
-            if name not in ("telegram", "discord", "metrics"):
+            if name not in ("telegram", "discord", "metrics", "http"):
                 assert f"\n{name} =" in body or f"# {name} =" in body, f"{section or 'top level'} {name} is not documented"
 
 

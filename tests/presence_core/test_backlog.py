@@ -81,6 +81,28 @@ async def test_what_cannot_be_written_at_shutdown_is_counted(clock: FakeClock,
     assert "1 buffered activities lost" in caplog.text
 
 
+async def test_activity_kept_through_a_long_outage_keeps_its_age(clock: FakeClock,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(backlog, "RETRY_FIRST_S", 0.01)
+    store = FlakyStore()
+    heard: list[tuple[str, str]] = []
+    async with PresenceService(store, clock=clock) as presence:
+        presence.on("status_change", lambda user, old, new: heard.append((old, new)))
+        store.down = True
+        said_at = clock.now
+        await say(presence, 1)
+        clock.advance(hours=3)
+        store.down = False
+        async with asyncio.timeout(5):
+            while not await logged_channels(store):
+                await asyncio.sleep(0.01)
+        await presence.sweep()
+
+        status = await presence.get_status("telegram:1")
+        assert (status.status, status.last_seen) == ("offline", said_at)
+        assert heard == []
+
+
 async def test_activity_kept_from_an_outage_is_dropped_when_its_person_is_forgotten(
         clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(backlog, "RETRY_FIRST_S", 0.01)

@@ -36,19 +36,21 @@ class Chat:
     async def say(self, user: str, content: str, *, channel: str = "room", direct: bool = False,
                   locale: str | None = None, mentions: dict[str, str] | None = None,
                   reply_to: str | None = None, self_name: str | None = None,
-                  channel_name: str | None = None, name: str | None = None, username: str | None = "") -> list[Sent]:
+                  channel_name: str | None = None, name: str | None = None, username: str | None = "",
+                  names: dict[str, str] | None = None, anonymous: bool = False,
+                  message_id: str | None = None) -> list[Sent]:
         """What the bot answered to this one message (not to others handled meanwhile); ``name`` is the
         display name (default ``user``), ``username`` the handle "@x" matches (default ``user``; None:
-        the account has none)."""
+        the account has none); ``anonymous``: sent on behalf of the chat ``user`` (an anonymous admin)."""
         before = len(self.outbox.sent)
         session = Session(
             platform="test", self_id="bot", user_id=f"test:{user}", user_name=name or user,
             username=user if username == "" else username,
             channel_id=f"test:{channel}", guild_id=None if direct else "guild", is_direct=direct,
-            content=content, message_id=None, timestamp=self.bot.service.clock(), locale=locale,
+            content=content, message_id=message_id, timestamp=self.bot.service.clock(), locale=locale,
             kind="command" if content.startswith("/") else "message", outbox=self.outbox,
             mentions=MappingProxyType(mentions or {}), reply_to_user_id=reply_to, self_name=self_name,
-            channel_name=channel_name,
+            channel_name=channel_name, names=MappingProxyType(names or {}), anonymous=anonymous,
         )
         await self.bot.handle(session)
         return [s for s in self.outbox.sent[before:] if s.session.user_id == session.user_id]

@@ -39,10 +39,11 @@ class Chat:
         return self.fake.sent(mark)
 
     async def say(self, user_id: int, content: str, *, channel_id: int = CHANNEL_ID, direct: bool = False,
-                  reply_to: dict[str, Any] | None = None, mentions: tuple[int, ...] = ()) -> list[Sent]:
-        """A message typed by a person; returns the messages the bot sent in response."""
+                  reply_to: dict[str, Any] | None = None, mentions: tuple[int, ...] = (),
+                  ago_ms: int = 0) -> list[Sent]:
+        """A message typed by a person (``ago_ms`` before it arrives); returns the messages the bot sent in response."""
         return await self._sent_after(self.fake.send_message(user_id, content, channel_id=channel_id, direct=direct,
-                                                             reply_to=reply_to, mentions=mentions))
+                                                             reply_to=reply_to, mentions=mentions, ago_ms=ago_ms))
 
     async def slash(self, user_id: int, options: list[dict[str, Any]], *, locale: str = "en-US",
                     direct: bool = False, resolved: dict[str, Any] | None = None, name: str = "presence") -> list[Sent]:

@@ -31,8 +31,12 @@ OTHER_BOT_ID = 700_000_000_000_000_303
 # A pseudonymous account of someone, and a person the bot never sees: for the visibility table.
 FOX_ID = 700_000_000_000_000_304
 ZED_ID = 700_000_000_000_000_305
+# Someone in the server the bot has never seen say anything.
+ANA_ID = 700_000_000_000_000_306
 # A second text channel of the guild, where not everyone talks.
 SECRET_CHANNEL_ID = 700_000_000_000_000_201
+THREAD_ID = 700_000_000_000_000_202
+WEBHOOK_ID = 700_000_000_000_000_401
 EPHEMERAL = 64
 # View channel, send messages, read message history: what the bot needs in a channel.
 MEMBER_PERMISSIONS = str((1 << 10) | (1 << 11) | (1 << 16) | (1 << 31))
@@ -50,6 +54,7 @@ def user_payload(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any
 
 USERS = {ALICE_ID: user_payload(ALICE_ID, "alice"), BOB_ID: user_payload(BOB_ID, "bob"),
          FOX_ID: user_payload(FOX_ID, "anon_fox"), ZED_ID: user_payload(ZED_ID, "zed"),
+         ANA_ID: user_payload(ANA_ID, "ana.lima"),
          OTHER_BOT_ID: user_payload(OTHER_BOT_ID, "otherbot", bot=True), BOT_ID: user_payload(BOT_ID, "presence", bot=True)}
 
 
@@ -107,6 +112,13 @@ class FakeDiscord:
 
     def __init__(self, now_ms: Callable[[], int]) -> None:
         self.now_ms = now_ms
+        # How far Discord's clock is from the host's (the tests' clock): Discord stamps ids with its own.
+        self.offset_ms = 0
+        # Each person's client statuses as Discord knows them now (absent: offline), for
+        # GUILD_CREATE and for requests of guild members with their presences.
+        self.client_status: dict[int, dict[str, str]] = {}
+        # Active threads of the guild, sent with GUILD_CREATE.
+        self.threads: list[dict[str, Any]] = []
         self.calls: list[RestCall] = []
         # Messages and interactions people sent through the gateway, newest last.
         self.messages: list[dict[str, Any]] = []
@@ -153,10 +165,17 @@ class FakeDiscord:
     def gateway_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/gateway"
 
-    def snowflake(self) -> int:
-        """A fresh id whose timestamp is the test clock's now, as Discord's ids carry their time."""
-        moment = datetime.fromtimestamp(self.now_ms() / 1000, tz=UTC)
+    def discord_ms(self) -> int:
+        """Now on Discord's clock."""
+        return self.now_ms() + self.offset_ms
+
+    def snowflake(self, ago_ms: int = 0) -> int:
+        """A fresh id whose timestamp is Discord's now (less ``ago_ms``), as Discord's ids carry their time."""
+        moment = datetime.fromtimestamp((self.discord_ms() - ago_ms) / 1000, tz=UTC)
         return time_snowflake(moment) + next(self._ids)
+
+    def _timestamp(self, ago_ms: int = 0) -> str:
+        return datetime.fromtimestamp((self.discord_ms() - ago_ms) / 1000, tz=UTC).isoformat()
 
     # failures and recorded calls ---------------------------------------------------------------
 
@@ -276,7 +295,40 @@ class FakeDiscord:
                 await self.dispatch("READY", self._ready())
                 await self.dispatch("GUILD_CREATE", self.guild())
                 self.connected.set()
+            elif payload["op"] == 6:
+                # A resume: this fake keeps no sessions, so the client must identify anew.
+                await ws.send_json({"op": 9, "d": False, "s": None, "t": None})
+            elif payload["op"] == 8:
+                await self._members_chunk(payload["d"])
         return ws
+
+    async def _members_chunk(self, request: dict[str, Any]) -> None:
+        """Answer a request for guild members by id, with their presences when asked (online ones only)."""
+        ids = [int(u) for u in request.get("user_ids") or []]
+        members = [self.member(u) for u in ids if u in USERS]
+        presences = [self._presence(u) for u in ids if u in USERS and u in self.client_status]
+        await self.dispatch("GUILD_MEMBERS_CHUNK", {
+            "guild_id": str(GUILD_ID), "members": members, "chunk_index": 0, "chunk_count": 1,
+            "not_found": [str(u) for u in ids if u not in USERS], "nonce": request.get("nonce"),
+            **({"presences": presences} if request.get("presences") else {})})
+
+    def _presence(self, user_id: int) -> dict[str, Any]:
+        clients = self.client_status.get(user_id, {})
+        status = next(iter(clients.values()), "offline")
+        return {"user": {"id": str(user_id)}, "guild_id": str(GUILD_ID), "status": status,
+                "activities": [], "client_status": clients}
+
+    async def new_session(self) -> None:
+        """Discord asks the client to reconnect and, the session being gone, to identify again (READY)."""
+        self.connected.clear()
+        await self.dispatch_op(7)
+        async with asyncio.timeout(5):
+            await self.connected.wait()
+
+    async def dispatch_op(self, op: int) -> None:
+        if self._ws is None or self._ws.closed:
+            raise RuntimeError("no client is connected to the fake gateway")
+        await self._ws.send_json({"op": op, "d": None, "s": None, "t": None})
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send one gateway event to the connected client."""
@@ -305,7 +357,8 @@ class FakeDiscord:
                          {"id": str(SECRET_CHANNEL_ID), "type": 0, "name": "secret", "position": 1,
                           "permission_overwrites": [], "guild_id": str(GUILD_ID)}],
             "members": [self.member(user_id) for user_id in (BOT_ID, *self.guild_members)],
-            "presences": [], "threads": [], "emojis": [], "stickers": [], "voice_states": [],
+            "presences": [self._presence(u) for u in self.guild_members if u in self.client_status],
+            "threads": self.threads, "emojis": [], "stickers": [], "voice_states": [],
             "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": [],
             "joined_at": "2026-01-01T00:00:00+00:00",
         }
@@ -319,30 +372,38 @@ class FakeDiscord:
 
     async def send_message(self, author_id: int, content: str, *, channel_id: int = CHANNEL_ID,
                            direct: bool = False, reply_to: dict[str, Any] | None = None,
-                           mentions: tuple[int, ...] = ()) -> dict[str, Any]:
-        """A person's message arriving through the gateway (MESSAGE_CREATE); returns its payload."""
+                           mentions: tuple[int, ...] = (), webhook: bool = False, ago_ms: int = 0,
+                           kind: int | None = None) -> dict[str, Any]:
+        """A message arriving through the gateway (MESSAGE_CREATE), written ``ago_ms`` before now; from a
+        webhook (named after ``author_id``'s user) when ``webhook``; returns its payload."""
         if direct:
             self._dm_channels.add(dm_channel_id(author_id))
         data = self.message_payload(author_id, content, channel_id=channel_id, direct=direct, reply_to=reply_to,
-                                    mentions=mentions)
+                                    mentions=mentions, webhook=webhook, ago_ms=ago_ms, kind=kind)
         self.messages.append(data)
         await self.dispatch("MESSAGE_CREATE", data)
         return data
 
     def message_payload(self, author_id: int, content: str, *, channel_id: int = CHANNEL_ID, direct: bool = False,
-                        reply_to: dict[str, Any] | None = None, mentions: tuple[int, ...] = ()) -> dict[str, Any]:
+                        reply_to: dict[str, Any] | None = None, mentions: tuple[int, ...] = (),
+                        webhook: bool = False, ago_ms: int = 0, kind: int | None = None) -> dict[str, Any]:
         """A message as Discord describes it, without sending it (one sent before the bot was there)."""
         data: dict[str, Any] = {
-            "id": str(self.snowflake()), "channel_id": str(dm_channel_id(author_id) if direct else channel_id),
-            "author": USERS[author_id], "content": content, "type": 19 if reply_to else 0,
-            "timestamp": datetime.fromtimestamp(self.now_ms() / 1000, tz=UTC).isoformat(),
+            "id": str(self.snowflake(ago_ms)), "channel_id": str(dm_channel_id(author_id) if direct else channel_id),
+            "author": USERS[author_id], "content": content, "type": kind if kind is not None else 19 if reply_to else 0,
+            "timestamp": self._timestamp(ago_ms),
             "edited_timestamp": None, "tts": False, "mention_everyone": False,
             "mentions": [USERS[m] for m in mentions], "mention_roles": [], "attachments": [], "embeds": [],
             "pinned": False, "flags": 0,
         }
-        if not direct:
+        if webhook:
+            data["webhook_id"] = str(WEBHOOK_ID)
+            data["author"] = {**USERS[author_id], "id": str(WEBHOOK_ID), "bot": True}
+        elif not direct:
             data["guild_id"] = str(GUILD_ID)
             data["member"] = {k: v for k, v in self.member(author_id).items() if k != "user"}
+        if webhook and not direct:
+            data["guild_id"] = str(GUILD_ID)
         if reply_to is not None:
             data["message_reference"] = {"message_id": reply_to["id"], "channel_id": reply_to["channel_id"],
                                          "guild_id": reply_to.get("guild_id"), "type": 0}
@@ -380,9 +441,75 @@ class FakeDiscord:
     async def send_presence(self, user_id: int, status: str, client_status: dict[str, str],
                             *, activities: list[dict[str, Any]] | None = None) -> None:
         """A PRESENCE_UPDATE for a guild member (needs the presences intent on a real gateway)."""
+        self.set_clients(user_id, client_status)
         await self.dispatch("PRESENCE_UPDATE", {
             "user": {"id": str(user_id)}, "guild_id": str(GUILD_ID), "status": status,
             "activities": activities or [], "client_status": client_status})
+
+    def set_clients(self, user_id: int, client_status: dict[str, str]) -> None:
+        """What Discord knows of a person's clients, changed without telling the bot (it may be away)."""
+        if client_status:
+            self.client_status[user_id] = client_status
+        else:
+            self.client_status.pop(user_id, None)
+
+    async def edit_message(self, message: dict[str, Any], content: str, *, later_ms: int = 1_000,
+                           embeds: list[dict[str, Any]] | None = None) -> None:
+        """MESSAGE_UPDATE: the message with new content (or, unchanged, with an unfurled embed)."""
+        edited = {**message, "content": content, "embeds": embeds or [],
+                  "edited_timestamp": None if content == message["content"] else self._timestamp(-later_ms)}
+        await self.dispatch("MESSAGE_UPDATE", edited)
+
+    async def react(self, user_id: int, message: dict[str, Any], emoji: str = "👍", *, remove: bool = False) -> None:
+        """MESSAGE_REACTION_ADD (with the member, in a guild) or MESSAGE_REACTION_REMOVE (without)."""
+        data: dict[str, Any] = {"user_id": str(user_id), "channel_id": message["channel_id"],
+                                "message_id": message["id"], "emoji": {"id": None, "name": emoji},
+                                "burst": False, "type": 0}
+        if "guild_id" in message:
+            data["guild_id"] = message["guild_id"]
+            if not remove:
+                data["member"] = self.member(user_id)
+                data["message_author_id"] = message["author"]["id"]
+        await self.dispatch("MESSAGE_REACTION_REMOVE" if remove else "MESSAGE_REACTION_ADD", data)
+
+    async def typing(self, user_id: int, channel_id: int = CHANNEL_ID) -> None:
+        await self.dispatch("TYPING_START", {"channel_id": str(channel_id), "guild_id": str(GUILD_ID),
+                                             "user_id": str(user_id), "timestamp": self.discord_ms() // 1000,
+                                             "member": self.member(user_id)})
+
+    async def remove_member(self, user_id: int) -> None:
+        """GUILD_MEMBER_REMOVE: left or kicked (a real gateway sends it only with the members intent)."""
+        await self.dispatch("GUILD_MEMBER_REMOVE", {"guild_id": str(GUILD_ID), "user": USERS[user_id]})
+
+    async def ban(self, user_id: int) -> None:
+        await self.dispatch("GUILD_BAN_ADD", {"guild_id": str(GUILD_ID), "user": USERS[user_id]})
+
+    async def remove_bot(self) -> None:
+        """GUILD_DELETE without ``unavailable``: the bot was removed from the server."""
+        await self.dispatch("GUILD_DELETE", {"id": str(GUILD_ID)})
+
+    def thread(self, thread_id: int = THREAD_ID, parent_id: int = CHANNEL_ID) -> dict[str, Any]:
+        return {"id": str(thread_id), "type": 11, "name": "signals", "guild_id": str(GUILD_ID),
+                "parent_id": str(parent_id), "owner_id": str(ALICE_ID), "message_count": 1, "member_count": 2,
+                "thread_metadata": {"archived": False, "auto_archive_duration": 1440,
+                                    "archive_timestamp": self._timestamp(), "locked": False}}
+
+    async def create_thread(self, thread_id: int = THREAD_ID) -> None:
+        self.threads.append(self.thread(thread_id))
+        await self.dispatch("THREAD_CREATE", {**self.thread(thread_id), "newly_created": True})
+
+    async def delete_thread(self, thread_id: int = THREAD_ID) -> None:
+        await self.dispatch("THREAD_DELETE", {"id": str(thread_id), "guild_id": str(GUILD_ID),
+                                              "parent_id": str(CHANNEL_ID), "type": 11})
+
+    async def remove_from_thread(self, user_id: int, thread_id: int = THREAD_ID) -> None:
+        await self.dispatch("THREAD_MEMBERS_UPDATE", {"id": str(thread_id), "guild_id": str(GUILD_ID),
+                                                      "member_count": 1, "removed_member_ids": [str(user_id)]})
+
+    async def delete_channel(self, channel_id: int = CHANNEL_ID) -> None:
+        await self.dispatch("CHANNEL_DELETE", {"id": str(channel_id), "type": 0, "name": "general",
+                                               "guild_id": str(GUILD_ID), "position": 0,
+                                               "permission_overwrites": []})
 
 
 def dm_channel_id(user_id: int) -> int:
@@ -390,7 +517,7 @@ def dm_channel_id(user_id: int) -> int:
     return user_id + 1_000
 
 
-def subcommand(name: str, *, group: str | None = None, focused: str | None = None,
+def subcommand(name: str, /, *, group: str | None = None, focused: str | None = None,
                **options: Any) -> list[dict[str, Any]]:
     """Interaction options for ``/presence [group] <name> key:value …``; ``focused`` names the option being typed."""
     types = {bool: 5, int: 4, str: 3}

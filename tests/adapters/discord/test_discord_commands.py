@@ -37,12 +37,14 @@ async def test_sync_to_one_guild_registers_the_presence_command_tree(fake: FakeD
     [call] = fake.calls_to("PUT", rf"/applications/{APP_ID}/guilds/{GUILD_ID}/commands")
     [presence] = call.json
     subcommands = _by_name(presence["options"])
-    team = _by_name(subcommands["team"]["options"])
+    groups = {name: _by_name(subcommands[name]["options"]) for name in ("team", "token")}
     assert presence["name"] == "presence" and len(subcommands) <= 25  # Discord's limit per group
-    assert list(team) == ["capacity", "take", "done", "skills", "hours", "available", "pick"]
-    assert sorted([*subcommands, *team]) == sorted(["me", "user", "team", *SUBCOMMANDS])
-    assert names == [f"/presence {name}" if name != "team" else f"/presence team {inner}"
-                     for name in subcommands for inner in (team if name == "team" else [name])]
+    assert list(groups["team"]) == ["capacity", "take", "done", "skills", "hours", "available", "pick"]
+    assert list(groups["token"]) == ["create", "list", "revoke"]  # token NAME, tokens, token revoke NAME
+    assert sorted([*subcommands, *groups["team"]]) == sorted(["me", "user", "team",
+                                                              *(s for s in SUBCOMMANDS if s != "tokens")])
+    assert names == [f"/presence {name} {inner}" if name in groups else f"/presence {name}"
+                     for name in subcommands for inner in groups.get(name, [name])]
     assert fake.calls_to("PUT", rf"/applications/{APP_ID}/commands") == []
 
 

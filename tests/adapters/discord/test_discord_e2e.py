@@ -174,3 +174,16 @@ async def test_the_activity_log_names_discord_channels_as_people_see_them(chat: 
                          "just now · message in **#general**"]
     [answer] = await chat.slash(ALICE_ID, subcommand("activity"))
     assert "message in a direct chat" in answer.content and "discord:" not in answer.content
+
+
+async def test_a_token_from_the_slash_command_is_ephemeral_and_revoked_the_same_way(
+        chat: Chat, presence: PresenceService) -> None:
+    [made] = await chat.slash(ALICE_ID, subcommand("create", group="token", name="laptop"))
+    assert made.kind == "response" and made.ephemeral
+    token = made.content.split("`")[1]
+    assert (await presence.authenticate(token)) is not None
+
+    [listing] = await chat.slash(ALICE_ID, subcommand("list", group="token"))
+    assert listing.ephemeral and "laptop" in listing.content and token not in listing.content
+    [revoked] = await chat.slash(ALICE_ID, subcommand("revoke", group="token", name="laptop"))
+    assert revoked.ephemeral and await presence.authenticate(token) is None

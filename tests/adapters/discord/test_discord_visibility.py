@@ -18,6 +18,7 @@ from fake_discord import (
     user_subcommand,
 )
 
+from presence_bot.text import escape_discord
 from presence_core import PresenceService
 from presence_core.stores.base import Store
 from tests.support.clock import FakeClock
@@ -50,8 +51,10 @@ class DiscordWorld:
         return f"discord:{PLACES[place]}"
 
     def names(self, who: str) -> Sequence[str]:
+        """Every form of the person's names an answer may hold: as Discord gives them and as escaped."""
         user = USERS[IDS[who]]
-        return [str(IDS[who]), user["username"], user["global_name"]]
+        names = [str(IDS[who]), user["username"], user["global_name"]]
+        return [*names, *(escape_discord(n) for n in names)]
 
     async def say(self, who: str, place: Place) -> None:
         await self.chat.say(IDS[who], "hello", channel_id=PLACES[place])

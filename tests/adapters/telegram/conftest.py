@@ -6,17 +6,19 @@ from collections.abc import AsyncIterator
 
 import pytest
 from fake_bot_api import TOKEN, FakeBotApi
+from harness import Telegram, polling_settings, running
 from telegram import Bot
 from telegram_updates import Messages
 
+from presence_bot.app import PresenceBot
 from presence_core import create_presence_service
 from presence_core.service import PresenceService
 from tests.support.clock import FakeClock
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    server = FakeBotApi()
+async def api(clock: FakeClock) -> AsyncIterator[FakeBotApi]:
+    server = FakeBotApi(now_ms=clock)
     await server.start()
     yield server
     await server.close()
@@ -36,5 +38,15 @@ async def presence(clock: FakeClock) -> AsyncIterator[PresenceService]:
 
 
 @pytest.fixture
-def messages(clock: FakeClock) -> Messages:
-    return Messages(clock)
+def messages(api: FakeBotApi) -> Messages:
+    """Updates dated by Telegram's clock (the test clock unless a test skews it)."""
+    return Messages(api.telegram_ms)
+
+
+@pytest.fixture
+async def telegram(api: FakeBotApi, presence: PresenceService) -> AsyncIterator[Telegram]:
+    """presence-bot's Telegram side, long polling the fake Bot API."""
+    presence_bot = PresenceBot(presence)
+    async with running(api, polling_settings(api), presence_bot) as telegram:
+        yield telegram
+    await presence_bot.close()

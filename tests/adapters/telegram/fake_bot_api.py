@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.utils import formatdate
 from typing import Any
 
 from aiohttp import web
@@ -48,10 +50,18 @@ class FakeBotApi:
     failures: dict[str, deque[tuple[int, str, dict[str, Any]]]] = field(
         default_factory=lambda: defaultdict(deque))
     port: int = 0
+    # The host's clock (the tests' clock), and how far Telegram's clock is from it: Telegram stamps
+    # what it sends (message dates, the Date of its responses) with its own.
+    now_ms: Callable[[], int] = field(default=lambda: time.time_ns() // 1_000_000)
+    offset_ms: int = 0
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(10_000))
     _runner: web.AppRunner | None = None
+
+    def telegram_ms(self) -> int:
+        """Now on Telegram's clock."""
+        return self.now_ms() + self.offset_ms
 
     @property
     def base_url(self) -> str:
@@ -110,11 +120,12 @@ class FakeBotApi:
             self._changed.notify_all()
         if self.failures[method]:
             status, description, parameters = self.failures[method].popleft()
-            return _error(status, description, parameters)
-        handler = getattr(self, f"_api_{method}", None)
-        if handler is None:
-            return _ok(True)
-        return await handler(params)
+            response = _error(status, description, parameters)
+        else:
+            handler = getattr(self, f"_api_{method}", None)
+            response = _ok(True) if handler is None else await handler(params)
+        response.headers["Date"] = formatdate(self.telegram_ms() / 1000, usegmt=True)
+        return response
 
     async def _api_getMe(self, params: dict[str, Any]) -> web.Response:
         return _ok({"id": BOT_ID, "is_bot": True, "first_name": "Presence", "username": BOT_USERNAME,
@@ -149,7 +160,7 @@ class FakeBotApi:
             self.sent.append(sent)
             self._changed.notify_all()
         chat_type = "private" if chat_id > 0 else "supergroup"
-        return _ok({"message_id": next(self._message_ids), "date": 1_790_000_000,
+        return _ok({"message_id": next(self._message_ids), "date": self.telegram_ms() // 1000,
                     "chat": {"id": chat_id, "type": chat_type},
                     "from": {"id": BOT_ID, "is_bot": True, "first_name": "Presence", "username": BOT_USERNAME},
                     "text": params["text"]})

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-from fake_bot_api import BOT_USERNAME, CANNOT_INITIATE, FakeBotApi
-from harness import Telegram, polling_settings, running
+from fake_bot_api import BOT_USERNAME, CANNOT_INITIATE
+from harness import Telegram
 from telegram_updates import FORUM, GROUP, Messages, Person, private
 
 from presence_bot import i18n
-from presence_bot.app import PresenceBot
 from presence_bot.options import BotOptions
 from presence_core.service import PresenceService
 
@@ -22,14 +19,6 @@ LI = Person(44, "磊", "lei", "zh-hans")
 def html(locale: str, key: str, **values: object) -> str:
     """A locale line as the bot sends it to Telegram."""
     return i18n.reply(locale, key, **values).render("telegram_html")
-
-
-@pytest.fixture
-async def telegram(api: FakeBotApi, presence: PresenceService) -> AsyncIterator[Telegram]:
-    presence_bot = PresenceBot(presence)
-    async with running(api, polling_settings(api), presence_bot) as telegram:
-        yield telegram
-    await presence_bot.close()
 
 
 async def test_start_up_sets_the_command_menu_in_english_and_chinese(telegram: Telegram) -> None:

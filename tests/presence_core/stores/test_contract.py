@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from presence_core.models import Activity, DeviceRecord, PersonRecord, Transition
+from presence_core.models import Activity, DeviceRecord, PersonRecord, RoomLease, TokenRecord, Transition
 from presence_core.policy import DAY_MS, MINUTE_MS, Policy
 from presence_core.status import Status
 from presence_core.stores.base import Store
@@ -292,3 +292,67 @@ async def test_channel_names_are_remembered_and_replaced(store: Store) -> None:
     assert await store.channel_names(["telegram:-5", "discord:9", "console:dm/you", "telegram:-5"]) == {
         "telegram:-5": "Dev Team 🚀 (renamed)", "discord:9": "#general"}
     assert await store.channel_names([]) == {}
+
+
+def token(name: str, owner: str = "telegram:1", *, at: int = T0) -> TokenRecord:
+    return TokenRecord(f"hash-of-{owner}-{name}", owner, name, at)
+
+
+async def test_tokens_are_found_by_hash_listed_by_owner_and_unique_by_name(store: Store) -> None:
+    assert await store.add_token(token("laptop"))
+    assert await store.add_token(token("phone"))
+    assert await store.add_token(token("laptop", "discord:2"))
+    assert not await store.add_token(TokenRecord("another-hash", "telegram:1", "laptop", T0 + 1))
+    assert await store.find_token("another-hash") is None
+    assert await store.find_token("hash-of-telegram:1-laptop") == token("laptop")
+    assert await store.find_token("never-issued") is None
+    assert sorted(t.name for t in await store.tokens(["telegram:1"])) == ["laptop", "phone"]
+    assert sorted((t.owner, t.name) for t in await store.tokens(["telegram:1", "discord:2"])) == [
+        ("discord:2", "laptop"), ("telegram:1", "laptop"), ("telegram:1", "phone")]
+    assert await store.tokens(["nobody:1"]) == []
+
+
+async def test_a_revoked_token_is_gone_and_its_name_free_again(store: Store) -> None:
+    assert await store.add_token(token("laptop"))
+    assert await store.revoke_token("telegram:1", "laptop")
+    assert not await store.revoke_token("telegram:1", "laptop")
+    assert await store.find_token("hash-of-telegram:1-laptop") is None
+    await store.touch_token("hash-of-telegram:1-laptop", T0 + 5)
+    assert await store.find_token("hash-of-telegram:1-laptop") is None
+    assert await store.tokens(["telegram:1"]) == []
+    assert await store.add_token(TokenRecord("new-hash", "telegram:1", "laptop", T0 + 9))
+    assert [t.hash for t in await store.tokens(["telegram:1"])] == ["new-hash"]
+
+
+async def test_a_token_remembers_when_it_was_last_used(store: Store) -> None:
+    assert await store.add_token(token("laptop"))
+    await store.touch_token("hash-of-telegram:1-laptop", T0 + 60_000)
+    assert (await store.find_token("hash-of-telegram:1-laptop")) == TokenRecord(
+        "hash-of-telegram:1-laptop", "telegram:1", "laptop", T0, T0 + 60_000)
+    assert [t.last_used for t in await store.tokens(["telegram:1"])] == [T0 + 60_000]
+
+
+async def test_forget_erases_the_tokens_of_every_account_of_the_person(store: Store) -> None:
+    await store.record([message("telegram:1", T0), message("discord:2", T0)], POLICY)
+    into = (await store.load(["telegram:1"]))["telegram:1"]
+    into.linked.append("discord:2")
+    assert await store.merge(into, into.version, "discord:2")
+    assert await store.add_token(token("laptop"))
+    assert await store.add_token(token("phone", "discord:2"))
+    assert await store.add_token(token("kept", "console:other"))
+    await store.forget("telegram:1")
+    assert await store.tokens(["telegram:1", "discord:2"]) == []
+    assert await store.find_token("hash-of-discord:2-phone") is None
+    assert [t.name for t in await store.tokens(["console:other"])] == ["kept"]
+
+
+async def test_room_leases_survive_a_save_and_load_and_activity(store: Store) -> None:
+    device = DeviceRecord("telegram:1/api/laptop", "api laptop", T0, synced_at=T0,
+                          rooms={"app:doc": RoomLease(T0 - 5, '{"line":3,"col":"x,y"}'), "app:其他": RoomLease(T0)})
+    record = PersonRecord("telegram:1", last_seen=T0, devices={device.id: device})
+    assert await store.save(record, 0)
+    assert (await store.load(["telegram:1"]))["telegram:1"] == record
+    await store.record([message("telegram:1", T0 + 1, device="telegram:1/api/laptop", logged=False)], POLICY)
+    loaded = (await store.load(["telegram:1"]))["telegram:1"]
+    assert loaded.devices["telegram:1/api/laptop"].rooms == device.rooms
+    assert loaded.devices["telegram:1/api/laptop"].last_seen == T0 + 1

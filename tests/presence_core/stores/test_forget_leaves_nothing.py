@@ -7,13 +7,15 @@ import sqlite3
 from presence_core import PresenceService
 from presence_core.stores.redis import RedisStore
 from presence_core.stores.sqlite import SqliteStore
+from presence_core.tokens import device_id
 from tests.support.clock import FakeClock
 
 TG, DC, OTHER = "telegram:424242", "discord:737373", "telegram:5151"
 
 
 async def history_then_forget(presence: PresenceService) -> None:
-    """Everything a person can leave behind: linked accounts, devices, activity, channels, codes, hits."""
+    """Everything a person can leave behind: linked accounts, devices, activity, channels, codes, hits,
+    API tokens and app rooms."""
     for account, channel in ((TG, "telegram:-5"), (DC, "discord:9")):
         await presence.record_activity(account, {"channel_id": channel}, user_name="someone")
     await presence.link_account(DC, await presence.create_link_code(TG))
@@ -30,6 +32,8 @@ async def history_then_forget(presence: PresenceService) -> None:
     await presence.set_status(TG, "away")
     assert await presence.watch(OTHER, TG, "telegram:-5") is not None
     assert await presence.watch(TG, OTHER, "telegram:-5") is not None
+    await presence.create_token(DC, "laptop")
+    await presence.room_heartbeat(DC, device_id(DC, "laptop"), "app:doc-of-someone", {"cursor": "someone"})
     await presence.forget(DC)
 
 

@@ -290,11 +290,14 @@ async def test_the_record_script_applies_activity_exactly_like_the_rules(redis_s
         record = _random_record(rng, person, T0)
         assert await memory.save(record.copy(), 0) and await redis_store.save(record.copy(), 0)
     for round_ in range(5):
-        batch = [Activity(person, rng.choice([person, person + "/phone"]), "console", "message",
-                          T0 + round_ * 20 * MINUTE_MS + rng.randrange(-MINUTE_MS, MINUTE_MS),
-                          rng.choice([None, "console:lobby"]), rng.choice([None, "", "Name"]), rng.random() < 0.8,
-                          rng.choice([None, "handle"]))
-                 for person in rng.choices(people, k=60)]
+        batch = []
+        for person in rng.choices(people, k=60):
+            ts = T0 + round_ * 20 * MINUTE_MS + rng.randrange(-MINUTE_MS, MINUTE_MS)
+            # Fresh, or arriving late: before, between and after the away and offline thresholds.
+            arrived = rng.choice([None, ts, ts + 4 * MINUTE_MS, ts + 10 * MINUTE_MS, ts + 3 * HOUR_MS])
+            batch.append(Activity(person, rng.choice([person, person + "/phone"]), "console", "message", ts,
+                                  rng.choice([None, "console:lobby"]), rng.choice([None, "", "Name"]),
+                                  rng.random() < 0.8, rng.choice([None, "name"]), arrived=arrived))
         assert await redis_store.record(batch, POLICY) == await memory.record(batch, POLICY)
         assert await redis_store.load(people) == await memory.load(people)
         for person in people[:5]:

@@ -1,0 +1,75 @@
+"""``create_app(presence)``: the HTTP API and live feed of SPEC section 11 as one ASGI app.
+
+``presence-bot`` serves it with uvicorn when ``[http] enabled = true``; an operator can mount the
+same app in their own server (their server then starts and stops ``presence`` itself). Routes:
+``/v1/…`` (JSON, epoch ms, bearer tokens), ``WS /v1/rooms/{id}/feed``, the board at ``/rooms/{id}``,
+``/openapi.json`` and ``/docs``, and ``/metrics`` when given a Prometheus registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, WebSocket
+from prometheus_client import CollectorRegistry, make_asgi_app
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from presence_adapters.http import board, errors, me, rooms
+from presence_adapters.http.feed import Feeds
+from presence_adapters.http.hub import FeedOptions
+from presence_adapters.http.limits import MAX_BODY_BYTES, BodyLimit
+from presence_adapters.http.metrics import CountRequests, HttpMetrics
+from presence_core import PresenceService
+
+
+# FastAPI's own OpenTelemetry instrumentation, off: with no exporter configured its spans only cost
+# time (about 10% of a heartbeat); presence reports through Prometheus (/metrics) instead.
+TELEMETRY: dict[str, bool] = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
+
+
+class _Asgi:
+    """An ASGI app as a route endpoint (a plain function would be taken for a request handler)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+
+def metrics_route(registry: CollectorRegistry) -> Route:
+    """``GET /metrics`` by prometheus-client's own ASGI app (text or OpenMetrics, gzip when asked)."""
+    return Route("/metrics", _Asgi(make_asgi_app(registry)), methods=["GET"])
+
+
+def create_app(presence: PresenceService, *, metrics_registry: CollectorRegistry | None = None,
+               feed_options: FeedOptions | None = None, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
+    """The app over a (started) service; ``metrics_registry`` adds ``/metrics`` and the HTTP metrics."""
+    metrics = HttpMetrics(metrics_registry) if metrics_registry is not None else None
+    feeds = Feeds(presence, feed_options or FeedOptions(), metrics)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        feeds.stop()
+
+    app = FastAPI(title="presence", version="1", lifespan=lifespan, redoc_url=None, telemetry=TELEMETRY,
+                  description="Presence of apps and web pages as devices of chat users (SPEC section 11). "
+                              "Send your token as 'Authorization: Bearer <token>'; get one in chat with "
+                              "/presence token NAME.")
+    errors.install(app)
+    app.include_router(rooms.router(presence))
+    app.include_router(me.router(presence))
+
+    @app.websocket("/v1/rooms/{room_id:path}/feed")
+    async def feed(websocket: WebSocket, room_id: str) -> None:
+        await feeds.serve(websocket, room_id)
+
+    board.install(app)
+    if metrics is not None and metrics_registry is not None:
+        app.router.routes.append(metrics_route(metrics_registry))
+        app.add_middleware(CountRequests, metrics=metrics)
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    return app

@@ -1,0 +1,125 @@
+"""The one error shape of the HTTP API: ``{"error": {"code": "...", "message": "..."}}``, for every failure.
+
+FastAPI's own errors (validation, unknown routes, wrong methods, unreadable bodies) are turned into
+it too, and anything unexpected becomes a 500 with a fixed message: never a trace, never what the
+client sent beyond a bounded excerpt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from presence_core import InvalidArgumentError, PresenceError, StoreUnavailableError
+from presence_core.errors import ConcurrentUpdateError, RoomForbiddenError
+
+# The code of each status when nothing more precise applies.
+STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type", 422: "invalid",
+                429: "rate_limited", 500: "internal", 503: "unavailable"}
+_EXCERPT = 80
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorOut(BaseModel):
+    """Every failure: a stable machine-readable ``code`` and a sentence for people."""
+
+    error: ErrorBody
+
+
+class ApiError(Exception):
+    """A failure the API answers on purpose, with its status, code and message."""
+
+    def __init__(self, status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = dict(headers or {})
+
+
+def error_response(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status, headers=dict(headers or {}))
+
+
+def _field(location: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in location if part != "body") or "body"
+
+
+def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """Malformed JSON is a 400, a body that is not JSON at all a 415; JSON of the wrong shape a 422
+    naming the first wrong field."""
+    errors = exc.errors()
+    first = errors[0] if errors else {}
+    if first.get("type") == "json_invalid":
+        return error_response(400, "malformed_json", "the body is not valid JSON")
+    content_type = request.headers.get("content-type", "")
+    if tuple(first.get("loc", ())) == ("body",) and content_type and "json" not in content_type:
+        return error_response(415, "unsupported_media_type", "send the body as JSON, with 'Content-Type: "
+                              "application/json'")
+    field, message = _field(tuple(first.get("loc", ()))), str(first.get("msg", "invalid input"))
+    return error_response(422, "invalid", f"{field}: {message}"[:200])
+
+
+def _http(exc: StarletteHTTPException) -> JSONResponse:
+    code = STATUS_CODES.get(exc.status_code, "error")
+    message = (exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")).lower()
+    if exc.status_code == 400:  # FastAPI could not read the body at all (e.g. nested too deeply)
+        code, message = "malformed_body", "the body could not be read as JSON"
+    return error_response(exc.status_code, code, message[:200], exc.headers)
+
+
+def _presence(exc: PresenceError) -> JSONResponse:
+    if isinstance(exc, RoomForbiddenError):
+        return error_response(403, "room_forbidden", "this room is a chat you were not seen in, or have left")
+    if isinstance(exc, StoreUnavailableError | ConcurrentUpdateError):
+        return error_response(503, "unavailable", "presence is temporarily unavailable; try again",
+                              {"Retry-After": "1"})
+    if isinstance(exc, InvalidArgumentError):
+        return error_response(422, "invalid", str(exc)[:200])
+    return error_response(422, "refused", str(exc)[:200])
+
+
+def install(app: FastAPI) -> None:
+    """Route every kind of failure to the one shape."""
+
+    async def api_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ApiError)
+        return error_response(exc.status, exc.code, exc.message, exc.headers)
+
+    async def validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return _validation(request, exc)
+
+    async def http(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        return _http(exc)
+
+    async def presence(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, PresenceError)
+        return _presence(exc)
+
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Starlette raises it on after this answer, so the server logs it once (as one structured line).
+        return error_response(500, "internal", "something went wrong on our side")
+
+    app.add_exception_handler(ApiError, api_error)
+    app.add_exception_handler(RequestValidationError, validation)
+    app.add_exception_handler(StarletteHTTPException, http)
+    app.add_exception_handler(PresenceError, presence)
+    app.add_exception_handler(Exception, unexpected)
+
+
+def excerpt(text: str) -> str:
+    """What a message may quote of client input."""
+    return text if len(text) <= _EXCERPT else text[:_EXCERPT] + "…"
