@@ -121,7 +121,7 @@ class RedisStore(Store):
     def _payload(self, batch: Sequence[Activity], hints: Sequence[str] | None, policy: Policy) -> bytes:
         """The record script's batch: ``redis_lua_record.WIDTH`` values per activity."""
         flat: list[object] = []
-        tag, away = hash_tag, policy.away_after_ms
+        tag, away, renew = hash_tag, policy.away_after_ms, policy.channel_window_ms // redis_lua_record.RENEW_FRACTION
         for i, a in enumerate(batch):
             hint = hints[i] if hints is not None else ""
             channel = a.channel_id or ""
@@ -129,7 +129,7 @@ class RedisStore(Store):
                      str(a.timestamp + away), channel, tag(channel) if channel and hints is None else "",
                      a.user_name or "", a.logged, a.username or "",
                      "o" if a.arrived is None or a.arrived - a.timestamp < away  # rules.arrival_status, fast
-                     else STATUS_CODES[rules.arrival_status(a, policy)])
+                     else STATUS_CODES[rules.arrival_status(a, policy)], str(max(0, a.timestamp - renew)))
         return orjson.dumps(flat)
 
     def _args(self, batch: Sequence[Activity], hints: Sequence[str] | None, policy: Policy) -> tuple[object, ...]:

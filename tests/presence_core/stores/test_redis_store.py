@@ -13,7 +13,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from presence_core.errors import InvalidArgumentError, StoreUnavailableError
-from presence_core.models import Activity, DeviceRecord, PersonRecord, Transition
+from presence_core.models import Activity, DeviceRecord, Membership, PersonRecord, Transition
 from presence_core.policy import HOUR_MS, MINUTE_MS, Policy
 from presence_core.service import PresenceService
 from presence_core.status import Status
@@ -132,6 +132,18 @@ async def test_the_log_and_channels_stay_bounded(redis_store: RedisStore) -> Non
     await redis_store.record([message("console:old0", later, "console:elsewhere")], POLICY)
     fields = await raw.hkeys(redis_store.keys.person("console:old0"))
     assert [f for f in fields if f[:1] in b"#%"] == [b"#console:elsewhere"]
+
+
+async def test_a_membership_is_renewed_once_a_sixtieth_of_the_channel_window(redis_store: RedisStore) -> None:
+    renew = POLICY.channel_window_ms // 60  # a minute
+    room = redis_store.keys.channel("console:room")
+    for ts in (T0, T0 + 1000, T0 + renew - 1):  # someone who keeps talking: the channel is not written again
+        await redis_store.record([message("console:chatty", ts, "console:room")], POLICY)
+    assert await redis_store.redis.raw.zscore(room, "console:chatty") == T0
+    assert await redis_store.memberships("console:chatty", 0) == [Membership("console:room", "console:chatty", T0)]
+    await redis_store.record([message("console:chatty", T0 + renew + 1, "console:room")], POLICY)
+    assert await redis_store.redis.raw.zscore(room, "console:chatty") == T0 + renew + 1
+    assert (await redis_store.load(["console:chatty"]))["console:chatty"].last_seen == T0 + renew + 1
 
 
 async def test_one_message_leaves_one_hash_per_person_and_long_logs_spill_into_a_list(
