@@ -17,11 +17,14 @@ from dataclasses import dataclass
 from functools import cache
 
 from presence_bot import i18n
+from presence_bot.parsing import read_count
 from presence_core import hours as weekly
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _RANGE = r"\s*(?:-|–|—|~|～|至|到|to)\s*"
-_TIME = r"(\d{1,2})(?:[:：.](\d{2}))?\s*(?:点|時|时|h)?"
+# Digits of any width, or Chinese numerals (``九点``, ``十八点``).
+_NUMERAL = "[\\d〇零一二两兩三四五六七八九十]"
+_TIME = rf"({_NUMERAL}{{1,3}})(?:[:：.]({_NUMERAL}{{2,3}}))?\s*(?:点|點|時|时|h)?"
 
 
 class HoursTextError(ValueError):
@@ -78,8 +81,8 @@ def _expand_days(text: str) -> list[int]:
 
 
 def _minute(hour: str, minute: str | None, text: str, *, end: bool) -> int:
-    h, m = int(hour), int(minute or 0)
-    if m > 59 or h > 24 or (h == 24 and (m or not end)):
+    h, m = read_count(hour), read_count(minute or "0")
+    if h is None or m is None or m > 59 or h > 24 or (h == 24 and (m or not end)):
         raise HoursTextError("hours.bad_time", text=text)
     return h * 60 + m
 

@@ -111,6 +111,15 @@ def _plain_numbers(text: str) -> str:
     return _CN_POINT.sub(".", text)
 
 
+def read_count(word: str) -> int | None:
+    """A whole number as people type it: ``12``, full-width ``１２``, Chinese ``十二``, ``五``, ``两``;
+    None for anything else (signs, fractions, words). Range checks are the caller's."""
+    plain = _plain_numbers(unicodedata.normalize("NFKC", word).strip())
+    if not plain.isdecimal() or len(plain) > 9:
+        return None
+    return int(plain)
+
+
 def parse_duration(text: str) -> int | None:
     """A duration as people type it -> milliseconds; None when ``text`` is not one.
 

@@ -21,7 +21,7 @@ from presence_bot.commands import (
     watches,
     who,
 )
-from presence_bot.commands.context import Context, Handler, UsageError
+from presence_bot.commands.context import Context, Handler, PrivateChatNeededError, UsageError
 from presence_bot.commands.help import show_help
 from presence_bot.parsing import UnbalancedQuoteError, fold, split_args
 from presence_bot.reply import Reply
@@ -98,6 +98,9 @@ async def run_command(ctx: Context, topic: str, args: Sequence[str], *, bare: bo
     """
     try:
         reply = await _dispatch(ctx, topic, args, bare)
+    except PrivateChatNeededError:
+        # Says nothing about the asker, and must reach them where they asked.
+        return ctx.reply(ctx.line("private.ask_in_private"))
     except UsageError as error:
         reply = _answer_error(ctx, topic, error)
     except StoreUnavailableError:

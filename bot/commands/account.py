@@ -11,6 +11,7 @@ from presence_core import AlreadyLinkedError, InvalidLinkCodeError, LinkRateLimi
 
 async def link(ctx: Context, args: Sequence[str]) -> Reply:
     if not args:
+        ctx.require_private_chat()  # a code nobody saw must not exist
         code = await ctx.service.create_link_code(ctx.user_id)
         return ctx.reply(ctx.line("link.code", code=code, count=linking.CODE_TTL_MS // 60_000))
     code, rest = args[0], args[1:]
@@ -63,8 +64,10 @@ async def tracking(ctx: Context, args: Sequence[str]) -> Reply:
 
 
 async def forget(ctx: Context, args: Sequence[str]) -> Reply:
-    """Asks first, saying what is erased (every linked account with it) and what the next message does."""
+    """Asks first, privately, saying what is erased (every linked account with it) and what the next
+    message does; the answer is awaited where the question was asked, so that must be a private place."""
     expect_no_more(args)
+    ctx.require_private_chat()
     me = await ctx.service.get_status(ctx.user_id, viewer_id=ctx.user_id)
     linked = await _other_accounts(ctx)
     seconds = int(ctx.options.prompt_timeout_s)
@@ -72,7 +75,7 @@ async def forget(ctx: Context, args: Sequence[str]) -> Reply:
     if linked:
         lines.append(ctx.line("forget.linked", accounts=linked, count=len(linked)))
     lines += [ctx.line("forget.next_fresh" if me.tracking else "forget.next_off"), ctx.line("forget.ask", count=seconds)]
-    await ctx.session.send(ctx.reply(*lines))
+    await ctx.session.send(ctx.reply(*lines, private=True))
     answer = await ctx.session.prompt(ctx.options.prompt_timeout_s)
     if answer is None or not is_word(answer.content, "yes"):
         return ctx.reply(ctx.line("forget.cancelled"))

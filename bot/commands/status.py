@@ -33,8 +33,7 @@ async def show_self(ctx: Context, args: Sequence[str]) -> Reply:
     if not me.tracking:
         lines.append(ctx.line("me.tracking_off"))
     # What others could not see (invisible, tracking off, devices of linked accounts) stays out of a group.
-    linked = any(d.id != ctx.user_id and not d.id.startswith(f"{ctx.user_id}/") for d in devices)
-    return ctx.reply(*lines, private=me.invisible or not me.tracking or linked)
+    return ctx.reply(*lines, private=me.invisible or not me.tracking or await ctx.linked_here())
 
 
 def _status_line(ctx: Context, me: UserStatus) -> Line:

@@ -63,7 +63,7 @@ def test_piped_console_session_answers_everything_and_exits_zero(tmp_path: Path)
 def test_a_pending_question_is_answered_at_the_end_of_input(tmp_path: Path) -> None:
     done = run_bot(tmp_path, "/presence forget\n")
     assert done.returncode == 0
-    assert done.stdout.splitlines()[-1] == "bot> Cancelled: nothing was erased."
+    assert done.stdout.splitlines()[-1] == "bot> (only you can see this) Cancelled: nothing was erased."
 
 
 def test_quit_stops_reading(tmp_path: Path) -> None:
