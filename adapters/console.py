@@ -55,6 +55,16 @@ class ConsoleOutbox:
         text = reply.render("plain")
         if reply.private and not session.is_direct:
             text = f"{i18n.text(self._bot.locale_for(session), 'private.console')} {text}"
+        self._print(text)
+
+    async def send_direct(self, user_id: str, reply: Reply, silent: bool) -> bool:
+        """A private message to a console person (a watch that fired), whoever is typing now: there is
+        no sound to keep silent."""
+        to = i18n.text(self._bot.options.default_locale, "console.to", user=user_id.removeprefix(f"{PLATFORM}:"))
+        self._print(f"{to} {reply.render('plain')}")
+        return True
+
+    def _print(self, text: str) -> None:
         for line in text.splitlines() or [""]:
             self._out.write(f"bot> {line}\n")
         self._out.flush()
@@ -109,6 +119,7 @@ class Console:
         self._in = stdin
         self._out = stdout
         self._outbox = ConsoleOutbox(stdout, presence_bot)
+        presence_bot.watches.register(PLATFORM, self._outbox.send_direct)
         self._interactive = stdin.isatty()
         self._lines: asyncio.Queue[str | None] | None = None
 

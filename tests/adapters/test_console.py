@@ -119,3 +119,16 @@ def test_two_linked_accounts_share_dnd_in_a_live_console(tmp_path: Path) -> None
     assert "Linked: console alice-laptop is now one of your devices." in out
     # Private in a channel: the devices of a linked account are nobody else's business (SPEC section 6).
     assert out.rstrip().splitlines()[-3] == "bot> (only you can see this) ⛔ Your status: do not disturb (set by you)."
+
+
+async def test_a_watch_that_fires_is_printed_to_the_watcher(console_bot: PresenceBot) -> None:
+    script = (":user alice\nhello\n/presence capacity 2\n/presence dnd\n:user bob\n/presence notify @alice\n"
+              ":user alice\n/presence online\n")
+    out = io.StringIO()
+    async with console_bot.service:
+        await Console(console_bot, io.StringIO(script), out).run()
+    assert out.getvalue().splitlines()[-3:] == [
+        "(now alice in #lobby)",
+        "bot> (to bob) 🔔 alice is available now.",
+        "bot> 🟢 You're online again; after 5m without activity you'll show as away.",
+    ]
