@@ -157,7 +157,11 @@ class Console:
         elif word == "dm":
             self.state.direct = True
         elif word == "lang" and arg:
-            self.state.locale = arg
+            locale = i18n.match_locale(arg)
+            if locale is None:
+                self._say("console.unknown_lang", code=echo(arg), codes=" ".join(i18n.LOCALES))
+                return True
+            self.state.locale = locale
         else:
             self._say("console.unknown", word=echo(line.split()[0]))
             return True
@@ -171,7 +175,8 @@ class Console:
         if self._lines is None:
             self._lines = await open_lines(self._in)
         line = await self._lines.get()
-        return line.rstrip("\r") if line is not None else None
+        # A byte-order mark (Windows editors put one at the start of a file) is no part of the command.
+        return line.rstrip("\r").removeprefix("\ufeff") if line is not None else None
 
     async def run(self) -> None:
         if self._interactive:

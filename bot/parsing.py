@@ -126,13 +126,13 @@ def parse_duration(text: str) -> int | None:
     ``30m``, ``2h``, ``1h30m``, ``1h 30m``, ``1.5h``, ``90s``, ``1d``, ``1w``, ``2 hours``;
     ``30分钟``, ``2小时``, ``两小时``, ``半小时``, ``一个半小时``, ``一刻钟``, ``1小时零5分``,
     ``2個小時``; ``1h30`` and ``1小时30`` (minutes after hours); full-width digits and letters
-    (``３０ｍ``) read as their plain forms. Any size is
-    read; whether it is allowed is the caller's range check.
+    (``３０ｍ``) read as their plain forms. Each unit at most once (``1h1h`` is no duration). Any size
+    is read; whether it is allowed is the caller's range check.
     """
     compact = _plain_numbers(unicodedata.normalize("NFKC", text).strip().lower())
     if not compact:
         return None
-    total, pos, unit = Decimal(0), 0, 0
+    total, pos, unit, seen = Decimal(0), 0, 0, set()
     for match in _PART.finditer(compact):
         if compact[pos:match.start()].strip():
             return None
@@ -140,10 +140,13 @@ def parse_duration(text: str) -> int | None:
         if match["trailing_half"]:
             number += Decimal("0.5")
         unit = _UNITS[match["unit"].lower()]
+        if unit in seen:  # "1h1h", "2h 3 hours": a slip, not a sum anyone means
+            return None
+        seen.add(unit)
         total += number * unit
         pos = match.end()
     rest = compact[pos:].strip()
-    if pos and rest.isdecimal() and len(rest) <= 2 and unit in _NEXT_UNIT:
+    if pos and rest.isdecimal() and len(rest) <= 2 and unit in _NEXT_UNIT and _NEXT_UNIT[unit] not in seen:
         return int(total) + int(rest) * _NEXT_UNIT[unit]  # 1h30, 1小时30: the next unit down
     if pos == 0 or rest:
         return None

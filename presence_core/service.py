@@ -53,7 +53,7 @@ from presence_core.policy import Policy
 from presence_core.room_presence import RoomPresence
 from presence_core.status import Status
 from presence_core.stores.base import Store
-from presence_core.text import strip_invisible
+from presence_core.text import cut, strip_invisible, visible_length
 from presence_core.tokens import ApiDevice, Tokens
 from presence_core.views import device_name, device_names, devices_view, self_view
 from presence_core.visibility import Found, Viewer, Visibility
@@ -254,11 +254,11 @@ class PresenceService:
         if not name:
             return None
         name = strip_invisible(name).strip()
-        return name[: self.policy.name_max_len] or None
+        return cut(name, self.policy.name_max_len) or None
 
     def _device_name(self, device_id: str) -> str:
         """Names derived from ids are names too: held to the same length limit."""
-        return device_name(device_id)[: self.policy.name_max_len]
+        return cut(device_name(device_id), self.policy.name_max_len)
 
     # reads -------------------------------------------------------------------------------------
 
@@ -317,7 +317,7 @@ class PresenceService:
         Cheap to call for every message: the store is written only when this process has not
         written that name for that channel yet (a new channel, a renamed one).
         """
-        name = strip_invisible(" ".join(name.split()))[:CHANNEL_NAME_MAX_LEN]
+        name = cut(strip_invisible(" ".join(name.split())), CHANNEL_NAME_MAX_LEN)
         if not name or self._channel_names.get(_require_id(channel_id, "channel_id")) == name:
             return
         await self.store.name_channels({channel_id: name})
@@ -462,7 +462,7 @@ class PresenceService:
         text = " ".join(text.split())
         if not text:
             raise InvalidArgumentError("custom status must not be empty; use clear_custom_status to remove it")
-        if len(text) > self.policy.custom_status_max_len:
+        if visible_length(text) > self.policy.custom_status_max_len:
             raise TextTooLongError("custom status", self.policy.custom_status_max_len)
         _require_text(text, "custom status")
         expiry = self._expiry(expires_at_ms)

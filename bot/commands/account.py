@@ -30,11 +30,17 @@ async def link(ctx: Context, args: Sequence[str]) -> Reply:
     return ctx.reply(ctx.line("link.done", device=names.get(ctx.user_id, ctx.user_id)))
 
 
-def _match_account(wanted: str, names: Mapping[str, str]) -> str | None:
-    """By device name (``console alice``, spaces as typed or not), or by account id."""
+async def _match_account(ctx: Context, wanted: str, names: Mapping[str, str]) -> str | None:
+    """The account ``wanted`` names, when only one fits: by device name (``console alice``, spaces as
+    typed or not), else by the account's id, else by the name the person knows the account by (its
+    name on its platform, ``alice``, or its id there, ``42``)."""
     wanted = " ".join(wanted.split()).casefold()
     matches = [a for a, name in names.items() if name.casefold() == wanted]
     matches = matches or [a for a in names if a.casefold() == wanted]
+    if not matches:
+        own = await ctx.service.get_statuses(list(names), viewer_id=ctx.user_id)
+        matches = [a for a, status in own.items()
+                   if wanted in {(status.name or "").casefold(), a.partition(":")[2].casefold()}]
     return matches[0] if len(matches) == 1 else None
 
 
@@ -45,7 +51,7 @@ async def unlink(ctx: Context, args: Sequence[str]) -> Reply:
     names = await ctx.service.account_names(ctx.user_id)
     if len(names) < 2:
         raise UsageError("unlink.nothing")
-    account = _match_account(wanted, names)
+    account = await _match_account(ctx, wanted, names)
     if account is None:
         raise UsageError("unlink.unknown", device=wanted, names=list(names.values()))
     if account == next(iter(names)):

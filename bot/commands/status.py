@@ -17,6 +17,7 @@ from presence_bot.parsing import parse_duration
 from presence_bot.reply import Line, Reply
 from presence_bot.text import sanitize
 from presence_core import InvalidArgumentError, Status, TextTooLongError, UserStatus
+from presence_core.text import visible_length
 
 
 async def show_self(ctx: Context, args: Sequence[str]) -> Reply:
@@ -111,14 +112,14 @@ async def custom_status(ctx: Context, args: Sequence[str]) -> Reply:
     text = sanitize(" ".join(words_))
     if not text:
         raise UsageError("error.missing_text")
-    limit = ctx.service.policy.custom_status_max_len
-    if len(text) > limit:
-        raise UsageError("error.text_too_long", length=len(text), limit=limit)
+    limit, length = ctx.service.policy.custom_status_max_len, visible_length(text)
+    if length > limit:
+        raise UsageError("error.text_too_long", length=length, limit=limit)
     try:
         await ctx.service.set_custom_status(ctx.user_id, text,
                                             expires_at_ms=None if ms is None else ctx.now() + ms)
     except TextTooLongError:
-        raise UsageError("error.text_too_long", length=len(text), limit=limit) from None
+        raise UsageError("error.text_too_long", length=length, limit=limit) from None
     except InvalidArgumentError:
         raise UsageError("error.missing_text") from None
     if ms is None:

@@ -132,3 +132,22 @@ async def test_a_watch_that_fires_is_printed_to_the_watcher(console_bot: Presenc
         "bot> (to bob) 🔔 alice is available now.",
         "bot> 🟢 You're online again; after 5m without activity you'll show as away.",
     ]
+
+
+def test_a_byte_order_mark_before_the_first_command_is_no_part_of_it(tmp_path: Path) -> None:
+    """Notepad and PowerShell put one at the start of a file piped in."""
+    done = run_bot(tmp_path, "\ufeff/presence dnd\n/presence\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[:2] == ["bot> ⛔ Your status is now do not disturb.",
+                                            "bot> ⛔ Your status: do not disturb (set by you)."]
+
+
+async def test_a_language_without_texts_is_refused_naming_those_there_are(console_bot: PresenceBot) -> None:
+    out = io.StringIO()
+    await Console(console_bot, io.StringIO(":lang fr\n/presence dnd\n:lang zh\n/presence dnd\n"), out).run()
+    assert out.getvalue().splitlines() == [
+        "There are no texts in fr: use :lang with one of en zh-CN.",
+        "bot> ⛔ Your status is now do not disturb.",
+        "（现在是 you，在 #lobby）",
+        "bot> ⛔ 你的状态已设为请勿打扰。",
+    ]
