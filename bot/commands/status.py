@@ -16,7 +16,7 @@ from presence_bot.commands.context import (
 from presence_bot.parsing import parse_duration
 from presence_bot.reply import Line, Reply
 from presence_bot.text import sanitize
-from presence_core import InvalidArgumentError, Status, TextTooLongError, UserStatus
+from presence_core import EmptyTextError, Status, TextTooLongError, UserStatus
 from presence_core.text import visible_length
 
 
@@ -120,7 +120,7 @@ async def custom_status(ctx: Context, args: Sequence[str]) -> Reply:
                                             expires_at_ms=None if ms is None else ctx.now() + ms)
     except TextTooLongError:
         raise UsageError("error.text_too_long", length=length, limit=limit) from None
-    except InvalidArgumentError:
+    except EmptyTextError:
         raise UsageError("error.missing_text") from None
     if ms is None:
         return ctx.reply(ctx.line("custom.set", text=text))

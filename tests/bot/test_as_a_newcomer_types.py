@@ -152,3 +152,9 @@ async def test_a_custom_status_is_as_long_as_what_people_see(chat: Chat, service
     assert (await chat.text("ann", f"/presence status {FAMILY * 128}")).startswith("💬 Custom status set:")
     await service.set_custom_status("test:zoe", FAMILY * 128)
     assert (await service.get_status("test:zoe")).custom_status == FAMILY * 128
+
+
+async def test_the_bot_never_shows_the_developer_wording(chat: Chat) -> None:
+    for typed in ('/presence status "   "', "/presence status \u200b", "/presence status"):
+        answer = await chat.text("alice", typed)
+        assert answer.splitlines()[0] == "⚠️ Say what your status is." and "clear_custom_status" not in answer
