@@ -41,7 +41,18 @@ def escape_html(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+def break_mentions(text: str) -> str:
+    """``@name`` with a zero-width space after the ``@``: chats no longer read it as a mention, so nobody
+    is notified by text a user typed (a custom status, a name, an echo)."""
+    return text.replace("@", "@\u200b")
+
+
+def escape_telegram(text: str) -> str:
+    """Telegram HTML outside code: tags escaped, and mentions broken (Telegram links and notifies any
+    ``@username`` in a message's text; a reply cannot opt out as Discord's ``allowed_mentions`` can)."""
+    return break_mentions(escape_html(text))
+
+
 def escape_discord(text: str) -> str:
     """Markdown characters escaped; mentions broken with a zero-width space (replies also send no pings)."""
-    text = _DISCORD_SPECIAL.sub(r"\\\1", text)
-    return text.replace("@", "@\u200b")
+    return break_mentions(_DISCORD_SPECIAL.sub(r"\\\1", text))

@@ -21,6 +21,7 @@ from presence_core.desk import Desk
 from presence_core.errors import (
     AlreadyLinkedError,
     ConcurrentUpdateError,
+    EmptyTextError,
     InvalidArgumentError,
     InvalidLinkCodeError,
     LinkRateLimitedError,
@@ -54,7 +55,7 @@ from presence_core.policy import Policy
 from presence_core.room_presence import RoomPresence
 from presence_core.status import Status
 from presence_core.stores.base import Store
-from presence_core.text import strip_invisible
+from presence_core.text import cut, strip_invisible, visible_length
 from presence_core.tokens import ApiDevice, Tokens
 from presence_core.views import device_name, device_names, devices_view, self_view
 from presence_core.visibility import Found, Viewer, Visibility
@@ -81,13 +82,13 @@ _KEYWORD_KEYS = frozenset({"device_id", "user_name", "username"})  # also keywor
 def _cleaned(name: str, limit: int) -> str | None:
     """A display name as stored: invisible characters gone, trimmed, at most ``limit`` long (None if nothing
     is left). Memoized: the same names come with every message of a person."""
-    return strip_invisible(name).strip()[:limit] or None
+    return cut(strip_invisible(name).strip(), limit) or None
 
 
 @lru_cache(maxsize=16384)
 def _name_of(device_id: str, limit: int) -> str:
     """Names derived from ids are names too: held to the same length limit."""
-    return device_name(device_id)[:limit]
+    return cut(device_name(device_id), limit)
 
 
 def system_clock() -> int:
@@ -99,6 +100,18 @@ def _require_id(value: object, what: str) -> str:
         raise InvalidArgumentError(f"{what} must be a non-empty string")
     _require_text(value, what)
     return value
+
+
+def _require_device(user_id: str, device_id: str | None) -> str:
+    """The device ``device_id`` of account ``user_id`` (the account itself when None): the account, or
+    one of its own under it (``discord:1/desktop``, ``telegram:42/api/laptop``). Another account is never
+    a device of this one: that would make it part of this person without a link (SPEC section 6)."""
+    if device_id is None:
+        return user_id
+    _require_id(device_id, "device_id")
+    if device_id != user_id and not (device_id.startswith(f"{user_id}/") and len(device_id) > len(user_id) + 1):
+        raise InvalidArgumentError(f"device_id must be {user_id[:64]!r} or start with {user_id[:64] + '/'!r}")
+    return device_id
 
 
 def _require_text(value: str, what: str) -> None:
@@ -213,10 +226,9 @@ class PresenceService:
             raise InvalidArgumentError("activity timestamp must be epoch milliseconds (a non-negative int)")
         if channel_id is not None:
             _require_id(channel_id, "channel_id")
-        if device_id:
-            _require_text(device_id, "device_id")
+        device = _require_device(user_id, device_id or None)
         _require_text(kind, "activity type")
-        device, now = device_id or user_id, self.clock()
+        now = self.clock()
         await self._submit(Activity(
             user_id=user_id, device_id=device, device_name=_name_of(device, self.policy.name_max_len),
             type=kind, timestamp=now if timestamp is None else timestamp,
@@ -228,8 +240,7 @@ class PresenceService:
     async def heartbeat(self, user_id: str, device_id: str | None = None) -> None:
         """Keep a device alive without writing to the activity log."""
         _require_id(user_id, "user_id")
-        device = device_id or user_id
-        _require_text(device, "device_id")
+        device = _require_device(user_id, device_id or None)
         await self._submit(Activity(user_id, device, self._device_name(device), "heartbeat", self.clock(),
                                     logged=False))
 
@@ -334,7 +345,7 @@ class PresenceService:
         Cheap to call for every message: the store is written only when this process has not
         written that name for that channel yet (a new channel, a renamed one).
         """
-        name = strip_invisible(" ".join(name.split()))[:CHANNEL_NAME_MAX_LEN]
+        name = cut(strip_invisible(" ".join(name.split())), CHANNEL_NAME_MAX_LEN)
         if not name or self._channel_names.get(_require_id(channel_id, "channel_id")) == name:
             return
         await self.store.name_channels({channel_id: name})
@@ -462,8 +473,12 @@ class PresenceService:
 
     async def set_device_status(self, user_id: str, device_id: str, status: str | Status | None, *,
                                 expires_at_ms: int | None = None) -> None:
-        """A device's own status as its platform reports it; None returns it to automatic."""
-        _require_id(device_id, "device_id")
+        """A device's own status as its platform reports it; None returns it to automatic. The device is
+        the account itself or one under it (``discord:1/desktop``); raises ``InvalidArgumentError`` else."""
+        _require_id(user_id, "user_id")
+        if not isinstance(device_id, str):
+            raise InvalidArgumentError("device_id must be a non-empty string")
+        _require_device(user_id, device_id)
         reported = None if status is None else Status.parse(status)
         expiry = self._expiry(expires_at_ms)
         device = DeviceRecord(device_id, self._device_name(device_id))
@@ -478,8 +493,8 @@ class PresenceService:
             raise InvalidArgumentError("custom status must be a string")
         text = " ".join(text.split())
         if not text:
-            raise InvalidArgumentError("custom status must not be empty; use clear_custom_status to remove it")
-        if len(text) > self.policy.custom_status_max_len:
+            raise EmptyTextError("custom status", "; use clear_custom_status to remove it")
+        if visible_length(text) > self.policy.custom_status_max_len:
             raise TextTooLongError("custom status", self.policy.custom_status_max_len)
         _require_text(text, "custom status")
         expiry = self._expiry(expires_at_ms)
@@ -624,11 +639,12 @@ class PresenceService:
     async def room_heartbeat(self, user_id: str, device_id: str, room_id: str | None = None,
                              location: object = rooms.KEEP) -> list[str]:
         """See ``RoomPresence.heartbeat``: keeps an app device alive, joins or moves it in a room."""
-        return await self.rooms.heartbeat(user_id, device_id, room_id, location)
+        return await self.rooms.heartbeat(user_id, _require_device(_require_id(user_id, "user_id"), device_id),
+                                          room_id, location)
 
     async def leave_room(self, user_id: str, device_id: str, room_id: str | None = None) -> list[str]:
         """The device leaves the room (every room when None); returns the rooms it is still in."""
-        return await self.rooms.leave(user_id, device_id, room_id)
+        return await self.rooms.leave(user_id, _require_device(_require_id(user_id, "user_id"), device_id), room_id)
 
     async def get_room(self, room_id: str, *, viewer_id: str) -> list[RoomMember]:
         """The people of a room that ``viewer_id`` may see; raises ``RoomForbiddenError``."""

@@ -18,6 +18,9 @@ _EMOJI = regex.compile(r"\p{Extended_Pictographic}")
 _REMOVED = frozenset({"Cc", "Cf", "Cs", "Co"})
 ZWJ = "\u200d"
 _TAGS = range(0xE0020, 0xE0080)
+# The longest emoji sequences are 10 code points (a kiss with two skin tones); a cluster longer than
+# this is stacked combining marks, which count as more than one character so stored text stays bounded.
+CLUSTER_SPAN = 16
 
 
 def _keep(ch: str) -> bool:
@@ -32,6 +35,27 @@ def _clean_emoji(cluster: str) -> str:
         if joins or ord(ch) in _TAGS or _keep(ch):
             kept.append(ch)
     return "".join(kept)
+
+
+def visible_length(text: str) -> int:
+    """How many characters people see in ``text``: user-perceived characters (extended grapheme
+    clusters, UAX #29), so 👨‍👩‍👧 or é typed as e + accent is one. A cluster counts once per
+    ``CLUSTER_SPAN`` code points it holds."""
+    return sum(-(-len(cluster) // CLUSTER_SPAN) for cluster in _CLUSTER.findall(text))
+
+
+def cut(text: str, limit: int) -> str:
+    """The first characters of ``text`` that ``visible_length`` counts as at most ``limit``: never half
+    an emoji or a letter without its accent."""
+    if len(text) <= limit:
+        return text
+    end, size = 0, 0
+    for cluster in _CLUSTER.finditer(text):
+        size += -(-len(cluster[0]) // CLUSTER_SPAN)
+        if size > limit:
+            break
+        end = cluster.end()
+    return text[:end]
 
 
 def strip_invisible(text: str) -> str:
