@@ -55,6 +55,16 @@ class ConsoleOutbox:
         text = reply.render("plain")
         if reply.private and not session.is_direct:
             text = f"{i18n.text(self._bot.locale_for(session), 'private.console')} {text}"
+        self._print(text)
+
+    async def send_direct(self, user_id: str, reply: Reply, silent: bool) -> bool:
+        """A private message to a console person (a watch that fired), whoever is typing now: there is
+        no sound to keep silent."""
+        to = i18n.text(self._bot.options.default_locale, "console.to", user=user_id.removeprefix(f"{PLATFORM}:"))
+        self._print(f"{to} {reply.render('plain')}")
+        return True
+
+    def _print(self, text: str) -> None:
         for line in text.splitlines() or [""]:
             self._out.write(f"bot> {line}\n")
         self._out.flush()
@@ -109,6 +119,7 @@ class Console:
         self._in = stdin
         self._out = stdout
         self._outbox = ConsoleOutbox(stdout, presence_bot)
+        presence_bot.watches.register(PLATFORM, self._outbox.send_direct)
         self._interactive = stdin.isatty()
         self._lines: asyncio.Queue[str | None] | None = None
 
@@ -146,7 +157,11 @@ class Console:
         elif word == "dm":
             self.state.direct = True
         elif word == "lang" and arg:
-            self.state.locale = arg
+            locale = i18n.match_locale(arg)
+            if locale is None:
+                self._say("console.unknown_lang", code=echo(arg), codes=" ".join(i18n.LOCALES))
+                return True
+            self.state.locale = locale
         else:
             self._say("console.unknown", word=echo(line.split()[0]))
             return True
@@ -160,7 +175,8 @@ class Console:
         if self._lines is None:
             self._lines = await open_lines(self._in)
         line = await self._lines.get()
-        return line.rstrip("\r") if line is not None else None
+        # A byte-order mark (Windows editors put one at the start of a file) is no part of the command.
+        return line.rstrip("\r").removeprefix("\ufeff") if line is not None else None
 
     async def run(self) -> None:
         if self._interactive:

@@ -1,6 +1,6 @@
 """Messages per second through ``PresenceService.record_activity``, one process, per store backend.
 
-    python -m bench.bench_stores [--senders 100] [--messages 200] [--sequential 2000] [--rounds 3]
+    python bench/bench_stores.py [--senders 100] [--messages 200] [--sequential 2000] [--rounds 3]
                                  [--output bench/RESULTS-stores.md]
 
 "concurrent": every sender is one person in one of ten channels sending its messages one after
@@ -28,12 +28,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from presence_core.models import Activity, Transition
-from presence_core.policy import Policy
-from presence_core.service import PresenceService
-from presence_core.stores.base import Store
-from presence_core.stores.memory import MemoryStore
-from presence_core.stores.sqlite import SqliteStore
+# Runnable as ``python bench/bench_stores.py`` from the repository root, which holds tests.support.
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from presence_core.models import Activity, Transition  # noqa: E402
+from presence_core.policy import Policy  # noqa: E402
+from presence_core.service import PresenceService  # noqa: E402
+from presence_core.stores.base import Store  # noqa: E402
+from presence_core.stores.memory import MemoryStore  # noqa: E402
+from presence_core.stores.sqlite import SqliteStore  # noqa: E402
 
 StoreFactory = Callable[[int], Store]
 
@@ -153,7 +158,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     report = [
         "# Store benchmark: messages/s through `record_activity`, one process",
         "",
-        f"- command: `python -m bench.bench_stores {shlex.join(argv if argv is not None else sys.argv[1:])}`",
+        f"- command: `python bench/bench_stores.py {shlex.join(argv if argv is not None else sys.argv[1:])}`",
         f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
         f"- machine: {os.cpu_count()} CPUs (nproc), {cpu_model()}; Python {platform.python_version()}, "
         f"SQLite {sqlite3.sqlite_version}",

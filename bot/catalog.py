@@ -18,8 +18,12 @@ SUBCOMMANDS: tuple[str, ...] = (
 
 SET_STATUS = ("online", "away", "dnd", "offline")
 
-# Answers about the asker alone: sent privately (Discord: ephemeral) when asked for in a group.
-PERSONAL = frozenset({"activity", "devices", "link", "unlink", "notify", "watchers", "token", "tokens"})
+# Answers about the asker alone: sent privately (Discord: ephemeral) when asked for in a group. Also
+# every command whose answer may show what another linked account set or has (SPEC sections 6 and 7):
+# ``sync`` counts devices, ``privacy`` and ``tracking`` are settings shared by linked accounts, ``forget``
+# names them.
+PERSONAL = frozenset({"activity", "devices", "sync", "link", "unlink", "tracking", "privacy", "forget",
+                      "notify", "watchers", "token", "tokens"})
 
 # About the channel, not the asker: answered for someone acting anonymously as a chat too.
 CHANNEL_LEVEL = frozenset({"who", "available", "pick", "help"})

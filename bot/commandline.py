@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 
 from presence_bot.catalog import glued_aliases, resolve_subcommand
-from presence_bot.parsing import Quoted, fold, parse_duration
+from presence_bot.parsing import Quoted, fold, parse_duration, read_count
 
 # What people put between a command word and its argument besides a space: ``status: busy``,
 # ``状态：开会``, ``勿扰，30分钟``.
@@ -42,7 +42,7 @@ def _glued(word: str) -> int | None:
         if len(word) <= size or fold(word[:size]) != alias:
             continue
         name, tail = resolve_subcommand(alias), word[size:]
-        if name is not None and (name in _TEXT_FIRST or tail.isdecimal() or parse_duration(tail) is not None):
+        if name is not None and (name in _TEXT_FIRST or read_count(tail) is not None or parse_duration(tail) is not None):
             return size
     return None
 

@@ -17,11 +17,14 @@ from dataclasses import dataclass
 from functools import cache
 
 from presence_bot import i18n
+from presence_bot.parsing import read_count
 from presence_core import hours as weekly
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _RANGE = r"\s*(?:-|–|—|~|～|至|到|to)\s*"
-_TIME = r"(\d{1,2})(?:[:：.](\d{2}))?\s*(?:点|時|时|h)?"
+# Digits of any width, or Chinese numerals (``九点``, ``十八点``).
+_NUMERAL = "[\\d〇零一二两兩三四五六七八九十]"
+_TIME = rf"({_NUMERAL}{{1,3}})(?:[:：.]({_NUMERAL}{{2,3}}))?\s*(?:点|點|時|时|h)?"
 
 
 class HoursTextError(ValueError):
@@ -60,7 +63,9 @@ def _day_words() -> dict[str, list[int]]:
 def _day_pattern() -> re.Pattern[str]:
     words = sorted(_day_words(), key=len, reverse=True)
     day = "(?:" + "|".join(map(re.escape, words)) + ")"
-    return re.compile(rf"(?P<days>{day}(?:{_RANGE}{day})?(?:\s*[,，、]\s*{day}(?:{_RANGE}{day})?)*)"
+    # Whole words only: "mondey" is no Monday followed by "dey".
+    return re.compile(rf"(?<![A-Za-z])(?P<days>{day}(?:{_RANGE}{day})?(?:\s*[,，、]\s*{day}(?:{_RANGE}{day})?)*)"
+                      rf"(?![A-Za-z])"
                       rf"|(?P<time>{_TIME}{_RANGE}{_TIME})|(?P<sep>[,，、;；]+)", re.IGNORECASE)
 
 
@@ -78,8 +83,8 @@ def _expand_days(text: str) -> list[int]:
 
 
 def _minute(hour: str, minute: str | None, text: str, *, end: bool) -> int:
-    h, m = int(hour), int(minute or 0)
-    if m > 59 or h > 24 or (h == 24 and (m or not end)):
+    h, m = read_count(hour), read_count(minute or "0")
+    if h is None or m is None or m > 59 or h > 24 or (h == 24 and (m or not end)):
         raise HoursTextError("hours.bad_time", text=text)
     return h * 60 + m
 
@@ -104,18 +109,28 @@ def zone_for(word: str) -> str | None:
     return city[0] if len(city) == 1 else None
 
 
-def suggest_zone(word: str) -> str:
-    """The closest zone name, for "did you mean"; UTC when nothing is close."""
+# How alike a misspelling and a name must be (difflib's ratio) for "did you mean": "berln" and
+# "berlin" are (0.91), "funday" and "luanda" are not (0.67).
+CLOSE = 0.8
+
+
+def suggest_zone(word: str) -> str | None:
+    """The zone name closest to a misspelled one, for "did you mean"; None when none is close."""
     names = weekly.zone_names()
     lowered = {n.lower(): n for n in names}
     cities = {n.rsplit("/", 1)[-1].lower(): n for n in names}
     w = word.strip().lower()
-    for pool in (lowered, cities):
-        match = difflib.get_close_matches(w, list(pool), n=1, cutoff=0.6)
+    for pool, typed in ((lowered, w), (cities, w), (cities, w.rsplit("/", 1)[-1])):
+        match = difflib.get_close_matches(typed, list(pool), n=1, cutoff=CLOSE)
         if match:
             return pool[match[0]]
-    match = difflib.get_close_matches(w.rsplit("/", 1)[-1], list(cities), n=1, cutoff=0.6)
-    return cities[match[0]] if match else "UTC"
+    return None
+
+
+def suggest_day(word: str) -> str | None:
+    """The day word closest to a misspelled one (``funday`` -> ``sunday``); None when none is close."""
+    match = difflib.get_close_matches(word.strip("-–—~～,，、 ").lower(), list(_day_words()), n=1, cutoff=CLOSE)
+    return match[0] if match else None
 
 
 def _looks_like_zone(word: str) -> bool:
@@ -131,12 +146,14 @@ def parse(args: Sequence[str]) -> ParsedHours:
     zone: str | None = None
     spans: list[tuple[list[int], tuple[int, int]]] = []
     days: list[int] | None = None
+    days_text = ""
     pos = 0
     for match in _day_pattern().finditer(text):
-        zone = _between(text[pos:match.start()], zone)
+        # A word right before times that have no days yet stands where a day belongs.
+        zone = _between(text[pos:match.start()], zone, day_next=bool(match.group("time")) and days is None)
         pos = match.end()
         if match.group("days"):
-            days = _expand_days(match.group("days"))
+            days, days_text = _expand_days(match.group("days")), match.group("days")
         elif match.group("time"):
             if days is None:
                 raise HoursTextError("hours.missing_days", text=match.group("time"))
@@ -146,9 +163,11 @@ def parse(args: Sequence[str]) -> ParsedHours:
             if start == end:
                 raise HoursTextError("hours.empty_range", text=match.group("time"))
             spans += [(days, (start, end))]
-    zone = _between(text[pos:], zone)
+    zone = _between(text[pos:], zone, day_next=False)
     if not spans:
-        raise HoursTextError("hours.missing_times" if days is not None else "hours.missing")
+        if days is not None:
+            raise HoursTextError("hours.missing_times", text=days_text)
+        raise HoursTextError("hours.missing")
     intervals = [[d * weekly.DAY_MINUTES + start, d * weekly.DAY_MINUTES + (end if end > start else end + weekly.DAY_MINUTES)]
                  for ds, (start, end) in spans for d in ds]
     if len(intervals) > weekly.MAX_INTERVALS:
@@ -156,15 +175,27 @@ def parse(args: Sequence[str]) -> ParsedHours:
     return ParsedHours(weekly.normalize(intervals), zone)
 
 
-def _between(gap: str, zone: str | None) -> str | None:
-    """Text between days and times: nothing, or the time zone (once)."""
-    for word in gap.split():
+def _between(gap: str, zone: str | None, *, day_next: bool) -> str | None:
+    """Text between days and times: nothing, or the time zone (once). A word that is no zone gets the
+    error of what it most likely is: a misspelled day (close to one, or where a day belongs), else a
+    zone, with a suggestion only when one is close."""
+    words = gap.split()
+    for index, word in enumerate(words):
+        found = zone_for(word) if zone is None else None
+        if found is not None:
+            zone = found
+            continue
+        day = suggest_day(word)
+        if day is not None:
+            raise HoursTextError("hours.unknown_day_suggest", text=word, suggestion=day)
+        if day_next and index == len(words) - 1:
+            raise HoursTextError("hours.unknown_day", text=word)
         if zone is not None or not _looks_like_zone(word):
             raise HoursTextError("hours.unexpected", text=word)
-        found = zone_for(word)
-        if found is None:
-            raise HoursTextError("hours.unknown_zone", zone=word, suggestion=suggest_zone(word))
-        zone = found
+        suggestion = suggest_zone(word)
+        if suggestion is None:
+            raise HoursTextError("hours.unknown_zone_plain", zone=word)
+        raise HoursTextError("hours.unknown_zone", zone=word, suggestion=suggestion)
     return zone
 
 

@@ -70,16 +70,20 @@ def strings(locale: str) -> Mapping[str, str]:
     return {key: value for key, value in catalog(locale).items() if isinstance(value, str)}
 
 
+def match_locale(code: str | None) -> str | None:
+    """The one of LOCALES a platform code means (``zh``, ``zh-hans``, ``zh_CN`` -> ``zh-CN``; ``en-US``
+    -> ``en``); None for a language we have no texts in."""
+    lowered = (code or "").strip().replace("_", "-").lower()
+    if lowered.startswith("zh"):
+        return "zh-CN"
+    if lowered.startswith("en"):
+        return "en"
+    return None
+
+
 def pick_locale(requested: str | None, default: str) -> str:
-    """Platform codes like ``zh``, ``zh-hans``, ``zh_CN``, ``en-US`` -> one of LOCALES."""
-    for candidate in (requested, default):
-        if candidate:
-            lowered = candidate.replace("_", "-").lower()
-            if lowered.startswith("zh"):
-                return "zh-CN"
-            if lowered.startswith("en"):
-                return "en"
-    return "en"
+    """The locale to answer in: the requested one when we have it, else ``default``, else English."""
+    return match_locale(requested) or match_locale(default) or "en"
 
 
 def template(locale: str, key: str, count: object = None) -> str:

@@ -13,12 +13,10 @@ import json
 import logging
 import re
 import secrets
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from contextvars import ContextVar
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 from presence_bot.session import Session
 
@@ -28,8 +26,9 @@ _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
 _BARE = re.compile(r"[\w.:/@+\-]+")
 
 
-@dataclass(frozen=True, slots=True)
-class Request:
+class Request(NamedTuple):
+    """A tuple, not a dataclass: one is made for every incoming message."""
+
     request_id: str
     platform: str
     user_id: str
@@ -46,15 +45,22 @@ def current_request() -> Request | None:
     return _current.get()
 
 
-@contextmanager
-def request_scope(session: Session) -> Iterator[Request]:
-    """The request of one incoming session, current until the block ends."""
-    request = Request(f"{_PROCESS}-{next(_sequence):x}", session.platform, session.user_id, session.channel_id)
-    token = _current.set(request)
-    try:
-        yield request
-    finally:
-        _current.reset(token)
+class request_scope:  # noqa: N801 - used as a function: ``with request_scope(session):``
+    """The request of one incoming session, current until the block ends (a class, not a generator:
+    it runs for every message)."""
+
+    __slots__ = ("_request", "_token")
+
+    def __init__(self, session: Session) -> None:
+        self._request = Request(f"{_PROCESS}-{next(_sequence):x}", session.platform, session.user_id,
+                                session.channel_id)
+
+    def __enter__(self) -> Request:
+        self._token = _current.set(self._request)
+        return self._request
+
+    def __exit__(self, *exc: object) -> None:
+        _current.reset(self._token)
 
 
 class RequestFilter(logging.Filter):

@@ -6,14 +6,14 @@ import re
 import unicodedata
 from decimal import Decimal
 
-from presence_core.policy import DAY_MS, HOUR_MS, MINUTE_MS
+from presence_core.policy import DAY_MS, HOUR_MS, MAX_EXPIRY_MS, MINUTE_MS
 
 # Openers a keyboard types, and what closes each: straight, English curly, CJK corner brackets.
 QUOTES: dict[str, str] = {'"': '"', "'": "'", "“": "”", "”": "”", "‘": "’", "「": "」", "『": "』", "«": "»", "„": "“"}
 # Durations a status or custom status may last, and how far back ``activity since`` may look:
 # under a minute is over before the next sweep notices it; a year is the longest anyone plans.
 MIN_DURATION_MS = MINUTE_MS
-MAX_DURATION_MS = 365 * DAY_MS
+MAX_DURATION_MS = MAX_EXPIRY_MS
 WEEK_MS = 7 * DAY_MS
 
 _UNITS: dict[str, int] = {}
@@ -111,19 +111,28 @@ def _plain_numbers(text: str) -> str:
     return _CN_POINT.sub(".", text)
 
 
+def read_count(word: str) -> int | None:
+    """A whole number as people type it: ``12``, full-width ``１２``, Chinese ``十二``, ``五``, ``两``;
+    None for anything else (signs, fractions, words). Range checks are the caller's."""
+    plain = _plain_numbers(unicodedata.normalize("NFKC", word).strip())
+    if not plain.isdecimal() or len(plain) > 9:
+        return None
+    return int(plain)
+
+
 def parse_duration(text: str) -> int | None:
     """A duration as people type it -> milliseconds; None when ``text`` is not one.
 
     ``30m``, ``2h``, ``1h30m``, ``1h 30m``, ``1.5h``, ``90s``, ``1d``, ``1w``, ``2 hours``;
     ``30分钟``, ``2小时``, ``两小时``, ``半小时``, ``一个半小时``, ``一刻钟``, ``1小时零5分``,
     ``2個小時``; ``1h30`` and ``1小时30`` (minutes after hours); full-width digits and letters
-    (``３０ｍ``) read as their plain forms. Any size is
-    read; whether it is allowed is the caller's range check.
+    (``３０ｍ``) read as their plain forms. Each unit at most once (``1h1h`` is no duration). Any size
+    is read; whether it is allowed is the caller's range check.
     """
     compact = _plain_numbers(unicodedata.normalize("NFKC", text).strip().lower())
     if not compact:
         return None
-    total, pos, unit = Decimal(0), 0, 0
+    total, pos, unit, seen = Decimal(0), 0, 0, set()
     for match in _PART.finditer(compact):
         if compact[pos:match.start()].strip():
             return None
@@ -131,10 +140,13 @@ def parse_duration(text: str) -> int | None:
         if match["trailing_half"]:
             number += Decimal("0.5")
         unit = _UNITS[match["unit"].lower()]
+        if unit in seen:  # "1h1h", "2h 3 hours": a slip, not a sum anyone means
+            return None
+        seen.add(unit)
         total += number * unit
         pos = match.end()
     rest = compact[pos:].strip()
-    if pos and rest.isdecimal() and len(rest) <= 2 and unit in _NEXT_UNIT:
+    if pos and rest.isdecimal() and len(rest) <= 2 and unit in _NEXT_UNIT and _NEXT_UNIT[unit] not in seen:
         return int(total) + int(rest) * _NEXT_UNIT[unit]  # 1h30, 1小时30: the next unit down
     if pos == 0 or rest:
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from presence_bot.text import escape_discord, escape_html
+from presence_bot.text import escape_discord, escape_html, escape_telegram
 
 Style = Literal["", "b", "i", "code"]
 Span = tuple[Style, str]
@@ -21,7 +21,8 @@ _WRAP: dict[Target, dict[Style, tuple[str, str]]] = {
 
 def _escape(target: Target, style: Style, text: str) -> str:
     if target == "telegram_html":
-        return escape_html(text)
+        # Inside a code span Telegram finds no mentions, and what is there is meant to be copied as is.
+        return escape_html(text) if style == "code" else escape_telegram(text)
     if target == "discord_markdown":
         # Inside a code span markdown is inert; only the backtick itself must not close it.
         return text.replace("`", "ˋ") if style == "code" else escape_discord(text)

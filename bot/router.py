@@ -21,7 +21,7 @@ from presence_bot.commands import (
     watches,
     who,
 )
-from presence_bot.commands.context import Context, Handler, UsageError
+from presence_bot.commands.context import Context, Handler, PrivateChatNeededError, UsageError
 from presence_bot.commands.help import show_help
 from presence_bot.parsing import UnbalancedQuoteError, fold, split_args
 from presence_bot.reply import Reply
@@ -98,6 +98,9 @@ async def run_command(ctx: Context, topic: str, args: Sequence[str], *, bare: bo
     """
     try:
         reply = await _dispatch(ctx, topic, args, bare)
+    except PrivateChatNeededError:
+        # Says nothing about the asker, and must reach them where they asked.
+        return ctx.reply(ctx.line("private.ask_in_private"))
     except UsageError as error:
         reply = _answer_error(ctx, topic, error)
     except StoreUnavailableError:
@@ -196,11 +199,12 @@ async def _unknown_word(ctx: Context, word: str, rest: Sequence[str]) -> Reply |
     suggestion = difflib.get_close_matches(fold(word), known_words(), n=1, cutoff=0.6)
     if suggestion:
         return await _did_you_mean(ctx, word, suggestion[0], rest)
-    found = await people.find(ctx, word, usernames_only=False) if not rest else None
-    if found is not None and found.account is not None:
-        return await status.show_user(ctx, found.account, word)
-    if found is not None and found.count > 1:
-        return _answer_error(ctx, "user", UsageError("error.ambiguous_user", name=word))
+    if not rest:
+        try:
+            return await status.show_user(ctx, await people.person(ctx, word), word)
+        except UsageError as error:
+            if error.key == "error.ambiguous_user":
+                return _answer_error(ctx, "user", error)
     return _answer_error(ctx, "presence", UsageError("error.unknown_command", word=word))
 
 

@@ -59,7 +59,16 @@ class Session:
     channel_name: str | None = None
     # A person at this machine's own terminal (the console): never rate-limited.
     local: bool = False
+    # An answer can be shown here to the asker alone (a Discord interaction's ephemeral response).
+    ephemeral: bool = False
     prompter: Prompter | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def private_guaranteed(self) -> bool:
+        """Whether a private answer is sure to reach the asker alone: in a direct chat, as an ephemeral
+        response, at the local console. Elsewhere (a group message) it goes by direct message, which may
+        not arrive (a Telegram user who never started the bot, Discord DMs closed)."""
+        return self.is_direct or self.ephemeral or self.local
 
     async def send(self, reply: Reply) -> None:
         await self.outbox.send(self, reply)

@@ -7,6 +7,7 @@ from presence_core.errors import (
     LinkRateLimitedError,
     LinkSameAccountError,
     ConcurrentUpdateError,
+    EmptyTextError,
     InvalidArgumentError,
     InvalidStatusError,
     OverCapacityError,
@@ -43,5 +44,5 @@ __all__ = [
     "OnlineUser", "Policy", "PresenceError", "PresenceService", "Status", "StoreUnavailableError", "SyncStatus",
     "TextTooLongError", "Transition", "UnknownDeviceError", "UserStatus", "create_presence_service", "open_store",
     "AvailabilityChange", "AvailabilityInfo", "AvailableUser", "OverCapacityError", "TooManyWatchesError",
-    "UnknownPersonError", "UnknownTimeZoneError", "Watch", "Workload",
+    "UnknownPersonError", "UnknownTimeZoneError", "Watch", "Workload", "EmptyTextError",
 ]

@@ -21,6 +21,7 @@ from presence_core import hours as weekly
 from presence_core.errors import InvalidArgumentError
 from presence_core.models import AvailabilityChange, AvailableUser, LoadChange, PersonRecord
 from presence_core.status import Status
+from presence_core.text import visible_length
 
 MAX_CAPACITY = 100
 MAX_SKILLS = 20
@@ -54,7 +55,7 @@ def normalize_skills(skills: Sequence[str]) -> list[str]:
         if not isinstance(skill, str):
             raise InvalidArgumentError("a skill must be a string")
         tag = skill.strip().lstrip("#").casefold()
-        if not tag or len(tag) > MAX_SKILL_LENGTH or any(ch.isspace() or ch == "," for ch in tag):
+        if not tag or visible_length(tag) > MAX_SKILL_LENGTH or any(ch.isspace() or ch == "," for ch in tag):
             raise InvalidArgumentError(f"a skill is one word of 1 to {MAX_SKILL_LENGTH} characters: {skill[:40]!r}")
         if tag not in tags:
             tags.append(tag)

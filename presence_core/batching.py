@@ -21,14 +21,18 @@ class Batcher(Generic[T]):
         self._pending: list[tuple[T, asyncio.Future[None]]] = []
         self._runner: asyncio.Task[None] | None = None
 
-    async def submit(self, item: T) -> None:
-        """Returns once the batch holding ``item`` is written; raises what the write raised."""
+    def submit(self, item: T) -> asyncio.Future[None]:
+        """Queue ``item``: the future is done once the batch holding it is written, or raises what the write raised.
+
+        A plain function returning the future, not a coroutine: every await level a message passes
+        through costs it twice (suspended, then resumed), once per message on the hot path.
+        """
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending.append((item, future))
         if self._runner is None or self._runner.done():
             # A fresh context: the batch belongs to no single message's request id.
             self._runner = asyncio.create_task(self._run(), context=contextvars.Context())
-        await future
+        return future
 
     async def _run(self) -> None:
         while self._pending:

@@ -4,11 +4,30 @@ from __future__ import annotations
 
 
 class PresenceError(Exception):
-    """Base class of every error the presence API raises on purpose."""
+    """Base class of every error the presence API raises on purpose.
+
+    The message is for developers (it may name API calls). ``code`` is stable and machine-readable:
+    layers that speak to people (the bot's locale files, the HTTP API's error bodies) word the error
+    from it and never show the message.
+    """
+
+    code = "refused"
 
 
 class InvalidArgumentError(PresenceError, ValueError):
     """An argument is malformed or out of range."""
+
+    code = "invalid"
+
+
+class EmptyTextError(InvalidArgumentError):
+    """A text that must say something is empty once spaces are removed (a custom status)."""
+
+    code = "empty_text"
+
+    def __init__(self, what: str, hint: str = "") -> None:
+        super().__init__(f"{what} must not be empty{hint}")
+        self.what = what
 
 
 class InvalidStatusError(InvalidArgumentError):
@@ -18,6 +37,8 @@ class InvalidStatusError(InvalidArgumentError):
 
 
 class TextTooLongError(InvalidArgumentError):
+    code = "text_too_long"
+
     def __init__(self, what: str, limit: int) -> None:
         super().__init__(f"{what} is longer than {limit} characters")
         self.what = what

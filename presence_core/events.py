@@ -79,6 +79,13 @@ def from_wire(wire: Sequence[Any]) -> Event:
     raise ValueError(f"not an event: {str(wire)[:100]}")
 
 
+def _callable(handler: object) -> Handler:
+    """A listener is checked when it is registered, not on every event it would fail on."""
+    if not callable(handler):
+        raise InvalidArgumentError(f"a listener must be a function or other callable, not {type(handler).__name__}")
+    return handler
+
+
 class EventBus:
     def __init__(self) -> None:
         self._handlers: dict[str, list[Handler]] = {name: [] for name in EVENTS}
@@ -89,10 +96,10 @@ class EventBus:
             raise InvalidArgumentError(f"unknown event {event!r}: expected one of {', '.join(EVENTS)}")
         if handler is None:
             def decorator(func: Handler) -> Handler:
-                self._handlers[event].append(func)
+                self._handlers[event].append(_callable(func))
                 return func
             return decorator
-        self._handlers[event].append(handler)
+        self._handlers[event].append(_callable(handler))
         return handler
 
     def off(self, event: str, handler: Handler) -> None:

@@ -29,9 +29,25 @@ _MINUTE_MS = 60_000
 Intervals = list[list[int]]
 
 
-@cache
+# Files of a system's zone directory that name no place: the host's own zone (``localtime``), the
+# tz database's "zone not set" (``Factory``, always "-00"), a default rule file (``posixrules``), and the
+# ``posix/`` and ``right/`` (leap second) copies of the real zones.
+_NOT_PLACES = frozenset({"localtime", "Factory", "posixrules"})
+_NOT_PLACE_PREFIXES = ("posix/", "right/")
+
+
 def zone(name: str) -> zoneinfo.ZoneInfo:
-    """The time zone called ``name`` (IANA, e.g. ``Europe/Berlin``); raises ``UnknownTimeZoneError``."""
+    """The time zone called ``name`` exactly as ``zone_names`` lists it (IANA, e.g. ``Europe/Berlin``);
+    raises ``UnknownTimeZoneError`` for anything else. What new hours are checked with."""
+    if not isinstance(name, str) or name not in _zone_set():
+        raise UnknownTimeZoneError(str(name))
+    return _load(name)
+
+
+@cache
+def _load(name: str) -> zoneinfo.ZoneInfo:
+    """A zone's rules; also for a zone stored before ``zone`` refused names that are no place
+    (``localtime``), so hours saved then keep working."""
     if not isinstance(name, str) or not name or name != name.strip() or ".." in name or name.startswith("/"):
         raise UnknownTimeZoneError(str(name))
     try:
@@ -42,8 +58,15 @@ def zone(name: str) -> zoneinfo.ZoneInfo:
 
 @cache
 def zone_names() -> tuple[str, ...]:
-    """Every IANA zone name known here, sorted (for suggestions and autocomplete)."""
-    return tuple(sorted(zoneinfo.available_timezones()))
+    """Every IANA zone name known here that names a place (or UTC and its kin), sorted (for
+    suggestions and autocomplete)."""
+    return tuple(sorted(name for name in zoneinfo.available_timezones()
+                        if name not in _NOT_PLACES and not name.startswith(_NOT_PLACE_PREFIXES)))
+
+
+@cache
+def _zone_set() -> frozenset[str]:
+    return frozenset(zone_names())
 
 
 class UnknownTimeZoneError(InvalidArgumentError):
@@ -87,7 +110,7 @@ def _minute_of_week(moment: datetime) -> int:
 
 def within(intervals: Intervals, zone_name: str, t: int) -> bool:
     """Whether epoch ms ``t`` falls within the (canonical) hours, read on the zone's wall clock."""
-    minute = _minute_of_week(datetime.fromtimestamp(t / 1000, zone(zone_name)))
+    minute = _minute_of_week(datetime.fromtimestamp(t / 1000, _load(zone_name)))
     return any(start <= minute < end for start, end in intervals)
 
 
@@ -97,7 +120,7 @@ def _always(intervals: Intervals) -> bool:
 
 def _candidates(intervals: Intervals, zone_name: str, t: int) -> Iterator[int]:
     """Instants (epoch ms) at which the wall clock reaches a boundary, in the weeks around ``t``."""
-    tz = zone(zone_name)
+    tz = _load(zone_name)
     local = datetime.fromtimestamp(t / 1000, tz).replace(tzinfo=None)
     week0 = (local - timedelta(days=local.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
     boundaries = sorted({m for interval in intervals for m in interval})

@@ -10,6 +10,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
+from functools import lru_cache
 from types import TracebackType
 from typing import Any
 
@@ -20,6 +21,7 @@ from presence_core.desk import Desk
 from presence_core.errors import (
     AlreadyLinkedError,
     ConcurrentUpdateError,
+    EmptyTextError,
     InvalidArgumentError,
     InvalidLinkCodeError,
     LinkRateLimitedError,
@@ -49,11 +51,11 @@ from presence_core.models import (
     Watch,
     Workload,
 )
-from presence_core.policy import Policy
+from presence_core.policy import MAX_EXPIRY_MS, Policy
 from presence_core.room_presence import RoomPresence
 from presence_core.status import Status
 from presence_core.stores.base import Store
-from presence_core.text import strip_invisible
+from presence_core.text import cut, one_line, strip_invisible, visible_length
 from presence_core.tokens import ApiDevice, Tokens
 from presence_core.views import device_name, device_names, devices_view, self_view
 from presence_core.visibility import Found, Viewer, Visibility
@@ -63,14 +65,32 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], int]
 MAX_ACTIVITY_LIMIT = 50
+# 9999-12-31T23:59:59.999Z: a later time is a mistake (and past what a SQLite integer holds, 2**63).
+MAX_EPOCH_MS = 253_402_300_799_999
 CHANNEL_NAME_MAX_LEN = 128
 # Channel names this process knows it has written: a bound, not a cache that must hold them all.
 CHANNEL_NAMES_CACHED = 10_000
-WRITERS = 4
+# Batches in flight at once. Two keep the store busy while Python prepares the next batch, and make
+# each batch twice as big as four did: 256 senders on Redis ran 10-40% faster (bench/RESULTS-redis.md).
+WRITERS = 2
 _CAS_ATTEMPTS = 16
 HOUSEKEEPING_INTERVAL_MS = 10 * 60_000
 SWEEP_ROUNDS = 100
 ACTIVITY_KEYS = frozenset({"type", "channel_id", "timestamp", "device_id", "user_name", "username"})
+_KEYWORD_KEYS = frozenset({"device_id", "user_name", "username"})  # also keyword arguments of record_activity
+
+
+@lru_cache(maxsize=16384)
+def _cleaned(name: str, limit: int) -> str | None:
+    """A display name as stored: invisible characters gone, trimmed, at most ``limit`` long (None if nothing
+    is left). Memoized: the same names come with every message of a person."""
+    return cut(strip_invisible(name).strip(), limit) or None
+
+
+@lru_cache(maxsize=16384)
+def _name_of(device_id: str, limit: int) -> str:
+    """Names derived from ids are names too: held to the same length limit."""
+    return cut(device_name(device_id), limit)
 
 
 def system_clock() -> int:
@@ -82,6 +102,25 @@ def _require_id(value: object, what: str) -> str:
         raise InvalidArgumentError(f"{what} must be a non-empty string")
     _require_text(value, what)
     return value
+
+
+def _require_device(user_id: str, device_id: str | None) -> str:
+    """The device ``device_id`` of account ``user_id`` (the account itself when None): the account, or
+    one of its own under it (``discord:1/desktop``, ``telegram:42/api/laptop``). Another account is never
+    a device of this one: that would make it part of this person without a link (SPEC section 6)."""
+    if device_id is None:
+        return user_id
+    _require_id(device_id, "device_id")
+    if device_id != user_id and not (device_id.startswith(f"{user_id}/") and len(device_id) > len(user_id) + 1):
+        raise InvalidArgumentError(f"device_id must be {user_id[:64]!r} or start with {user_id[:64] + '/'!r}")
+    return device_id
+
+
+def _require_epoch_ms(value: object, what: str) -> None:
+    """Epoch milliseconds from a caller: an int (not a bool) from 1970 up to the year 10000, a range
+    every store holds (SQLite integers are 64-bit)."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_EPOCH_MS:
+        raise InvalidArgumentError(f"{what} must be epoch milliseconds (an int from 0 to {MAX_EPOCH_MS})")
 
 
 def _require_text(value: str, what: str) -> None:
@@ -167,50 +206,56 @@ class PresenceService:
         instead. Raises ``InvalidArgumentError`` naming any other key, or a key given both ways.
         """
         _require_id(user_id, "user_id")
-        activity = dict(activity or {})
-        unknown = sorted(map(str, activity.keys() - ACTIVITY_KEYS))
-        if unknown:
-            raise InvalidArgumentError(f"unknown activity key(s) {', '.join(map(repr, unknown))}: expected "
-                                       f"{', '.join(sorted(ACTIVITY_KEYS))}")
-        keywords = {"device_id": device_id, "user_name": user_name, "username": username}
-        for key, value in keywords.items():
-            if key in activity and value is not None:
-                raise InvalidArgumentError(f"{key} given both in the activity and as a keyword argument")
-        device_id = activity.get("device_id", device_id)
-        user_name = activity.get("user_name", user_name)
-        username = activity.get("username", username)
+        # Checked in this order whatever the input; written for speed: this runs for every message.
+        kind, timestamp, channel_id = "message", None, None
+        if activity:
+            if not activity.keys() <= ACTIVITY_KEYS:
+                unknown = sorted(map(str, activity.keys() - ACTIVITY_KEYS))
+                raise InvalidArgumentError(f"unknown activity key(s) {', '.join(map(repr, unknown))}: expected "
+                                           f"{', '.join(sorted(ACTIVITY_KEYS))}")
+            if not activity.keys().isdisjoint(_KEYWORD_KEYS):
+                keywords = {"device_id": device_id, "user_name": user_name, "username": username}
+                for key, value in keywords.items():
+                    if key in activity and value is not None:
+                        raise InvalidArgumentError(f"{key} given both in the activity and as a keyword argument")
+                device_id = activity.get("device_id", device_id)
+                user_name = activity.get("user_name", user_name)
+                username = activity.get("username", username)
+            kind = activity.get("type", "message")
+            timestamp = activity.get("timestamp")
+            channel_id = activity.get("channel_id")
         for key, value in (("device_id", device_id), ("user_name", user_name), ("username", username)):
-            if value is not None and not isinstance(value, str):
+            if value is not None and value.__class__ is not str and not isinstance(value, str):
                 raise InvalidArgumentError(f"{key} must be a string")
-        kind = activity.get("type", "message")
-        timestamp = activity.get("timestamp")
-        channel_id = activity.get("channel_id")
-        if not isinstance(kind, str) or not kind:
+        if kind.__class__ is not str and not isinstance(kind, str) or not kind:
             raise InvalidArgumentError("activity type must be a non-empty string")
-        if timestamp is not None and (not isinstance(timestamp, int) or isinstance(timestamp, bool) or timestamp < 0):
-            raise InvalidArgumentError("activity timestamp must be epoch milliseconds (a non-negative int)")
+        if timestamp is not None and (timestamp.__class__ is not int and (not isinstance(timestamp, int)
+                                                                          or isinstance(timestamp, bool))
+                                      or not 0 <= timestamp <= MAX_EPOCH_MS):
+            raise InvalidArgumentError("activity timestamp must be epoch milliseconds (a non-negative int "
+                                       "before the year 10000)")
         if channel_id is not None:
             _require_id(channel_id, "channel_id")
-        _require_text(device_id or "", "device_id")
+        device = _require_device(user_id, device_id or None)
         _require_text(kind, "activity type")
         now = self.clock()
         await self._submit(Activity(
-            user_id=user_id, device_id=device_id or user_id, device_name=self._device_name(device_id or user_id),
+            user_id=user_id, device_id=device, device_name=_name_of(device, self.policy.name_max_len),
             type=kind, timestamp=now if timestamp is None else timestamp,
-            channel_id=channel_id, user_name=self._clean_name(user_name),
-            username=self._clean_name((username or "").removeprefix("@")), arrived=now,
+            channel_id=channel_id, user_name=_cleaned(user_name, self.policy.name_max_len) if user_name else None,
+            username=_cleaned(username.removeprefix("@"), self.policy.name_max_len) if username else None,
+            arrived=now,
         ))
 
     async def heartbeat(self, user_id: str, device_id: str | None = None) -> None:
         """Keep a device alive without writing to the activity log."""
         _require_id(user_id, "user_id")
-        device = device_id or user_id
-        _require_text(device, "device_id")
+        device = _require_device(user_id, device_id or None)
         await self._submit(Activity(user_id, device, self._device_name(device), "heartbeat", self.clock(),
                                     logged=False))
 
-    async def _submit(self, activity: Activity) -> None:
-        await self._writers[hash(activity.user_id) % WRITERS].submit(activity)
+    def _submit(self, activity: Activity) -> asyncio.Future[None]:
+        return self._writers[hash(activity.user_id) % WRITERS].submit(activity)
 
     async def _flush(self, batch: Sequence[Activity]) -> None:
         """Write a batch; while the store is unavailable (or older ones still wait) keep it for later."""
@@ -250,15 +295,8 @@ class PresenceService:
         for writer in self._writers:
             await writer.drain()
 
-    def _clean_name(self, name: str | None) -> str | None:
-        if not name:
-            return None
-        name = strip_invisible(name).strip()
-        return name[: self.policy.name_max_len] or None
-
     def _device_name(self, device_id: str) -> str:
-        """Names derived from ids are names too: held to the same length limit."""
-        return device_name(device_id)[: self.policy.name_max_len]
+        return _name_of(device_id, self.policy.name_max_len)
 
     # reads -------------------------------------------------------------------------------------
 
@@ -304,6 +342,8 @@ class PresenceService:
         """``get_activity``, and whether more entries (not older than ``since``) exist beyond ``limit``."""
         if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_ACTIVITY_LIMIT:
             raise InvalidArgumentError(f"limit must be between 1 and {MAX_ACTIVITY_LIMIT}")
+        if since is not None:
+            _require_epoch_ms(since, "since")
         events = await self.store.activity(await self.person_id(user_id), limit + 1, since)
         return events[:limit], len(events) > limit
 
@@ -317,7 +357,7 @@ class PresenceService:
         Cheap to call for every message: the store is written only when this process has not
         written that name for that channel yet (a new channel, a renamed one).
         """
-        name = strip_invisible(" ".join(name.split()))[:CHANNEL_NAME_MAX_LEN]
+        name = cut(strip_invisible(" ".join(name.split())), CHANNEL_NAME_MAX_LEN)
         if not name or self._channel_names.get(_require_id(channel_id, "channel_id")) == name:
             return
         await self.store.name_channels({channel_id: name})
@@ -421,12 +461,16 @@ class PresenceService:
         raise ConcurrentUpdateError(f"the state of {user_id!r} kept changing; try again")
 
     def _expiry(self, expires_at_ms: int | None) -> int | None:
+        """``expires_at_ms`` checked: None, or a time in the next ``MAX_EXPIRY_MS`` (the longest duration
+        a chat command takes, so every way in allows the same)."""
         if expires_at_ms is None:
             return None
-        if not isinstance(expires_at_ms, int) or isinstance(expires_at_ms, bool):
-            raise InvalidArgumentError("expires_at_ms must be epoch milliseconds (an int)")
-        if expires_at_ms <= self.clock():
+        _require_epoch_ms(expires_at_ms, "expires_at_ms")
+        now = self.clock()
+        if expires_at_ms <= now:
             raise InvalidArgumentError("expires_at_ms must be in the future")
+        if expires_at_ms - now > MAX_EXPIRY_MS:
+            raise InvalidArgumentError("expires_at_ms must be at most 365 days ahead")
         return expires_at_ms
 
     async def set_status(self, user_id: str, status: str | Status, *, expires_at_ms: int | None = None,
@@ -445,8 +489,12 @@ class PresenceService:
 
     async def set_device_status(self, user_id: str, device_id: str, status: str | Status | None, *,
                                 expires_at_ms: int | None = None) -> None:
-        """A device's own status as its platform reports it; None returns it to automatic."""
-        _require_id(device_id, "device_id")
+        """A device's own status as its platform reports it; None returns it to automatic. The device is
+        the account itself or one under it (``discord:1/desktop``); raises ``InvalidArgumentError`` else."""
+        _require_id(user_id, "user_id")
+        if not isinstance(device_id, str):
+            raise InvalidArgumentError("device_id must be a non-empty string")
+        _require_device(user_id, device_id)
         reported = None if status is None else Status.parse(status)
         expiry = self._expiry(expires_at_ms)
         device = DeviceRecord(device_id, self._device_name(device_id))
@@ -459,12 +507,11 @@ class PresenceService:
     async def set_custom_status(self, user_id: str, text: str, *, expires_at_ms: int | None = None) -> None:
         if not isinstance(text, str):
             raise InvalidArgumentError("custom status must be a string")
-        text = " ".join(text.split())
+        text = one_line(text)
         if not text:
-            raise InvalidArgumentError("custom status must not be empty; use clear_custom_status to remove it")
-        if len(text) > self.policy.custom_status_max_len:
+            raise EmptyTextError("custom status", "; use clear_custom_status to remove it")
+        if visible_length(text) > self.policy.custom_status_max_len:
             raise TextTooLongError("custom status", self.policy.custom_status_max_len)
-        _require_text(text, "custom status")
         expiry = self._expiry(expires_at_ms)
 
         def change(record: PersonRecord, now: int) -> None:
@@ -609,11 +656,12 @@ class PresenceService:
     async def room_heartbeat(self, user_id: str, device_id: str, room_id: str | None = None,
                              location: object = rooms.KEEP) -> list[str]:
         """See ``RoomPresence.heartbeat``: keeps an app device alive, joins or moves it in a room."""
-        return await self.rooms.heartbeat(_require_id(user_id, "user_id"), device_id, room_id, location)
+        return await self.rooms.heartbeat(user_id, _require_device(_require_id(user_id, "user_id"), device_id),
+                                          room_id, location)
 
     async def leave_room(self, user_id: str, device_id: str, room_id: str | None = None) -> list[str]:
         """The device leaves the room (every room when None); returns the rooms it is still in."""
-        return await self.rooms.leave(user_id, device_id, room_id)
+        return await self.rooms.leave(user_id, _require_device(_require_id(user_id, "user_id"), device_id), room_id)
 
     async def get_room(self, room_id: str, *, viewer_id: str) -> list[RoomMember]:
         """The people of a room that ``viewer_id`` may see; raises ``RoomForbiddenError``."""

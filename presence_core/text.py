@@ -18,6 +18,10 @@ _EMOJI = regex.compile(r"\p{Extended_Pictographic}")
 _REMOVED = frozenset({"Cc", "Cf", "Cs", "Co"})
 ZWJ = "\u200d"
 _TAGS = range(0xE0020, 0xE0080)
+_LINE_BREAKS = str.maketrans(dict.fromkeys("\t\n\r\x0b\x0c\x85\u2028\u2029", " "))
+# The longest emoji sequences are 10 code points (a kiss with two skin tones); a cluster longer than
+# this is stacked combining marks, which count as more than one character so stored text stays bounded.
+CLUSTER_SPAN = 16
 
 
 def _keep(ch: str) -> bool:
@@ -34,6 +38,27 @@ def _clean_emoji(cluster: str) -> str:
     return "".join(kept)
 
 
+def visible_length(text: str) -> int:
+    """How many characters people see in ``text``: user-perceived characters (extended grapheme
+    clusters, UAX #29), so 👨‍👩‍👧 or é typed as e + accent is one. A cluster counts once per
+    ``CLUSTER_SPAN`` code points it holds."""
+    return sum(-(-len(cluster) // CLUSTER_SPAN) for cluster in _CLUSTER.findall(text))
+
+
+def cut(text: str, limit: int) -> str:
+    """The first characters of ``text`` that ``visible_length`` counts as at most ``limit``: never half
+    an emoji or a letter without its accent."""
+    if len(text) <= limit:
+        return text
+    end, size = 0, 0
+    for cluster in _CLUSTER.finditer(text):
+        size += -(-len(cluster[0]) // CLUSTER_SPAN)
+        if size > limit:
+            break
+        end = cluster.end()
+    return text[:end]
+
+
 def strip_invisible(text: str) -> str:
     """``text`` without invisible characters, emoji sequences kept whole; other text unchanged."""
     if text.isprintable():
@@ -45,3 +70,9 @@ def strip_invisible(text: str) -> str:
         else:
             parts.append("".join(ch for ch in cluster if _keep(ch)))
     return "".join(parts)
+
+
+def one_line(text: str) -> str:
+    """``text`` as one line: invisible characters removed (``strip_invisible``), line breaks, tabs and
+    runs of spaces folded into one space, no space at either end."""
+    return " ".join(strip_invisible(text.translate(_LINE_BREAKS)).split())

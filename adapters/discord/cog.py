@@ -32,7 +32,7 @@ from presence_adapters.discord.sessions import (
 from presence_adapters.discord.translator import DESCRIPTION_LIMIT, PresenceTranslator, localized
 from presence_bot import i18n, timefmt
 from presence_bot.app import PresenceBot
-from presence_bot.catalog import COMMAND, PERSONAL
+from presence_bot.catalog import COMMAND
 from presence_bot.commands.help import TOPICS
 from presence_bot.options import BotOptions
 from presence_bot.parsing import MAX_DURATION_MS, MIN_DURATION_MS, parse_duration, quote_arg

@@ -165,6 +165,7 @@ def session_from_interaction(interaction: discord.Interaction, args: Iterable[st
         kind="interaction",
         outbox=outbox,
         raw=interaction,
+        ephemeral=True,
         mentions=MappingProxyType(dict(mentions or {})),
         names=MappingProxyType(dict(names or {})),
         channel_name=channel_name(interaction.channel) if interaction.guild_id is not None else None,

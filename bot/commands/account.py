@@ -11,6 +11,7 @@ from presence_core import AlreadyLinkedError, InvalidLinkCodeError, LinkRateLimi
 
 async def link(ctx: Context, args: Sequence[str]) -> Reply:
     if not args:
+        ctx.require_private_chat()  # a code nobody saw must not exist
         code = await ctx.service.create_link_code(ctx.user_id)
         return ctx.reply(ctx.line("link.code", code=code, count=linking.CODE_TTL_MS // 60_000))
     code, rest = args[0], args[1:]
@@ -29,11 +30,17 @@ async def link(ctx: Context, args: Sequence[str]) -> Reply:
     return ctx.reply(ctx.line("link.done", device=names.get(ctx.user_id, ctx.user_id)))
 
 
-def _match_account(wanted: str, names: Mapping[str, str]) -> str | None:
-    """By device name (``console alice``, spaces as typed or not), or by account id."""
+async def _match_account(ctx: Context, wanted: str, names: Mapping[str, str]) -> str | None:
+    """The account ``wanted`` names, when only one fits: by device name (``console alice``, spaces as
+    typed or not), else by the account's id, else by the name the person knows the account by (its
+    name on its platform, ``alice``, or its id there, ``42``)."""
     wanted = " ".join(wanted.split()).casefold()
     matches = [a for a, name in names.items() if name.casefold() == wanted]
     matches = matches or [a for a in names if a.casefold() == wanted]
+    if not matches:
+        own = await ctx.service.get_statuses(list(names), viewer_id=ctx.user_id)
+        matches = [a for a, status in own.items()
+                   if wanted in {(status.name or "").casefold(), a.partition(":")[2].casefold()}]
     return matches[0] if len(matches) == 1 else None
 
 
@@ -44,7 +51,7 @@ async def unlink(ctx: Context, args: Sequence[str]) -> Reply:
     names = await ctx.service.account_names(ctx.user_id)
     if len(names) < 2:
         raise UsageError("unlink.nothing")
-    account = _match_account(wanted, names)
+    account = await _match_account(ctx, wanted, names)
     if account is None:
         raise UsageError("unlink.unknown", device=wanted, names=list(names.values()))
     if account == next(iter(names)):
@@ -63,8 +70,10 @@ async def tracking(ctx: Context, args: Sequence[str]) -> Reply:
 
 
 async def forget(ctx: Context, args: Sequence[str]) -> Reply:
-    """Asks first, saying what is erased (every linked account with it) and what the next message does."""
+    """Asks first, privately, saying what is erased (every linked account with it) and what the next
+    message does; the answer is awaited where the question was asked, so that must be a private place."""
     expect_no_more(args)
+    ctx.require_private_chat()
     me = await ctx.service.get_status(ctx.user_id, viewer_id=ctx.user_id)
     linked = await _other_accounts(ctx)
     seconds = int(ctx.options.prompt_timeout_s)
@@ -72,7 +81,7 @@ async def forget(ctx: Context, args: Sequence[str]) -> Reply:
     if linked:
         lines.append(ctx.line("forget.linked", accounts=linked, count=len(linked)))
     lines += [ctx.line("forget.next_fresh" if me.tracking else "forget.next_off"), ctx.line("forget.ask", count=seconds)]
-    await ctx.session.send(ctx.reply(*lines))
+    await ctx.session.send(ctx.reply(*lines, private=True))
     answer = await ctx.session.prompt(ctx.options.prompt_timeout_s)
     if answer is None or not is_word(answer.content, "yes"):
         return ctx.reply(ctx.line("forget.cancelled"))

@@ -28,6 +28,11 @@ class UsageError(Exception):
         self.values = {name: echo(value) if isinstance(value, str) else value for name, value in values.items()}
 
 
+class PrivateChatNeededError(Exception):
+    """The command gives something for the asker's eyes only (a secret, an erase dialogue), and this
+    place cannot promise a private answer: answered with one line, publicly, and nothing is done."""
+
+
 @cache
 def words(name: str) -> frozenset[str]:
     """Argument words (``clear``, ``yes`` …) in every locale, folded (``parsing.fold``)."""
@@ -61,6 +66,19 @@ class Context:
 
     def now(self) -> int:
         return self.service.clock()
+
+    def require_private_chat(self) -> None:
+        """Call before making a secret or starting a private dialogue: raises ``PrivateChatNeededError``
+        unless a private answer is sure to reach the asker alone (``Session.private_guaranteed``)."""
+        if not self.session.private_guaranteed:
+            raise PrivateChatNeededError()
+
+    async def linked_here(self) -> bool:
+        """Whether, in a group, the asker has other linked accounts, whose names and settings this
+        group must never learn from an answer (SPEC sections 6 and 7). False in a direct chat."""
+        if self.session.is_direct:
+            return False
+        return len(await self.service.linked_accounts(self.user_id)) > 1
 
     def line(self, key: str, **values: object) -> Line:
         return i18n.line(self.locale, key, **values)

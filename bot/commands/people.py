@@ -13,15 +13,17 @@ async def find(ctx: Context, name: str, *, usernames_only: bool) -> Found:
 
 
 async def person(ctx: Context, word: str) -> str:
-    """The account ``word`` names: a mention the platform resolved, else ``@username`` among the people
-    the asker may see (never a display name, which anyone can choose: SPEC section 7).
+    """The account ``word`` names, the same way for every command that takes a person: a mention the
+    platform resolved; else ``@username`` among the people the asker may see (never a display name,
+    which anyone can choose: SPEC section 7); else a bare name, which may also be a display name but
+    never picks among several.
 
     Raises ``UsageError`` "unknown user" for anyone else (the same words whether or not the bot has
-    seen them), "ambiguous user" when a username fits several people.
+    seen them), "ambiguous user" when the name fits several people.
     """
     target = ctx.session.mentions.get(word)
-    if target is None and word.startswith("@"):
-        found = await find(ctx, word, usernames_only=True)
+    if target is None:
+        found = await find(ctx, word, usernames_only=word.startswith("@"))
         if found.count > 1:
             raise UsageError("error.ambiguous_user", name=word)
         target = found.account

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from presence_bot.commands.context import Context, UsageError, expect_no_more, is_word, read_duration
+from presence_bot.parsing import read_count
 from presence_bot.reply import Line, Reply
 from presence_core.service import MAX_ACTIVITY_LIMIT
 
@@ -18,9 +19,9 @@ async def activity(ctx: Context, args: Sequence[str]) -> Reply:
     limit, since, rest = None, None, list(args)
     if rest and not is_word(rest[0], "since"):
         word = rest.pop(0)
-        if not (word.isdecimal() and len(word) <= 3 and 1 <= int(word) <= MAX_ACTIVITY_LIMIT):
+        limit = read_count(word)
+        if limit is None or not 1 <= limit <= MAX_ACTIVITY_LIMIT:
             raise UsageError("error.bad_limit", text=word, max=MAX_ACTIVITY_LIMIT)
-        limit = int(word)
     if rest and is_word(rest[0], "since"):
         since = ctx.now() - read_duration(rest[1:])
         rest = []

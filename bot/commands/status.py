@@ -16,7 +16,8 @@ from presence_bot.commands.context import (
 from presence_bot.parsing import parse_duration
 from presence_bot.reply import Line, Reply
 from presence_bot.text import sanitize
-from presence_core import InvalidArgumentError, Status, TextTooLongError, UserStatus
+from presence_core import EmptyTextError, Status, TextTooLongError, UserStatus
+from presence_core.text import visible_length
 
 
 async def show_self(ctx: Context, args: Sequence[str]) -> Reply:
@@ -33,8 +34,7 @@ async def show_self(ctx: Context, args: Sequence[str]) -> Reply:
     if not me.tracking:
         lines.append(ctx.line("me.tracking_off"))
     # What others could not see (invisible, tracking off, devices of linked accounts) stays out of a group.
-    linked = any(d.id != ctx.user_id and not d.id.startswith(f"{ctx.user_id}/") for d in devices)
-    return ctx.reply(*lines, private=me.invisible or not me.tracking or linked)
+    return ctx.reply(*lines, private=me.invisible or not me.tracking or await ctx.linked_here())
 
 
 def _status_line(ctx: Context, me: UserStatus) -> Line:
@@ -112,15 +112,15 @@ async def custom_status(ctx: Context, args: Sequence[str]) -> Reply:
     text = sanitize(" ".join(words_))
     if not text:
         raise UsageError("error.missing_text")
-    limit = ctx.service.policy.custom_status_max_len
-    if len(text) > limit:
-        raise UsageError("error.text_too_long", length=len(text), limit=limit)
+    limit, length = ctx.service.policy.custom_status_max_len, visible_length(text)
+    if length > limit:
+        raise UsageError("error.text_too_long", length=length, limit=limit)
     try:
         await ctx.service.set_custom_status(ctx.user_id, text,
                                             expires_at_ms=None if ms is None else ctx.now() + ms)
     except TextTooLongError:
-        raise UsageError("error.text_too_long", length=len(text), limit=limit) from None
-    except InvalidArgumentError:
+        raise UsageError("error.text_too_long", length=length, limit=limit) from None
+    except EmptyTextError:
         raise UsageError("error.missing_text") from None
     if ms is None:
         return ctx.reply(ctx.line("custom.set", text=text))

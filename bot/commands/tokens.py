@@ -21,6 +21,7 @@ async def token(ctx: Context, args: Sequence[str]) -> Reply:
         return await _revoke(ctx, args[1:])
     name, rest = args[0], args[1:]
     expect_no_more(rest)
+    ctx.require_private_chat()  # a token nobody saw must not exist
     try:
         secret = await ctx.service.create_token(ctx.user_id, name)
     except InvalidArgumentError:

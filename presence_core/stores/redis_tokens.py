@@ -1,4 +1,4 @@
-"""API tokens in the Redis store, as a mixin of ``RedisStore`` (keys, scripts and I/O come from it).
+"""API tokens in the Redis store (SPEC section 11).
 
 Keys (``P`` the prefix, ``{S}`` the hash tag of the id that follows, as everywhere in the store):
 
@@ -15,42 +15,41 @@ compare-and-set on the index. Behind Sentinel these writes wait for the replicas
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Sequence
 
 from presence_core.models import TokenRecord
+from presence_core.stores.redis_client import RedisClient
+from presence_core.stores.redis_keys import Keys
 
-T = TypeVar("T")
-
-# Every script gets the key prefix as ARGV[1] (RedisStore._eval).
-# KEYS[1]: token record; ARGV: prefix, owner, name, created at.
-PUT = """
-redis.call('HSET', KEYS[1], 'o', ARGV[2], 'n', ARGV[3], 'c', ARGV[4])
+# Every script gets the key prefix and the instance id as ARGV[1] and ARGV[2] (redis_client).
+SCRIPTS = {
+    # KEYS[1]: token record; ARGV: 3 owner, 4 name, 5 created at.
+    "TOKEN_PUT": """
+redis.call('HSET', KEYS[1], 'o', ARGV[3], 'n', ARGV[4], 'c', ARGV[5])
 return 1
-"""
-# Claims a name in the owner's index when it still points where the caller saw it ('' = nowhere).
-# KEYS[1]: index; ARGV: prefix, name, new token hash, expected current hash.
-CLAIM = """
-local current = redis.call('HGET', KEYS[1], ARGV[2])
-if (current or '') ~= ARGV[4] then return 0 end
-redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+""",
+    # Claims a name in the owner's index when it still points where the caller saw it ('' = nowhere).
+    # KEYS[1]: index; ARGV: 3 name, 4 new token hash, 5 expected current hash.
+    "TOKEN_CLAIM": """
+local current = redis.call('HGET', KEYS[1], ARGV[3])
+if (current or '') ~= ARGV[5] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[3], ARGV[4])
 return 1
-"""
-# KEYS[1]: token record; ARGV: prefix. Returns 1 when there was one.
-DROP = """
+""",
+    # KEYS[1]: token record. Returns 1 when there was one.
+    "TOKEN_DROP": """
 return redis.call('DEL', KEYS[1])
-"""
-# KEYS[1]: index; ARGV: prefix, name.
-UNCLAIM = """
-return redis.call('HDEL', KEYS[1], ARGV[2])
-"""
-# KEYS[1]: token record; ARGV: prefix, time of use. A revoked (deleted) token is not brought back.
-TOUCH = """
-if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'u', ARGV[2]) end
+""",
+    # KEYS[1]: index; ARGV: 3 name.
+    "TOKEN_UNCLAIM": """
+return redis.call('HDEL', KEYS[1], ARGV[3])
+""",
+    # KEYS[1]: token record; ARGV: 3 time of use. A revoked (deleted) token is not brought back.
+    "TOKEN_TOUCH": """
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'u', ARGV[3]) end
 return 1
-"""
-# The scripts above; the store knows each as TOKEN_<name>, and waits for replicas after the writes.
-SCRIPT_NAMES = ("PUT", "CLAIM", "DROP", "UNCLAIM", "TOUCH")
+""",
+}
 WRITE_SCRIPTS = frozenset({"TOKEN_PUT", "TOKEN_CLAIM", "TOKEN_DROP", "TOKEN_UNCLAIM"})
 
 
@@ -60,70 +59,62 @@ def _decode_token(token_hash: str, fields: dict[bytes, bytes]) -> TokenRecord:
                        int(used) if used is not None else None)
 
 
-class RedisTokens:
-    """Token operations of the store contract; expects ``client``, ``_key``, ``_eval`` and ``_io`` from RedisStore."""
+class Tokens:
+    """Token operations of the store contract."""
 
-    client: Any
+    def __init__(self, redis: RedisClient, keys: Keys) -> None:
+        self.redis = redis
+        self.keys = keys
 
-    if TYPE_CHECKING:
-        def _key(self, kind: str, id_: str) -> str: ...
+    def _record(self, token_hash: str) -> str:
+        return self.keys.of("tk", token_hash)
 
-        async def _eval(self, name: str, keys: Sequence[str], *args: object) -> Any: ...
-
-        async def _io(self, call: Awaitable[T]) -> T: ...
+    def _index(self, owner: str) -> str:
+        return self.keys.of("ti", owner)
 
     async def _claim(self, owner: str, name: str, token_hash: str, expected: str) -> bool:
-        return bool(await self._eval("TOKEN_CLAIM", [self._key("ti", owner)], name, token_hash, expected))
+        return bool(await self.redis.eval("TOKEN_CLAIM", [self._index(owner)], name, token_hash, expected))
 
-    async def add_token(self, token: TokenRecord) -> bool:
-        record = self._key("tk", token.hash)
-        await self._eval("TOKEN_PUT", [record], token.owner, token.name, token.created_at)
+    async def add(self, token: TokenRecord) -> bool:
+        record = self._record(token.hash)
+        await self.redis.eval("TOKEN_PUT", [record], token.owner, token.name, token.created_at)
         claimed = await self._claim(token.owner, token.name, token.hash, "")
         if not claimed:
-            current = await self._io(self.client.hget(self._key("ti", token.owner), token.name))
-            stale = current is not None and not await self._io(self.client.exists(self._key("tk", current.decode())))
+            current = await self.redis.io(self.redis.raw.hget(self._index(token.owner), token.name))
+            stale = current is not None and not await self.redis.io(
+                self.redis.raw.exists(self._record(current.decode())))
             claimed = stale and await self._claim(token.owner, token.name, token.hash, current.decode())
         if not claimed:
-            await self._eval("TOKEN_DROP", [record])
+            await self.redis.eval("TOKEN_DROP", [record])
         return claimed
 
-    async def find_token(self, token_hash: str) -> TokenRecord | None:
-        fields = await self._io(self.client.hgetall(self._key("tk", token_hash)))
+    async def find(self, token_hash: str) -> TokenRecord | None:
+        fields = await self.redis.io(self.redis.raw.hgetall(self._record(token_hash)))
         return _decode_token(token_hash, fields) if fields else None
 
-    async def tokens(self, owner_ids: Sequence[str]) -> list[TokenRecord]:
-        pipe = self.client.pipeline(transaction=False)
-        for owner in owner_ids:
-            pipe.hvals(self._key("ti", owner))
-        hashes = [h.decode() for values in await self._io(pipe.execute()) for h in values]
-        pipe = self.client.pipeline(transaction=False)
-        for token_hash in hashes:
-            pipe.hgetall(self._key("tk", token_hash))
-        found = [_decode_token(h, f) for h, f in zip(hashes, await self._io(pipe.execute())) if f]
-        owners = set(owner_ids)
-        return [t for t in found if t.owner in owners]
+    async def _hashes(self, owner_ids: Sequence[str]) -> list[str]:
+        values = await self.redis.pipeline([["HVALS", self._index(o)] for o in owner_ids]) if owner_ids else []
+        return [h.decode() for found in values for h in found]
 
-    async def revoke_token(self, owner_id: str, name: str) -> bool:
-        index = self._key("ti", owner_id)
-        current = await self._io(self.client.hget(index, name))
+    async def of(self, owner_ids: Sequence[str]) -> list[TokenRecord]:
+        hashes = await self._hashes(owner_ids)
+        records = await self.redis.pipeline([["HGETALL", self._record(h)] for h in hashes]) if hashes else []
+        owners = set(owner_ids)
+        return [t for t in (_decode_token(h, f) for h, f in zip(hashes, records) if f) if t.owner in owners]
+
+    async def revoke(self, owner_id: str, name: str) -> bool:
+        index = self._index(owner_id)
+        current = await self.redis.io(self.redis.raw.hget(index, name))
         if current is None:
             return False
-        deleted = await self._eval("TOKEN_DROP", [self._key("tk", current.decode())])
-        await self._eval("TOKEN_UNCLAIM", [index], name)
+        deleted = await self.redis.eval("TOKEN_DROP", [self._record(current.decode())])
+        await self.redis.eval("TOKEN_UNCLAIM", [index], name)
         return bool(deleted)
 
-    async def touch_token(self, token_hash: str, at: int) -> None:
-        await self._eval("TOKEN_TOUCH", [self._key("tk", token_hash)], at)
+    async def touch(self, token_hash: str, at: int) -> None:
+        await self.redis.eval("TOKEN_TOUCH", [self._record(token_hash)], at)
 
-    async def _forget_tokens(self, accounts: Sequence[str]) -> None:
+    async def forget(self, accounts: Sequence[str]) -> None:
         """Every token of these accounts, and their indexes."""
-        pipe = self.client.pipeline(transaction=False)
-        for account in accounts:
-            pipe.hvals(self._key("ti", account))
-        hashes = [h.decode() for values in await self._io(pipe.execute()) for h in values]
-        pipe = self.client.pipeline(transaction=False)
-        for token_hash in hashes:
-            pipe.delete(self._key("tk", token_hash))
-        for account in accounts:
-            pipe.delete(self._key("ti", account))
-        await self._io(pipe.execute())
+        hashes = await self._hashes(accounts)
+        await self.redis.pipeline([["DEL", self._record(h)] for h in hashes] + [["DEL", self._index(a)] for a in accounts])

@@ -328,6 +328,8 @@ class SqliteStore(SqliteAvailability, Store):
             return await asyncio.get_running_loop().run_in_executor(self._executor, self._transaction, work, args)
         except sqlite3.DatabaseError as exc:
             raise StoreUnavailableError(f"SQLite store {self.path.name}: {exc}") from exc
+        except OSError as exc:  # the file cannot be made or opened: a directory, no permission, no such place
+            raise StoreUnavailableError(f"SQLite store {self.path}: cannot open it ({exc.strerror})") from exc
 
     async def start(self, listener: EventListener | None = None) -> None:
         await self._call(lambda conn: None)

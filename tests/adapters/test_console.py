@@ -63,7 +63,7 @@ def test_piped_console_session_answers_everything_and_exits_zero(tmp_path: Path)
 def test_a_pending_question_is_answered_at_the_end_of_input(tmp_path: Path) -> None:
     done = run_bot(tmp_path, "/presence forget\n")
     assert done.returncode == 0
-    assert done.stdout.splitlines()[-1] == "bot> Cancelled: nothing was erased."
+    assert done.stdout.splitlines()[-1] == "bot> (only you can see this) Cancelled: nothing was erased."
 
 
 def test_quit_stops_reading(tmp_path: Path) -> None:
@@ -119,3 +119,35 @@ def test_two_linked_accounts_share_dnd_in_a_live_console(tmp_path: Path) -> None
     assert "Linked: console alice-laptop is now one of your devices." in out
     # Private in a channel: the devices of a linked account are nobody else's business (SPEC section 6).
     assert out.rstrip().splitlines()[-3] == "bot> (only you can see this) ⛔ Your status: do not disturb (set by you)."
+
+
+async def test_a_watch_that_fires_is_printed_to_the_watcher(console_bot: PresenceBot) -> None:
+    script = (":user alice\nhello\n/presence capacity 2\n/presence dnd\n:user bob\n/presence notify @alice\n"
+              ":user alice\n/presence online\n")
+    out = io.StringIO()
+    async with console_bot.service:
+        await Console(console_bot, io.StringIO(script), out).run()
+    assert out.getvalue().splitlines()[-3:] == [
+        "(now alice in #lobby)",
+        "bot> (to bob) 🔔 alice is available now.",
+        "bot> 🟢 You're online again; after 5m without activity you'll show as away.",
+    ]
+
+
+def test_a_byte_order_mark_before_the_first_command_is_no_part_of_it(tmp_path: Path) -> None:
+    """Notepad and PowerShell put one at the start of a file piped in."""
+    done = run_bot(tmp_path, "\ufeff/presence dnd\n/presence\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[:2] == ["bot> ⛔ Your status is now do not disturb.",
+                                            "bot> ⛔ Your status: do not disturb (set by you)."]
+
+
+async def test_a_language_without_texts_is_refused_naming_those_there_are(console_bot: PresenceBot) -> None:
+    out = io.StringIO()
+    await Console(console_bot, io.StringIO(":lang fr\n/presence dnd\n:lang zh\n/presence dnd\n"), out).run()
+    assert out.getvalue().splitlines() == [
+        "There are no texts in fr: use :lang with one of en zh-CN.",
+        "bot> ⛔ Your status is now do not disturb.",
+        "（现在是 you，在 #lobby）",
+        "bot> ⛔ 你的状态已设为请勿打扰。",
+    ]

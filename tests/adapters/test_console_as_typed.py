@@ -69,7 +69,7 @@ def test_an_english_session_as_typed(tmp_path: Path) -> None:
                  "bot> just now · message in #dev-team",
                  "bot> 💬 Custom status set: 🏳️‍🌈 👨‍👩‍👧 👍🏽 1️⃣",
                  "bot> (only you can see this) ⚠️ You have no linked accounts.",
-                 "bot> 🗑 Done: everything stored about you is erased."):
+                 "bot> (only you can see this) 🗑 Done: everything stored about you is erased."):
         assert line in out, line
     assert not [line for line in out if "console:" in line or "(s)" in line or "until in" in line]
     assert not [line for line in out if "Slow down" in line]

@@ -28,6 +28,7 @@ from presence_bot.router import command_text
 from presence_bot.session import Session
 from presence_core import PresenceService
 from presence_core.stores.memory import MemoryStore
+from presence_core.text import visible_length
 from tests.support.chat import RecordingOutbox
 from tests.support.clock import FakeClock
 from tests.support.hostile import (
@@ -57,7 +58,7 @@ async def answered(session: Session, outbox: RecordingOutbox) -> None:
             check_renders(sent.reply)
         if storable(session.user_id):
             name = (await service.get_status(session.user_id)).name
-            assert name is None or (len(name) <= service.policy.name_max_len and not invisible_characters(name))
+            assert name is None or (visible_length(name) <= service.policy.name_max_len and not invisible_characters(name))
 
 
 @FUZZ

@@ -32,13 +32,35 @@ def test_several_ranges_days_and_overnight() -> None:
 @pytest.mark.parametrize(("typed", "key"), [
     ("", "hours.missing"), ("9-18", "hours.missing_days"), ("mon-fri", "hours.missing_times"),
     ("mon 9-25", "hours.bad_time"), ("mon 9:61-10", "hours.bad_time"), ("mon 9-9", "hours.empty_range"),
-    ("mon-fri 9-18 Mars/Olympus", "hours.unknown_zone"), ("mon 9-18 UTC UTC", "hours.unexpected"),
+    ("mon-fri 9-18 Mars/Olympus", "hours.unknown_zone_plain"), ("mon 9-18 UTC UTC", "hours.unexpected"),
+    ("weekdays", "hours.missing_times"), ("daily", "hours.missing_times"), ("工作日", "hours.missing_times"),
+    ("funday 9-18", "hours.unknown_day_suggest"), ("mondey 9-18", "hours.unknown_day_suggest"),
+    ("xyz 9-18", "hours.unknown_day"),
     ("daily 0-1 2-3 4-5 6-7 8-9", "hours.too_many"),
 ])
 def test_bad_hours_say_what_is_wrong(typed: str, key: str) -> None:
     with pytest.raises(HoursTextError) as error:
         parse(typed.split())
     assert error.value.key == key
+
+
+@pytest.mark.parametrize("zone", ["localtime", "Factory", "posixrules", "posix/Europe/Berlin", "right/UTC"])
+def test_only_zones_that_name_a_place_are_time_zones(zone: str) -> None:
+    """Files of a system's zone directory that are no place (the host's zone, "zone not set", copies)."""
+    with pytest.raises(HoursTextError) as error:
+        parse(["mon-fri", "9-18", zone])
+    assert error.value.key.startswith("hours.unknown_zone")
+    with pytest.raises(hours.UnknownTimeZoneError):
+        hours.zone(zone)
+    assert zone not in hours.zone_names()
+
+
+def test_a_misspelled_day_is_a_day_error_and_only_close_names_are_suggested() -> None:
+    with pytest.raises(HoursTextError) as error:
+        parse("funday 9-18".split())
+    assert error.value.values == {"text": "funday", "suggestion": "sunday"}
+    assert hours_text.suggest_zone("Mars/Olympus") is None
+    assert hours_text.suggest_zone("funday") is None
 
 
 def test_an_unknown_zone_gets_the_closest_suggestion() -> None:

@@ -88,5 +88,5 @@ async def test_the_console_is_one_local_person_and_never_limited(clock: FakeCloc
     lines = out.getvalue().splitlines()
     assert not [line for line in lines if "Slow down" in line]
     assert lines.count("bot> /presence who — Who is online, away or busy in this chat") == 40
-    assert lines[-2:] == ["bot> 🗑 Done: everything stored about you is erased.",
+    assert lines[-2:] == ["bot> (only you can see this) 🗑 Done: everything stored about you is erased.",
                           "bot> Your next message starts a new record."]

@@ -190,7 +190,7 @@ async def test_bad_input_gets_one_clear_error_and_the_usage_line(chat: Chat, con
 async def test_hostile_text_is_stored_sanitized_and_rendered_escaped(chat: Chat) -> None:
     await chat.say("alice", '/presence status <a href="x">@everyone</a> \u202eevil')
     [sent] = await chat.say("bob", "/presence @alice", mentions={"@alice": "test:alice"})
-    assert "&lt;a href=\"x\"&gt;@everyone&lt;/a&gt; evil" in sent.reply.render("telegram_html")
+    assert "&lt;a href=\"x\"&gt;@\u200beveryone&lt;/a&gt; evil" in sent.reply.render("telegram_html")
     assert "@\u200beveryone" in sent.reply.render("discord_markdown")
 
 

@@ -207,15 +207,15 @@ async def test_devices_merge_dnd_first_then_online_and_most_recent_is_active(ser
     await service.heartbeat(ALICE, "telegram:1/phone")
     status = await service.get_status(ALICE)
     assert status.status == "online" and status.active_device == "telegram:1/phone" and status.device_count == 2
-    await service.set_device_status(ALICE, "discord:2/desktop", "dnd")
+    await service.set_device_status(ALICE, "telegram:1/desktop", "dnd")
     assert (await service.get_status(ALICE)).status == "dnd"
     devices = {d.id: d for d in await service.get_devices(ALICE)}
     assert devices["telegram:1"].status == "away" and devices["telegram:1/phone"].is_active
-    assert devices["discord:2/desktop"].name == "discord desktop"
+    assert devices["telegram:1/desktop"].name == "telegram desktop"
 
 
 async def test_a_manual_status_wins_over_every_device(service: PresenceService) -> None:
-    await service.set_device_status(ALICE, "discord:2/mobile", "online")
+    await service.set_device_status(ALICE, "telegram:1/mobile", "online")
     await service.set_status(ALICE, "away")
     assert (await service.get_status(ALICE)).status == "away"
 
@@ -347,5 +347,5 @@ async def test_concurrent_messages_are_all_recorded(service: PresenceService) ->
 
 async def test_tracking_off_ignores_device_reports_too(service: PresenceService) -> None:
     await service.set_tracking(ALICE, False)
-    await service.set_device_status(ALICE, "discord:2/desktop", "online")
+    await service.set_device_status(ALICE, "telegram:1/desktop", "online")
     assert await service.get_devices(ALICE) == []

@@ -38,10 +38,12 @@ class Chat:
                   reply_to: str | None = None, self_name: str | None = None,
                   channel_name: str | None = None, name: str | None = None, username: str | None = "",
                   names: dict[str, str] | None = None, anonymous: bool = False,
-                  message_id: str | None = None) -> list[Sent]:
+                  message_id: str | None = None, ephemeral: bool = True) -> list[Sent]:
         """What the bot answered to this one message (not to others handled meanwhile); ``name`` is the
         display name (default ``user``), ``username`` the handle "@x" matches (default ``user``; None:
-        the account has none); ``anonymous``: sent on behalf of the chat ``user`` (an anonymous admin)."""
+        the account has none); ``anonymous``: sent on behalf of the chat ``user`` (an anonymous admin);
+        ``ephemeral``: a private answer is shown to the asker alone right here (as a Discord interaction's;
+        False: as a group message's, which goes by direct message and may not arrive)."""
         before = len(self.outbox.sent)
         session = Session(
             platform="test", self_id="bot", user_id=f"test:{user}", user_name=name or user,
@@ -51,6 +53,7 @@ class Chat:
             kind="command" if content.startswith("/") else "message", outbox=self.outbox,
             mentions=MappingProxyType(mentions or {}), reply_to_user_id=reply_to, self_name=self_name,
             channel_name=channel_name, names=MappingProxyType(names or {}), anonymous=anonymous,
+            ephemeral=ephemeral,
         )
         await self.bot.handle(session)
         return [s for s in self.outbox.sent[before:] if s.session.user_id == session.user_id]

@@ -187,3 +187,18 @@ async def test_a_token_from_the_slash_command_is_ephemeral_and_revoked_the_same_
     assert listing.ephemeral and "laptop" in listing.content and token not in listing.content
     [revoked] = await chat.slash(ALICE_ID, subcommand("revoke", group="token", name="laptop"))
     assert revoked.ephemeral and await presence.authenticate(token) is None
+
+
+async def test_a_secret_asked_for_by_a_channel_message_is_never_made(chat: Chat, presence: PresenceService) -> None:
+    """A direct message may not arrive (closed DMs): a token or link code is made only where it is shown
+    privately for sure, a slash command's ephemeral answer or a direct message."""
+    ask_in_private = i18n.reply("en", "private.ask_in_private").render("discord_markdown")
+    for typed in ("/presence token mykey", "/presence link"):
+        [answer] = await chat.say(ALICE_ID, typed)
+        assert (answer.kind, answer.content) == ("channel", ask_in_private)
+    assert await presence.list_tokens(ALICE) == []
+
+    [made] = await chat.slash(ALICE_ID, subcommand("create", group="token", name="mykey"))
+    assert made.ephemeral and made.content.startswith("🔑 Your API token **mykey**")
+    [code] = await chat.say(ALICE_ID, "/presence link", direct=True)
+    assert code.kind == "direct" and "link code" in code.content

@@ -51,3 +51,21 @@ async def test_the_docs_example_answers_presence_from_an_operators_bot_py(child_
     assert "alice" in answers[0].content
     assert bot.returncode == 0, errors
     assert "Traceback" not in errors
+
+
+async def test_the_docs_example_with_a_wrong_token_shows_discords_refusal(child_fake: FakeDiscord,
+                                                                         tmp_path: Path) -> None:
+    """Discord refuses the login before ``setup_hook`` runs; closing must not hide that behind its own error."""
+    child_fake.fail("GET", r"/users/@me", status=401, message="401: Unauthorized")
+    project = write_project(tmp_path / "mybot", doc_example("discord.md", "## Add the cog to your own bot"),
+                            crowded=False)
+    env = {"FAKE_DISCORD_API": child_fake.api_base, "FAKE_DISCORD_GATEWAY": child_fake.gateway_url}
+
+    async with running_script(project, tmp_path / "hooks", env) as bot:
+        async with asyncio.timeout(30):
+            await bot.wait()
+    errors = await output(bot)
+
+    assert bot.returncode != 0
+    assert "LoginFailure: Improper token has been passed." in errors
+    assert "AttributeError" not in errors

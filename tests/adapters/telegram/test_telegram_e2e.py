@@ -165,15 +165,28 @@ async def test_an_edited_message_counts_as_activity(telegram: Telegram, messages
 
 async def test_forget_asks_for_confirmation_and_takes_the_next_message_as_the_answer(
         telegram: Telegram, messages: Messages, presence: PresenceService) -> None:
-    [question] = await telegram.ask(messages.message(ALICE, GROUP, "/presence forget"))
+    [question] = await telegram.ask(messages.message(ALICE, private(ALICE), "/presence forget"))
     assert question.text.splitlines() == [html("en", "forget.confirm"), html("en", "forget.next_fresh"),
                                           html("en", "forget.ask", count=int(BotOptions().prompt_timeout_s))]
 
-    [done] = await telegram.ask(messages.message(ALICE, GROUP, "yes"))
+    [done] = await telegram.ask(messages.message(ALICE, private(ALICE), "yes"))
 
-    assert done.chat_id == GROUP.id
+    assert done.chat_id == ALICE.id
     assert done.text.splitlines() == [html("en", "forget.done"), html("en", "forget.done_fresh")]
     assert (await presence.get_status("telegram:42")).last_seen is None
+
+
+async def test_forget_in_a_group_asks_for_a_private_chat_and_erases_nothing(
+        telegram: Telegram, messages: Messages, presence: PresenceService) -> None:
+    """The question would go by direct message while the answer is awaited in the group: the whole
+    conversation belongs in the private chat."""
+    [answer] = await telegram.ask(messages.message(ALICE, GROUP, "/presence forget"))
+    assert (answer.chat_id, answer.text) == (GROUP.id, html("en", "private.ask_in_private"))
+
+    await telegram.deliver(messages.message(ALICE, GROUP, "yes"))
+
+    assert len(telegram.api.sent) == 1
+    assert (await presence.get_status("telegram:42")).last_seen is not None
 
 
 async def test_the_activity_log_names_telegram_chats_by_their_titles(telegram: Telegram, messages: Messages) -> None:

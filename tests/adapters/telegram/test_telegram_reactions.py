@@ -47,13 +47,13 @@ async def test_an_anonymous_reaction_is_nobodys_activity(telegram: Telegram, mes
 
 
 async def test_a_reaction_is_not_the_answer_to_a_question(telegram: Telegram, messages: Messages) -> None:
-    asked = messages.message(ALICE, GROUP, "/presence forget")
+    asked = messages.message(ALICE, GROUP, "/presence dnnd")
     await telegram.ask(asked)
 
     await telegram.deliver(messages.reaction(ALICE, GROUP, asked["message"]["message_id"], "👍"))
-    [done] = await telegram.ask(messages.message(ALICE, GROUP, "yes"))
+    [done] = await telegram.ask(messages.message(ALICE, GROUP, "."))
 
-    assert done.text.startswith(i18n.reply("en", "forget.done").render("telegram_html"))
+    assert done.text.startswith(i18n.reply("en", "set.done", icon="⛔", status="do not disturb").render("telegram_html"))
 
 
 async def test_presence_bot_asks_telegram_for_members_and_reactions(telegram: Telegram) -> None:

@@ -19,7 +19,7 @@ async def history_then_forget(presence: PresenceService) -> None:
     for account, channel in ((TG, "telegram:-5"), (DC, "discord:9")):
         await presence.record_activity(account, {"channel_id": channel}, user_name="someone")
     await presence.link_account(DC, await presence.create_link_code(TG))
-    await presence.set_device_status(TG, f"{DC}/desktop", "online")
+    await presence.set_device_status(DC, f"{DC}/desktop", "online")
     await presence.set_custom_status(TG, "secret plans", expires_at_ms=presence.clock() + 60_000)
     await presence.create_link_code(TG)
     await presence.count_hit("cmd:user", TG, 60_000)
@@ -53,7 +53,7 @@ async def test_forget_leaves_no_key_or_member_in_redis(redis_store: RedisStore, 
     presence = PresenceService(redis_store, clock=clock)
     await presence.start()
     await history_then_forget(presence)
-    client = redis_store.client
+    client = redis_store.redis.raw
     leftovers = []
     async for key in client.scan_iter(count=1000):
         name = key.decode(errors="replace")

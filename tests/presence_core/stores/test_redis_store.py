@@ -13,7 +13,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from presence_core.errors import InvalidArgumentError, StoreUnavailableError
-from presence_core.models import Activity, DeviceRecord, PersonRecord, Transition
+from presence_core.models import Activity, DeviceRecord, Membership, PersonRecord, Transition
 from presence_core.policy import HOUR_MS, MINUTE_MS, Policy
 from presence_core.service import PresenceService
 from presence_core.status import Status
@@ -32,14 +32,14 @@ def message(user: str, ts: int, channel: str | None = "console:lobby", *, device
 
 
 def count_round_trips(store: RedisStore, monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Every network exchange of the store goes through ``_io`` (a command, a pipeline or a script)."""
+    """Every network exchange of the store goes through ``redis.io`` (a command, a pipeline or a script)."""
     calls: list[int] = []
-    original = store._io
+    original = store.redis.io
 
     def counted(call: Awaitable[T]) -> Awaitable[T]:
         calls.append(1)
         return original(call)
-    monkeypatch.setattr(store, "_io", counted)
+    monkeypatch.setattr(store.redis, "io", counted)
     return calls
 
 
@@ -55,8 +55,8 @@ async def _value(result: bool | Awaitable[bool]) -> bool:
 
 
 def subscribed(store: RedisStore) -> Callable[[], bool]:
-    """The alias cache is on once the store's subscription is confirmed."""
-    return lambda: store._aliases is not None
+    """The alias cache is on once the store's event feed listens."""
+    return lambda: store.feed.listening
 
 
 async def commandstats(server: RedisServer) -> dict[str, int]:
@@ -98,37 +98,69 @@ async def test_every_key_of_a_person_shares_one_hash_tag(redis_store: RedisStore
     ids = ["console:{a}", "console:a}b{", "console:\\", "console:a b\n", "console:名字"]
     await redis_store.record([message(u, T0, u) for u in ids], POLICY)
     await redis_store.put_code("code-hash", ids[0], T0 + MINUTE_MS)
-    keys = await redis_store.client.keys("*")
+    keys = await redis_store.redis.raw.keys("*")
     parsed = [re.fullmatch(r"pr:(\w):(\{\d+\})(.*)", k.decode(), re.DOTALL) for k in keys]
     assert all(parsed)
     tags: dict[str, set[str]] = {}
     for match in parsed:
         kind, tag, id_ = match.groups()  # type: ignore[union-attr]
-        if kind in "plsk":
+        if kind in "plk":
             tags.setdefault(id_, set()).add(tag)
     assert set(tags) == set(ids)
     for person, person_tags in tags.items():
         assert len(person_tags) == 1
-        assert await redis_store.client.zscore(f"pr:d:{person_tags.pop()}", person) is not None
+        assert await redis_store.redis.raw.zscore(f"pr:d:{person_tags.pop()}", person) is not None
 
 
 async def test_the_log_and_channels_stay_bounded(redis_store: RedisStore) -> None:
     small = Policy(activity_max_count=20)
     await redis_store.record([message("console:chatty", T0 + i) for i in range(100)], small)
-    log_key = redis_store._key("l", "console:chatty")
-    assert await redis_store.client.llen(log_key) == 20
-    assert 0 < await redis_store.client.pttl(log_key) <= small.activity_max_age_ms
+    raw = redis_store.redis.raw
+    log_key, person_key = redis_store.keys.log("console:chatty"), redis_store.keys.person("console:chatty")
+    inline = [f for f in await raw.hkeys(person_key) if f.startswith(b"L")]
+    assert await raw.llen(log_key) + len(inline) == 20
+    assert len(await redis_store.activity("console:chatty", 50, None)) == 20
+    assert 0 < await raw.pttl(log_key) <= small.activity_max_age_ms
 
     await redis_store.record([message(f"console:old{i}", T0 + i, "console:room") for i in range(10)], POLICY)
     later = T0 + POLICY.membership_ttl_ms + MINUTE_MS
     await redis_store.record([message("console:new", later, "console:room")], POLICY)
-    room = redis_store._key("c", "console:room")
-    assert await redis_store.client.zrange(room, 0, -1) == [b"console:new"]
-    assert 0 < await redis_store.client.pttl(room) <= POLICY.membership_ttl_ms
+    room = redis_store.keys.channel("console:room")
+    assert await raw.zrange(room, 0, -1) == [b"console:new"]
+    assert 0 < await raw.pttl(room) <= POLICY.membership_ttl_ms
 
     await redis_store.record([message("console:old0", later, "console:elsewhere")], POLICY)
-    assert await redis_store.client.zrange(redis_store._key("s", "console:old0"), 0, -1) == [
-        b"12:console:old0console:elsewhere"]
+    fields = await raw.hkeys(redis_store.keys.person("console:old0"))
+    assert [f for f in fields if f[:1] in b"#%"] == [b"#console:elsewhere"]
+
+
+async def test_a_membership_is_renewed_once_a_sixtieth_of_the_channel_window(redis_store: RedisStore) -> None:
+    renew = POLICY.channel_window_ms // 60  # a minute
+    room = redis_store.keys.channel("console:room")
+    for ts in (T0, T0 + 1000, T0 + renew - 1):  # someone who keeps talking: the channel is not written again
+        await redis_store.record([message("console:chatty", ts, "console:room")], POLICY)
+    assert await redis_store.redis.raw.zscore(room, "console:chatty") == T0
+    assert await redis_store.memberships("console:chatty", 0) == [Membership("console:room", "console:chatty", T0)]
+    await redis_store.record([message("console:chatty", T0 + renew + 1, "console:room")], POLICY)
+    assert await redis_store.redis.raw.zscore(room, "console:chatty") == T0 + renew + 1
+    assert (await redis_store.load(["console:chatty"]))["console:chatty"].last_seen == T0 + renew + 1
+
+
+async def test_one_message_leaves_one_hash_per_person_and_long_logs_spill_into_a_list(
+        redis_store: RedisStore) -> None:
+    await redis_store.record([message("console:quiet", T0, "console:room")], POLICY)
+    raw = redis_store.redis.raw
+    assert await raw.exists(redis_store.keys.log("console:quiet")) == 0
+    assert await raw.object("encoding", redis_store.keys.person("console:quiet")) == b"listpack"
+    await redis_store.record([message("console:busy", T0 + i, "console:room") for i in range(8)], POLICY)
+    assert await raw.exists(redis_store.keys.log("console:busy")) == 0
+    await redis_store.record([message("console:busy", T0 + 8, "console:room")], POLICY)
+    assert await raw.llen(redis_store.keys.log("console:busy")) == 8
+    assert [e.timestamp - T0 for e in await redis_store.activity("console:busy", 50, None)] == list(range(8, -1, -1))
+    long = Activity("console:busy", "console:busy", "console", "x" * 80, T0 + 9)  # too long for a compact hash
+    await redis_store.record([long], POLICY)
+    assert await raw.object("encoding", redis_store.keys.person("console:busy")) == b"listpack"
+    assert (await redis_store.activity("console:busy", 1, None))[0].type == long.type
 
 
 async def test_merged_logs_interleave_in_time_and_keep_their_age_cap(redis_store: RedisStore) -> None:
@@ -138,7 +170,7 @@ async def test_merged_logs_interleave_in_time_and_keep_their_age_cap(redis_store
     into = (await redis_store.load(["telegram:1"]))["telegram:1"]
     into.linked.append("discord:2")
     assert await redis_store.merge(into, into.version, "discord:2")
-    raw = await redis_store.client.lrange(redis_store._key("l", "telegram:1"), 0, -1)
+    raw = await redis_store.redis.raw.lrange(redis_store.keys.log("telegram:1"), 0, -1)
     assert [int(entry.split(b",")[0]) - T0 for entry in raw] == [0, 1, 2, 3, 4, 5]
     await redis_store.record([message("discord:2", T0 + 24 * HOUR_MS + 3)], day)
     events = await redis_store.activity("telegram:1", 50, None)
@@ -176,33 +208,6 @@ async def test_other_processes_hear_transitions_and_the_deciding_one_does_not(
         await other.close()
 
 
-async def test_listeners_keep_hearing_after_the_subscription_drops(
-        redis_store: RedisStore, redis_server: RedisServer) -> None:
-    heard: list[Transition] = []
-
-    async def listener(t: Transition) -> None:
-        heard.append(t)
-    await redis_store.close()
-    listening, deciding = RedisStore(redis_server.url), RedisStore(redis_server.url)
-    await listening.start(listener)
-    await deciding.start()
-    try:
-        await deciding.client.publish("pr:events", b"not json")
-        await eventually(subscribed(listening))
-        assert redis_server.command("CLIENT", "KILL", "TYPE", "pubsub") == ":2\r\n"
-        await asyncio.sleep(0.1)
-        for i in range(50):  # messages published while it reconnects are missed; later ones arrive
-            await deciding.record([message(f"console:u{i}", T0)], POLICY)
-            if heard:
-                break
-            await asyncio.sleep(0.05)
-        await eventually(lambda: bool(heard))
-        assert heard[-1].new is Status.ONLINE
-    finally:
-        await listening.close()
-        await deciding.close()
-
-
 async def test_a_link_made_elsewhere_reaches_this_process_alias_cache(
         redis_store: RedisStore, redis_server: RedisServer) -> None:
     other = RedisStore(redis_server.url)
@@ -229,7 +234,7 @@ async def test_cluster_record_corrects_a_stale_alias_guess(redis_cluster_store: 
     into.linked.append("discord:2")
     assert await store.merge(into, into.version, "discord:2")
     await eventually(subscribed(store))
-    store._aliases = {"discord:2": "discord:2"}  # as if the invalidation had been missed
+    store._aliases["discord:2"] = "discord:2"  # as if the invalidation had been missed
     assert await store.record([message("discord:2", T0 + 5, "discord:9")], POLICY) == []
     assert await store.load(["discord:2"]) == {}
     assert [e.timestamp for e in await store.activity("telegram:1", 10, None)] == [T0 + 5, T0, T0]
@@ -279,6 +284,13 @@ def _random_record(rng: random.Random, person: str, now: int) -> PersonRecord:
         record.devices[device] = DeviceRecord(device, "old", rng.choice([None, now - rng.randrange(HOUR_MS)]),
                                               rng.choice(statuses), rng.choice([None, now + 5]),
                                               rng.choice([None, now - 7]))
+    if rng.random() < 0.5:  # availability: capacity, load, skills, hours and their derived window
+        record.capacity, record.load = rng.choice([None, 1, 3]), rng.randrange(5)
+        record.skills, record.available = rng.choice([[], ["billing"]]), rng.random() < 0.5
+        if rng.random() < 0.5:
+            record.hours, record.hours_zone = [[0, 7 * 24 * 60]], "UTC"
+            record.open_from = now + rng.randrange(-2 * HOUR_MS, HOUR_MS)
+            record.open_until = rng.choice([None, record.open_from + rng.randrange(3 * HOUR_MS)])
     return record
 
 

@@ -178,3 +178,13 @@ def test_sigkill_under_load_loses_nothing_that_was_acknowledged(tmp_path: Path) 
     asyncio.run(check())
     with contextlib.closing(sqlite3.connect(path)) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+@pytest.mark.parametrize("where", ["a directory", "under a file"])
+async def test_a_path_that_cannot_be_a_file_is_a_store_error(tmp_path: Path, where: str) -> None:
+    (tmp_path / "file").write_text("")
+    path = tmp_path if where == "a directory" else tmp_path / "file" / "presence.sqlite3"
+    store = SqliteStore(path)
+    with pytest.raises(StoreUnavailableError, match="cannot open it"):
+        await store.start()
+    await store.close()
