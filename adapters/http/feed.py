@@ -148,12 +148,14 @@ class Feeds:
             return CLOSE_BAD_REQUEST, "bad room id"
         if not await self.presence.rooms.may_enter(device.owner, room_id):
             return CLOSE_FORBIDDEN, "you were not seen in this chat"
+        # The slot is taken in the same step as the check (no await between): feeds opened at once
+        # cannot all pass the check before any of them counts.
         if self._per_token[device.token_hash] >= self.options.max_feeds_per_token:
             return CLOSE_TOO_MANY, "too many live feeds for this token"
-        await self.presence.room_heartbeat(device.owner, device.device_id, room_id)
-        client = FeedClient(websocket, device, self.options)
         self._per_token[device.token_hash] += 1
         try:
+            await self.presence.room_heartbeat(device.owner, device.device_id, room_id)
+            client = FeedClient(websocket, device, self.options)
             hub = await self.subscribe(room_id, client)
             try:
                 return await self._until_closed(client, room_id)

@@ -87,6 +87,23 @@ async def test_too_many_feeds_for_one_token(api: Api) -> None:
         await ws.close()
 
 
+async def test_feeds_opened_all_at_once_still_count_against_the_limit(api: Api) -> None:
+    alice = await api.token(ALICE)
+    opened = await asyncio.gather(*(api.feed(DOC, alice).__aenter__() for _ in range(20)))
+
+    async def outcome(ws: ClientConnection) -> str:
+        try:
+            message = json.loads(await asyncio.wait_for(ws.recv(), WAIT_S))
+        except ConnectionClosed:
+            return str(ws.close_code)
+        return str(message["type"])
+
+    outcomes = await asyncio.gather(*(outcome(ws) for ws in opened))
+    assert sorted(outcomes) == ["4429"] * 12 + ["presence_state"] * 8
+    for ws in opened:
+        await ws.close()
+
+
 async def test_a_client_that_reconnects_within_the_grace_period_causes_no_flap(api: Api) -> None:
     alice, bob = await api.token(ALICE), await api.token(BOB)
     async with api.feed(DOC, bob) as watcher:
