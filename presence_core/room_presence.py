@@ -8,7 +8,7 @@ heartbeats, and lists rooms.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
 from presence_core import rooms
@@ -38,13 +38,15 @@ class RoomPresence:
         return {user: records[person] for user, person in people.items() if person in records}
 
     async def heartbeat(self, user_id: str, device_id: str, room_id: str | None = None,
-                        location: object = KEEP) -> list[str]:
+                        location: object = KEEP, *, admit: Callable[[], Awaitable[None]] | None = None) -> list[str]:
         """A heartbeat of an app device: it and every room it is in stay alive; with ``room_id`` it also
         joins that room, or moves there when ``location`` (a JSON-able value, None to clear) differs.
 
         Returns the rooms the device is in. Raises ``InvalidArgumentError`` for a bad room id or
         location, or a location outside an app room; ``RoomForbiddenError`` for a channel the person
-        may not enter. Nothing is recorded while the person has tracking off.
+        may not enter. Nothing is recorded while the person has tracking off. ``admit`` (a rate
+        limit, say) is awaited once every check has passed and before anything is read or written,
+        so a refused heartbeat never reaches it; what it raises refuses the heartbeat.
         """
         service = self._service
         if room_id is not None:
@@ -54,6 +56,8 @@ class RoomPresence:
             raise InvalidArgumentError("a location is shown only in app rooms (app:NAME)")
         if room_id is not None and not await self.may_enter(user_id, room_id):
             raise RoomForbiddenError(room_id)
+        if admit is not None:
+            await admit()
         record = await self._records.get(user_id)
         if record is not None and not record.tracking:
             return []

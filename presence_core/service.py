@@ -8,7 +8,7 @@ import hashlib
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from types import TracebackType
@@ -654,10 +654,11 @@ class PresenceService:
     # rooms and API tokens (SPEC section 11): presence_core.room_presence and presence_core.tokens ---
 
     async def room_heartbeat(self, user_id: str, device_id: str, room_id: str | None = None,
-                             location: object = rooms.KEEP) -> list[str]:
+                             location: object = rooms.KEEP, *,
+                             admit: Callable[[], Awaitable[None]] | None = None) -> list[str]:
         """See ``RoomPresence.heartbeat``: keeps an app device alive, joins or moves it in a room."""
         return await self.rooms.heartbeat(user_id, _require_device(_require_id(user_id, "user_id"), device_id),
-                                          room_id, location)
+                                          room_id, location, admit=admit)
 
     async def leave_room(self, user_id: str, device_id: str, room_id: str | None = None) -> list[str]:
         """The device leaves the room (every room when None); returns the rooms it is still in."""

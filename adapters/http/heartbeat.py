@@ -63,13 +63,14 @@ class HeartbeatLimit:
 
 
 async def beat(presence: PresenceService, limit: HeartbeatLimit, device: ApiDevice, body: HeartbeatIn) -> HeartbeatOut:
-    """The heartbeat of ``device``: checked, counted against the limit, then recorded (joining or moving
-    in ``body.channel_id``). Raises ``ApiError`` (422, 429) or the core's ``PresenceError``."""
+    """The heartbeat of ``device``: checked, then counted against the limit, then recorded (joining or
+    moving in ``body.channel_id``); a refused heartbeat costs nothing of the limit. Raises ``ApiError``
+    (422, 429) or the core's ``PresenceError``."""
     location = body.location if "location" in body.model_fields_set else KEEP
     if location is not KEEP and body.channel_id is None:
         raise ApiError(422, "invalid", "location: needs a channel_id (a location is shown only in a room)")
-    await limit.check(device.token_hash)
-    rooms = await presence.room_heartbeat(device.owner, device.device_id, body.channel_id, location)
+    rooms = await presence.room_heartbeat(device.owner, device.device_id, body.channel_id, location,
+                                          admit=lambda: limit.check(device.token_hash))
     return HeartbeatOut(device=device_name(device.device_id), rooms=rooms,
                         next_heartbeat_ms=presence.policy.heartbeat_interval_ms)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import pytest
 
 from presence_core import InvalidArgumentError, PresenceService, Status
@@ -209,3 +211,30 @@ async def test_one_sweep_works_off_more_due_people_than_one_batch(service: Prese
     await service.sweep(limit=10)
     assert len(log.seen()) == 25
     assert await names(service, viewer=ALICE) == []
+
+
+async def test_a_heartbeat_is_admitted_only_once_every_check_has_passed(service: PresenceService) -> None:
+    admitted: list[str] = []
+
+    def admit(what: str) -> Callable[[], Awaitable[None]]:
+        async def note() -> None:
+            admitted.append(what)
+        return note
+
+    refused = [("app:two words", "here"), ("telegram:-100", None), ("telegram:-100", "here"), (DOC, "x" * 2_000)]
+    for room, location in refused:
+        with pytest.raises((InvalidArgumentError, RoomForbiddenError)):
+            await service.room_heartbeat(ALICE, LAPTOP, room, location, admit=admit(room))
+    assert admitted == []
+    await service.room_heartbeat(ALICE, LAPTOP, DOC, admit=admit(DOC))
+    assert admitted == [DOC]
+
+
+async def test_a_heartbeat_the_admission_refuses_records_nothing(service: PresenceService) -> None:
+    async def refuse() -> None:
+        raise InvalidArgumentError("over the limit")
+
+    with pytest.raises(InvalidArgumentError):
+        await service.room_heartbeat(ALICE, LAPTOP, DOC, admit=refuse)
+    await service.flush()
+    assert await service.rooms.members(DOC) == []

@@ -113,6 +113,19 @@ async def test_a_flood_of_heartbeats_gets_429_with_retry_after_and_loses_nothing
     assert (await api.call("POST", "/v1/heartbeat", alice, json={"channel_id": DOC, "location": "later"})).status_code == 200
 
 
+async def test_a_refused_heartbeat_costs_nothing_of_the_rate_limit(api: Api) -> None:
+    token = await api.token(ALICE)
+    api.clock.now = (api.clock.now // 5_000 + 1) * 5_000
+    refused = [({"channel_id": "app:two words"}, 422), ({"channel_id": DOC, "location": {"a": {"b": {"c": {"d": {}}}}}}, 422),
+               ({"channel_id": DOC, "location": "x" * 2_000}, 422), ({"channel_id": "telegram:-100"}, 403),
+               ({"channel_id": "telegram:-100", "location": "here"}, 422), ({"location": "here"}, 422),
+               ({"channel_id": 5}, 422)]
+    for body, status in refused:
+        assert (await api.call("POST", "/v1/heartbeat", token, json=body)).status_code == status, body
+    assert (await api.call("POST", "/v1/heartbeat", token, json={"channel_id": DOC})).status_code == 200
+    assert error_of(await api.call("POST", "/v1/heartbeat", token, json={"channel_id": DOC}), 429) == "rate_limited"
+
+
 async def test_unknown_routes_and_methods_answer_in_the_same_shape(api: Api) -> None:
     token = await api.token(ALICE)
     assert error_of(await api.call("GET", "/v1/nothing-here", token), 404) == "not_found"
