@@ -17,6 +17,7 @@ from types import TracebackType
 import uvicorn
 from starlette.types import ASGIApp
 
+from presence_adapters.http.serverlog import quiet_uvicorn
 from presence_core import PresenceError
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,7 @@ class Served:
         except OSError as error:
             raise ListenError(self.host, self.port, error) from None
         self.port = sock.getsockname()[1]
+        quiet_uvicorn()
         # httptools parses HTTP/1.1 in C (h11 costs far more per request); no access log line per request;
         # no X-Forwarded-* rewriting (nothing here reads the client address or scheme). Diffs go to many
         # clients at once: compressing each copy would cost more than sending it.
