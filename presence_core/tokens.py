@@ -50,6 +50,11 @@ def looks_like_token(text: str) -> bool:
     return _TOKEN.fullmatch(text) is not None
 
 
+def holds_token(text: str) -> bool:
+    """Whether a whole token appears anywhere in ``text``."""
+    return _TOKEN.search(text) is not None
+
+
 def check_name(name: object) -> str:
     """A token name, lower-cased. Raises ``InvalidArgumentError`` naming what is allowed."""
     if not isinstance(name, str) or not _NAME.fullmatch(name) or len(name) > NAME_MAX_LEN:

@@ -17,6 +17,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from presence_adapters.http import board, errors, me, rooms
+from presence_adapters.http.auth import TOKEN_IN_URL, token_in_url
+from presence_adapters.http.errors import send_error
 from presence_adapters.http.feed import Feeds
 from presence_adapters.http.heartbeat import DirectHeartbeat, HeartbeatLimit
 from presence_adapters.http.hub import FeedOptions
@@ -50,7 +52,10 @@ class PresenceApi(FastAPI):
     direct: DirectHeartbeat | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.direct is not None and self.direct.serves(scope):
+        if scope["type"] == "http" and token_in_url(scope):
+            # Every route, the board page and unknown paths alike (a feed refuses it with 4400 itself).
+            await send_error(send, TOKEN_IN_URL)
+        elif self.direct is not None and self.direct.serves(scope):
             await self.direct(scope, receive, send)
         else:
             await super().__call__(scope, receive, send)

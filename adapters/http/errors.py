@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Send
 
 from presence_core import InvalidArgumentError, PresenceError, StoreUnavailableError
 from presence_core.errors import ConcurrentUpdateError, RoomForbiddenError
@@ -61,6 +62,18 @@ def error_json(error: ApiError) -> bytes:
     """The body of an error answer, as ``error_response`` writes it."""
     return json.dumps({"error": {"code": error.code, "message": error.message}}, ensure_ascii=False,
                       separators=(",", ":")).encode()
+
+
+async def send_json(send: Send, status: int, payload: bytes, headers: Mapping[str, str] | None = None) -> None:
+    """A whole JSON answer straight through ASGI (for the paths that answer below FastAPI)."""
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-length", str(len(payload)).encode()), (b"content-type", b"application/json"),
+                            *((name.lower().encode(), value.encode()) for name, value in (headers or {}).items())]})
+    await send({"type": "http.response.body", "body": payload})
+
+
+async def send_error(send: Send, error: ApiError) -> None:
+    await send_json(send, error.status, error_json(error), error.headers)
 
 
 def _field(location: tuple[Any, ...]) -> str:

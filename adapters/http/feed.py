@@ -135,7 +135,7 @@ class Feeds:
 
 
     async def _run(self, websocket: WebSocket, room_id: str, token: str | None) -> tuple[int, str]:
-        if token_in_url(websocket.query_params):
+        if token_in_url(websocket.scope):
             return CLOSE_BAD_REQUEST, "never put a token in a URL"
         if token is None:
             token = await _first_message_token(websocket)

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from presence_adapters.http.auth import authenticate, bearer
-from presence_adapters.http.errors import INTERNAL, ApiError, error_json, presence_error
+from presence_adapters.http.errors import INTERNAL, ApiError, presence_error, send_error, send_json
 from presence_adapters.http.limits import BodyTooLargeError, read_body, refuse, replay
 from presence_adapters.http.metrics import HttpMetrics
 from presence_adapters.http.models import HeartbeatIn, HeartbeatOut
@@ -143,19 +143,16 @@ class DirectHeartbeat:
             device = await authenticate(self.presence, token)
             answer = await beat(self.presence, self.limit, device, heartbeat)
         except ApiError as error:
-            await self._answer(send, error.status, error_json(error), error.headers)
+            await self._refuse(send, error)
         except PresenceError as error:
-            refusal = presence_error(error)
-            await self._answer(send, refusal.status, error_json(refusal), refusal.headers)
+            await self._refuse(send, presence_error(error))
         except Exception:
-            await self._answer(send, INTERNAL.status, error_json(INTERNAL), {})
+            await self._refuse(send, INTERNAL)
             raise  # for the server's log, as the app's own routes do
         else:
-            await self._answer(send, 200, answer.model_dump_json().encode(), {})
+            await send_json(send, 200, answer.model_dump_json().encode())
+            self._count(200)
 
-    async def _answer(self, send: Send, status: int, payload: bytes, headers: dict[str, str]) -> None:
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-length", str(len(payload)).encode()), (b"content-type", _JSON),
-                                *((name.lower().encode(), value.encode()) for name, value in headers.items())]})
-        await send({"type": "http.response.body", "body": payload})
-        self._count(status)
+    async def _refuse(self, send: Send, error: ApiError) -> None:
+        await send_error(send, error)
+        self._count(error.status)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from presence_adapters.http.errors import ApiError, send_error
 
 MAX_BODY_BYTES = 16 * 1024
 # A refused body is still read (and dropped) up to this size, so that the client, which is still
@@ -58,12 +58,7 @@ def replay(body: bytes, receive: Receive) -> Receive:
 
 async def refuse(send: Send, max_bytes: int) -> None:
     """The 413 answer, closing the connection (the rest of the body is not read)."""
-    payload = json.dumps({"error": {"code": "too_large", "message": f"the body is larger than {max_bytes} bytes"}},
-                         separators=(",", ":")).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
-                            (b"connection", b"close")]})
-    await send({"type": "http.response.body", "body": payload})
+    await send_error(send, ApiError(413, "too_large", f"the body is larger than {max_bytes} bytes", {"Connection": "close"}))
 
 
 class BodyLimit:

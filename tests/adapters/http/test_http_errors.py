@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from presence_core.errors import StoreUnavailableError
-from tests.adapters.http.conftest import ALICE, BOB, DOC, Api
+from tests.adapters.http.conftest import ALICE, BOB, DOC, Api, closed_with
 
 
 def error_of(response: httpx.Response, status: int) -> str:
@@ -39,6 +39,24 @@ async def test_a_token_in_the_url_is_refused_and_never_used(api: Api) -> None:
         response = await api.call("GET", f"/v1/me{query}")
         assert error_of(response, 400) == "token_in_url" and token not in response.text
     assert error_of(await api.call("GET", f"/v1/me?token={token}", token), 400) == "token_in_url"
+
+
+async def test_prs_in_any_query_parameter_or_a_whole_token_in_the_path_is_refused(api: Api) -> None:
+    token = await api.token(ALICE)
+    refused = [("GET", "/v1/me/activity?since=prs_"), ("GET", "/v1/me?note=PRS_short"), ("GET", "/v1/me?prs_x"),
+               ("GET", f"/v1/me?limit=5&x=%70rs_{token[4:]}"), ("GET", f"/rooms/{DOC}?t={token}"),
+               ("GET", f"/v1/nothing-here?x={token}"), ("GET", f"/metrics?x={token}"),
+               ("GET", f"/v1/rooms/app:{token}/presence"), ("POST", f"/v1/heartbeat?from={token}"),
+               ("DELETE", f"/v1/rooms/app:x{token}x/presence")]
+    for method, url in refused:
+        response = await api.call(method, url, token)
+        assert error_of(response, 400) == "token_in_url", url
+        assert token[4:] not in response.text
+    assert (await api.call("GET", "/v1/rooms/app:prs_notes/presence", token)).status_code == 200
+    assert (await api.call("GET", "/v1/me/activity?limit=5", token)).status_code == 200
+    assert (await api.call("POST", "/v1/heartbeat", token)).status_code == 200, "the refused one cost no budget"
+    async with api.feed(DOC, token, query="?room=prs_abc") as ws:
+        assert await closed_with(ws) == (4400, "never put a token in a URL")
 
 
 async def test_a_room_not_allowed_is_403_and_bad_room_ids_are_422(api: Api) -> None:
