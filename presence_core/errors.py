@@ -31,6 +31,8 @@ class EmptyTextError(InvalidArgumentError):
 
 
 class InvalidStatusError(InvalidArgumentError):
+    code = "invalid_status"
+
     def __init__(self, value: object) -> None:
         super().__init__(f"unknown status {value!r}: expected one of online, away, dnd, offline")
         self.value = value
@@ -54,9 +56,13 @@ class UnknownDeviceError(PresenceError, LookupError):
 class ConcurrentUpdateError(PresenceError):
     """A person's state kept changing under us; the update was not applied."""
 
+    code = "concurrent_update"
+
 
 class StoreUnavailableError(PresenceError):
     """The storage backend cannot be reached right now."""
+
+    code = "unavailable"
 
 
 class LinkError(PresenceError):
@@ -87,9 +93,23 @@ class LinkRateLimitedError(LinkError):
 class RoomForbiddenError(PresenceError):
     """The room is a platform channel the asker was not seen in (or has left): SPEC sections 7 and 11."""
 
+    code = "room_forbidden"
+
     def __init__(self, room_id: str) -> None:
         super().__init__(f"room {room_id!r} is open only to people seen in that channel")
         self.room_id = room_id
+
+
+class InvalidRoomIdError(InvalidArgumentError):
+    """Not a room id (``presence_core.rooms.check_room_id``)."""
+
+    code = "invalid_room_id"
+
+
+class InvalidLocationError(InvalidArgumentError):
+    """A room location too deep, too large, not JSON, or outside an app room (``presence_core.rooms``)."""
+
+    code = "invalid_location"
 
 
 class TokenError(PresenceError):

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from presence_core import rooms
 from presence_core.coalescing import Coalesced
-from presence_core.errors import InvalidArgumentError, RoomForbiddenError
+from presence_core.errors import InvalidLocationError, RoomForbiddenError
 from presence_core.models import Activity, PersonRecord, RoomMember
 from presence_core.rooms import KEEP, Keep
 
@@ -42,18 +42,18 @@ class RoomPresence:
         """A heartbeat of an app device: it and every room it is in stay alive; with ``room_id`` it also
         joins that room, or moves there when ``location`` (a JSON-able value, None to clear) differs.
 
-        Returns the rooms the device is in. Raises ``InvalidArgumentError`` for a bad room id or
-        location, or a location outside an app room; ``RoomForbiddenError`` for a channel the person
-        may not enter. Nothing is recorded while the person has tracking off. ``admit`` (a rate
-        limit, say) is awaited once every check has passed and before anything is read or written,
-        so a refused heartbeat never reaches it; what it raises refuses the heartbeat.
+        Returns the rooms the device is in. Raises ``InvalidRoomIdError`` for a bad room id,
+        ``InvalidLocationError`` for a bad location or one outside an app room, ``RoomForbiddenError``
+        for a channel the person may not enter. Nothing is recorded while the person has tracking off.
+        ``admit`` (a rate limit, say) is awaited once every check has passed and before anything is
+        read or written, so a refused heartbeat never reaches it; what it raises refuses the heartbeat.
         """
         service = self._service
         if room_id is not None:
             rooms.check_room_id(room_id)
         encoded: str | None | Keep = location if isinstance(location, Keep) else rooms.encode_location(location)
         if room_id is not None and not rooms.is_app_room(room_id) and encoded not in (KEEP, None):
-            raise InvalidArgumentError("a location is shown only in app rooms (app:NAME)")
+            raise InvalidLocationError("a location is shown only in app rooms (app:NAME)")
         if room_id is not None and not await self.may_enter(user_id, room_id):
             raise RoomForbiddenError(room_id)
         if admit is not None:

@@ -20,7 +20,7 @@ import re
 from enum import Enum
 
 from presence_core import rules
-from presence_core.errors import InvalidArgumentError
+from presence_core.errors import InvalidLocationError, InvalidRoomIdError
 from presence_core.models import PersonRecord, RoomChange, RoomDevice, RoomLease, RoomMember
 from presence_core.policy import Policy
 from presence_core.status import LISTING_RANK, Status
@@ -50,15 +50,15 @@ def is_app_room(room_id: str) -> bool:
 
 def check_room_id(value: object) -> str:
     """A room id: ``<platform>:<id>`` (``app:<name>`` for apps), at most 200 characters, no spaces or
-    control characters. Raises ``InvalidArgumentError``."""
+    control characters. Raises ``InvalidRoomIdError``."""
     if not isinstance(value, str):
-        raise InvalidArgumentError("room id must be a string")
+        raise InvalidRoomIdError("room id must be a string")
     platform, sep, rest = value.partition(":")
     # No spaces nor control, format or unassigned characters: exactly the characters str.isprintable
     # refuses (Unicode categories C* and Z*) plus the ASCII space, checked at C speed (every heartbeat).
     if (not sep or not rest or not _PLATFORM.fullmatch(platform) or len(value) > ROOM_ID_MAX_LEN
             or not value.isprintable() or " " in value):
-        raise InvalidArgumentError(f"room id must look like app:NAME or PLATFORM:CHANNEL, without spaces, "
+        raise InvalidRoomIdError(f"room id must look like app:NAME or PLATFORM:CHANNEL, without spaces, "
                                    f"at most {ROOM_ID_MAX_LEN} characters")
     return value
 
@@ -80,19 +80,19 @@ def _depth(value: object) -> int:
 def encode_location(value: object) -> str | None:
     """``value`` (text, number, boolean, list or object; None clears it) as compact JSON.
 
-    Raises ``InvalidArgumentError`` when it is nested deeper than 4 or takes more than 1024 bytes.
+    Raises ``InvalidLocationError`` when it is nested deeper than 4 or takes more than 1024 bytes.
     """
     if value is None:
         return None
     if _depth(value) > LOCATION_MAX_DEPTH:
-        raise InvalidArgumentError(f"location is nested deeper than {LOCATION_MAX_DEPTH} levels")
+        raise InvalidLocationError(f"location is nested deeper than {LOCATION_MAX_DEPTH} levels")
     try:
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
         size = len(text.encode("utf-8"))
     except (TypeError, ValueError):  # UnicodeEncodeError (a lone surrogate) is a ValueError too
-        raise InvalidArgumentError("location must be text, a number, true/false, a list or an object") from None
+        raise InvalidLocationError("location must be text, a number, true/false, a list or an object") from None
     if size > LOCATION_MAX_BYTES:
-        raise InvalidArgumentError(f"location takes {size} bytes as JSON; the limit is {LOCATION_MAX_BYTES}")
+        raise InvalidLocationError(f"location takes {size} bytes as JSON; the limit is {LOCATION_MAX_BYTES}")
     return text
 
 

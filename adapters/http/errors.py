@@ -18,8 +18,9 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Send
 
-from presence_core import InvalidArgumentError, PresenceError, StoreUnavailableError
-from presence_core.errors import ConcurrentUpdateError, RoomForbiddenError
+from presence_core import PresenceError
+from presence_core.errors import TextTooLongError
+from presence_core.rooms import LOCATION_MAX_BYTES, LOCATION_MAX_DEPTH, ROOM_ID_MAX_LEN
 
 # The code of each status when nothing more precise applies.
 STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
@@ -103,15 +104,42 @@ def _http(exc: StarletteHTTPException) -> JSONResponse:
     return error_response(exc.status_code, code, message[:200], exc.headers)
 
 
-def presence_error(exc: PresenceError) -> ApiError:
-    """What the API answers to a refusal of the core."""
-    if isinstance(exc, RoomForbiddenError):
-        return ApiError(403, "room_forbidden", "this room is a chat you were not seen in, or have left")
-    if isinstance(exc, StoreUnavailableError | ConcurrentUpdateError):
-        return ApiError(503, "unavailable", "presence is temporarily unavailable; try again", {"Retry-After": "1"})
-    if isinstance(exc, InvalidArgumentError):
-        return ApiError(422, "invalid", str(exc)[:200])
-    return ApiError(422, "refused", str(exc)[:200])
+_UNAVAILABLE = ApiError(503, "unavailable", "presence is temporarily unavailable; try again", {"Retry-After": "1"})
+_EXPIRY = "expires_at_ms: a time in the future, in epoch ms, at most 365 days ahead"
+# The API's own answer to each stable code of the core (``PresenceError.code``): the core's messages are
+# for developers and never reach a client.
+_CORE_CODES = {
+    "room_forbidden": ApiError(403, "room_forbidden", "this room is a chat you were not seen in, or have left"),
+    "unavailable": _UNAVAILABLE,
+    "concurrent_update": _UNAVAILABLE,
+    "invalid_room_id": ApiError(422, "invalid", f"room id: app:NAME or PLATFORM:CHANNEL, without spaces or control "
+                                                f"characters, at most {ROOM_ID_MAX_LEN} characters"),
+    "invalid_location": ApiError(422, "invalid", f"location: text, a number, true/false, a list or an object, nested "
+                                                 f"at most {LOCATION_MAX_DEPTH} deep and at most {LOCATION_MAX_BYTES} "
+                                                 "bytes as JSON, and only in an app room (app:NAME)"),
+    "invalid_status": ApiError(422, "invalid", "status: one of online, away, dnd, offline"),
+    "empty_text": ApiError(422, "invalid", "text: must not be empty"),
+}
+# A core refusal with no code of its own ("invalid"), worded by the route whose input it refused.
+_INVALID_BY_ROUTE = {
+    "/v1/me/status": ApiError(422, "invalid", f"status: one of online, away, dnd, offline (online takes no expiry); "
+                                              f"{_EXPIRY}"),
+    "/v1/me/custom-status": ApiError(422, "invalid", f"text: no control characters; {_EXPIRY}"),
+    "/v1/me/activity": ApiError(422, "invalid", "limit: 1 to 50; since: a time in epoch ms"),
+}
+_INVALID = ApiError(422, "invalid", "a value in the request is malformed or out of range")
+_REFUSED = ApiError(422, "refused", "presence refused this request")
+
+
+def presence_error(exc: PresenceError, route: str) -> ApiError:
+    """What the API answers to a refusal of the core, raised while serving ``route`` (a route template)."""
+    if exc.code in _CORE_CODES:
+        return _CORE_CODES[exc.code]
+    if isinstance(exc, TextTooLongError):
+        return ApiError(422, "invalid", f"text: at most {exc.limit} characters")
+    if exc.code == "invalid":
+        return _INVALID_BY_ROUTE.get(route, _INVALID)
+    return _REFUSED
 
 
 def install(app: FastAPI) -> None:
@@ -131,7 +159,7 @@ def install(app: FastAPI) -> None:
 
     async def presence(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, PresenceError)
-        answer = presence_error(exc)
+        answer = presence_error(exc, getattr(request.scope.get("route"), "path", ""))
         return error_response(answer.status, answer.code, answer.message, answer.headers)
 
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

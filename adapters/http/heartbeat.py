@@ -145,7 +145,7 @@ class DirectHeartbeat:
         except ApiError as error:
             await self._refuse(send, error)
         except PresenceError as error:
-            await self._refuse(send, presence_error(error))
+            await self._refuse(send, presence_error(error, PATH))
         except Exception:
             await self._refuse(send, INTERNAL)
             raise  # for the server's log, as the app's own routes do

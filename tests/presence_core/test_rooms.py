@@ -6,10 +6,10 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from presence_core import InvalidArgumentError, PresenceService, Status
+from presence_core import InvalidArgumentError, PresenceError, PresenceService, Status
 from presence_core.errors import RoomForbiddenError
 from presence_core.models import RoomChange, RoomDevice, RoomMember
-from presence_core.rooms import LOCATION_MAX_BYTES, encode_location
+from presence_core.rooms import KEEP, LOCATION_MAX_BYTES, encode_location
 from presence_core.tokens import device_id
 from tests.support.clock import FakeClock
 
@@ -238,3 +238,13 @@ async def test_a_heartbeat_the_admission_refuses_records_nothing(service: Presen
         await service.room_heartbeat(ALICE, LAPTOP, DOC, admit=refuse)
     await service.flush()
     assert await service.rooms.members(DOC) == []
+
+
+async def test_refusals_carry_stable_codes(service: PresenceService) -> None:
+    refusals = [("app:two words", KEEP, "invalid_room_id"), (DOC, {"a": {"b": {"c": {"d": {"e": 1}}}}}, "invalid_location"),
+                (DOC, "x" * 2_000, "invalid_location"), ("telegram:-100", "here", "invalid_location"),
+                ("telegram:-100", KEEP, "room_forbidden")]
+    for room, location, code in refusals:
+        with pytest.raises(PresenceError) as refused:
+            await service.room_heartbeat(ALICE, LAPTOP, room, location)
+        assert refused.value.code == code, (room, location)

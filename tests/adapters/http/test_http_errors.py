@@ -8,7 +8,14 @@ from urllib.parse import unquote
 import httpx
 import pytest
 
-from presence_core.errors import StoreUnavailableError
+from presence_core.errors import (
+    ConcurrentUpdateError,
+    EmptyTextError,
+    InvalidArgumentError,
+    PresenceError,
+    StoreUnavailableError,
+    TextTooLongError,
+)
 from tests.adapters.http.conftest import ALICE, BOB, DOC, Api, closed_with
 
 
@@ -82,7 +89,7 @@ async def test_malformed_and_misshapen_json(api: Api) -> None:
                           headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert error_of(form, 415) == "unsupported_media_type"
     status = await api.call("PUT", "/v1/me/status", token, json={"status": "busy"})
-    assert "busy" in status.json()["error"]["message"] and error_of(status, 422) == "invalid"
+    assert error_of(status, 422) == "invalid" and status.json()["error"]["message"] == "status: one of online, away, dnd, offline"
     past = await api.call("PUT", "/v1/me/status", token, json={"status": "dnd", "expires_at_ms": 1})
     assert error_of(past, 422) == "invalid"
     online = await api.call("PUT", "/v1/me/status", token, json={"status": "online", "expires_at_ms": api.clock.now + 9})
@@ -91,6 +98,27 @@ async def test_malformed_and_misshapen_json(api: Api) -> None:
     assert error_of(long_text, 422) == "invalid"
     assert error_of(await api.call("GET", "/v1/me/activity?limit=0", token), 422) == "invalid"
     assert error_of(await api.call("GET", "/v1/me/activity?limit=many", token), 422) == "invalid"
+
+
+async def test_a_core_refusal_is_worded_by_the_api_from_its_code_never_by_its_message(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    token = await api.token(ALICE)
+    refusals = [(InvalidArgumentError("internal detail"), "/v1/me/status", 422, "invalid", "expires_at_ms"),
+                (InvalidArgumentError("internal detail"), "/v1/me/custom-status", 422, "invalid", "control characters"),
+                (EmptyTextError("internal detail"), "/v1/me/custom-status", 422, "invalid", "must not be empty"),
+                (TextTooLongError("internal detail", 77), "/v1/me/custom-status", 422, "invalid", "at most 77"),
+                (ConcurrentUpdateError("internal detail"), "/v1/me/status", 503, "unavailable", "try again"),
+                (PresenceError("internal detail"), "/v1/me/status", 422, "refused", "refused")]
+    for error, path, status, code, wording in refusals:
+        async def refuse(*args: object, error: PresenceError = error, **kw: object) -> None:
+            raise error
+
+        monkeypatch.setattr(api.service, "set_status", refuse)
+        monkeypatch.setattr(api.service, "set_custom_status", refuse)
+        body = {"status": "dnd"} if path.endswith("/status") else {"text": "hi"}
+        response = await api.call("PUT", path, token, json=body)
+        assert error_of(response, status) == code and wording in response.json()["error"]["message"], error
+        assert "internal" not in response.text
 
 
 async def test_huge_and_deeply_nested_bodies(api: Api) -> None:
