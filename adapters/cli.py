@@ -46,7 +46,9 @@ async def _http_endpoints(settings: Settings, service: PresenceService, metrics:
     else ``/metrics`` alone on its own port when enabled; nothing by default."""
     if settings.http.enabled:
         from presence_adapters.http import Served, create_app
-        app = create_app(service, metrics_registry=metrics.registry if metrics is not None else None)
+        key = settings.http.room_id_key
+        app = create_app(service, metrics_registry=metrics.registry if metrics is not None else None,
+                         room_id_key=key.get_secret_value().encode() if key is not None else None)
         async with Served(app, settings.http.listen, settings.http.port):
             yield
         return

@@ -116,6 +116,9 @@ class HttpSettings(BaseModel):
     enabled: bool = False
     listen: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
+    # The key of the opaque ids app rooms show people by (presence_adapters.http.room_ids); the same in
+    # every process serving the API, random per process when unset.
+    room_id_key: SecretStr | None = Field(None, min_length=16)
 
 
 class Settings(BaseSettings):

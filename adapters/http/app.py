@@ -24,6 +24,7 @@ from presence_adapters.http.heartbeat import DirectHeartbeat, HeartbeatLimit
 from presence_adapters.http.hub import FeedOptions
 from presence_adapters.http.limits import MAX_BODY_BYTES, BodyLimit
 from presence_adapters.http.metrics import CountRequests, HttpMetrics
+from presence_adapters.http.room_ids import RoomIds
 from presence_core import PresenceService
 
 
@@ -71,10 +72,14 @@ def metrics_route(registry: CollectorRegistry) -> Route:
 
 
 def create_app(presence: PresenceService, *, metrics_registry: CollectorRegistry | None = None,
-               feed_options: FeedOptions | None = None, max_body_bytes: int = MAX_BODY_BYTES) -> PresenceApi:
-    """The app over a (started) service; ``metrics_registry`` adds ``/metrics`` and the HTTP metrics."""
+               feed_options: FeedOptions | None = None, max_body_bytes: int = MAX_BODY_BYTES,
+               room_id_key: bytes | None = None) -> PresenceApi:
+    """The app over a (started) service; ``metrics_registry`` adds ``/metrics`` and the HTTP metrics;
+    ``room_id_key``: the key of the ids app rooms show people by (``room_ids``; random when None), the
+    same in every process serving the API."""
     metrics = HttpMetrics(metrics_registry) if metrics_registry is not None else None
-    feeds = Feeds(presence, feed_options or FeedOptions(), metrics)
+    ids = RoomIds(room_id_key)
+    feeds = Feeds(presence, feed_options or FeedOptions(), metrics, ids)
     limit = HeartbeatLimit(presence)
 
     @asynccontextmanager
@@ -87,7 +92,7 @@ def create_app(presence: PresenceService, *, metrics_registry: CollectorRegistry
                               "Send your token as 'Authorization: Bearer <token>'; get one in chat with "
                               "/presence token NAME.")
     errors.install(app)
-    app.include_router(rooms.router(presence, limit))
+    app.include_router(rooms.router(presence, limit, ids))
     app.include_router(me.router(presence))
 
     @app.websocket("/v1/rooms/{room_id:path}/feed")

@@ -32,6 +32,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from presence_adapters.http.auth import SUBPROTOCOL, offered_token, token_in_url
 from presence_adapters.http.hub import FeedClient, FeedOptions, Hub, encode
 from presence_adapters.http.metrics import HttpMetrics
+from presence_adapters.http.room_ids import RoomIds
 from presence_core import PresenceError, PresenceService, StoreUnavailableError
 from presence_core.models import RoomChange
 from presence_core.rooms import check_room_id
@@ -49,10 +50,12 @@ CLIENT_MESSAGE_MAX = 4096
 class Feeds:
     """Every hub of this process, and the service events they hear."""
 
-    def __init__(self, presence: PresenceService, options: FeedOptions, metrics: HttpMetrics | None) -> None:
+    def __init__(self, presence: PresenceService, options: FeedOptions, metrics: HttpMetrics | None,
+                 ids: RoomIds) -> None:
         self.presence = presence
         self.options = options
         self.metrics = metrics
+        self.ids = ids
         self.hubs: dict[str, Hub] = {}
         self._per_token: Counter[str] = Counter()
         self._listening = False
@@ -87,7 +90,7 @@ class Feeds:
         self._listen()
         hub = self.hubs.get(room_id)
         if hub is None:
-            hub = self.hubs[room_id] = Hub(room_id, self.presence, self.options)
+            hub = self.hubs[room_id] = Hub(room_id, self.presence, self.options, self.ids)
             hub.loaded = asyncio.ensure_future(hub.start())
         assert hub.loaded is not None
         hub.waiting += 1

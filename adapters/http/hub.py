@@ -20,6 +20,7 @@ from typing import Any
 from starlette.websockets import WebSocket
 
 from presence_adapters.http.models import person_entry
+from presence_adapters.http.room_ids import RoomIds
 from presence_core import PresenceService, StoreUnavailableError
 from presence_core.models import RoomChange, RoomMember
 from presence_core.rooms import is_app_room, visible
@@ -88,16 +89,17 @@ def encode(message: dict[str, Any]) -> str:
 class Hub:
     """One room's live view in this process, shared by all of the room's feeds here."""
 
-    def __init__(self, room_id: str, presence: PresenceService, options: FeedOptions) -> None:
+    def __init__(self, room_id: str, presence: PresenceService, options: FeedOptions, ids: RoomIds) -> None:
         self.room_id = room_id
         self.app_room = is_app_room(room_id)
         self.clients: set[FeedClient] = set()
         self._presence = presence
         self._options = options
+        self._ids = ids
         # Everyone the room holds (people shown as offline included: they may come back), by person id.
         self._members: dict[str, RoomMember] = {}
         # What the clients have: the visible people's entries as of the last diff, by person id
-        # (on the wire they are keyed by the account the room knows them by, ``user_id``).
+        # (on the wire they are keyed by ``user_id``: the id the room shows them by, ``room_ids``).
         self._shown: dict[str, dict[str, Any]] = {}
         self._dirty: set[str] = set()
         self._heard_while_loading: list[RoomChange | tuple[str, Status]] | None = None
@@ -200,7 +202,7 @@ class Hub:
         changes: dict[str, Any] = {}
         for person in self._dirty:
             member = self._members.get(person)
-            entry = person_entry(member, with_location=self.app_room) if member and visible(member) else None
+            entry = person_entry(member, self.room_id, self._ids) if member and visible(member) else None
             old = self._shown.get(person)
             if entry == old:
                 continue

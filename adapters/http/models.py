@@ -10,7 +10,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from presence_adapters.http.room_ids import RoomIds
 from presence_core.models import ActivityEvent, DeviceInfo, RoomMember, UserStatus
+from presence_core.rooms import is_app_room
 from presence_core.views import device_name
 
 
@@ -52,7 +54,8 @@ class RoomDeviceOut(BaseModel):
 
 
 class PersonOut(BaseModel):
-    user_id: str
+    user_id: str = Field(description="in an app room an opaque id of this person for this room only (p_…); "
+                                     "in a chat the person's account there")
     name: str | None
     status: str
     custom_status: str | None
@@ -109,9 +112,11 @@ class DeviceListOut(BaseModel):
     devices: list[DeviceOut]
 
 
-def person_entry(member: RoomMember, *, with_location: bool) -> dict[str, Any]:
-    """A person as a room shows them, in the JSON the listing and the live feed both use."""
-    return {"user_id": member.user_id, "name": member.name, "status": member.status.value,
+def person_entry(member: RoomMember, room_id: str, ids: RoomIds) -> dict[str, Any]:
+    """A person as ``room_id`` shows them (by the id ``ids`` gives; locations only in app rooms), in the
+    JSON the listing and the live feed both use."""
+    with_location = is_app_room(room_id)
+    return {"user_id": ids.of(room_id, member.user_id), "name": member.name, "status": member.status.value,
             "custom_status": member.custom_status,
             "devices": [{"name": d.name, "since": d.since,
                          "location": json.loads(d.location) if with_location and d.location is not None else None}

@@ -10,14 +10,14 @@ from presence_adapters.http.auth import request_device
 from presence_adapters.http.errors import ErrorOut
 from presence_adapters.http.heartbeat import PATH, HeartbeatLimit, beat
 from presence_adapters.http.models import HeartbeatIn, HeartbeatOut, LeftOut, PersonOut, RoomOut, person_entry
+from presence_adapters.http.room_ids import RoomIds
 from presence_core import PresenceService
-from presence_core.rooms import is_app_room
 from presence_core.tokens import ApiDevice
 
 ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorOut} for status in (400, 401, 403, 413, 415, 422, 429, 503)}
 
 
-def router(presence: PresenceService, limit: HeartbeatLimit) -> APIRouter:
+def router(presence: PresenceService, limit: HeartbeatLimit, ids: RoomIds) -> APIRouter:
     """The room routes; heartbeats share ``limit`` with ``heartbeat.DirectHeartbeat``, which serves most of them."""
     api = APIRouter(prefix="/v1", responses=ERRORS)
     Device = Annotated[ApiDevice, Depends(request_device(presence))]
@@ -30,8 +30,7 @@ def router(presence: PresenceService, limit: HeartbeatLimit) -> APIRouter:
     @api.get("/rooms/{room_id:path}/presence", response_model=RoomOut, summary="Who is in a room")
     async def room(room_id: str, device: Device) -> RoomOut:
         people = await presence.get_room(room_id, viewer_id=device.owner)
-        app = is_app_room(room_id)
-        return RoomOut(room_id=room_id, people=[PersonOut(**person_entry(m, with_location=app)) for m in people])
+        return RoomOut(room_id=room_id, people=[PersonOut(**person_entry(m, room_id, ids)) for m in people])
 
     @api.delete("/rooms/{room_id:path}/presence", response_model=LeftOut, summary="This device leaves a room")
     async def leave(room_id: str, device: Device) -> LeftOut:

@@ -16,6 +16,7 @@ from prometheus_client import CollectorRegistry
 from websockets.asyncio.client import ClientConnection, connect
 
 from presence_adapters.http import FeedOptions, Served, create_app
+from presence_adapters.http.room_ids import RoomIds
 from presence_core import PresenceService
 from presence_core.stores.memory import MemoryStore
 from tests.support.clock import FakeClock
@@ -23,6 +24,12 @@ from tests.support.clock import FakeClock
 WAIT_S = 10.0
 ALICE, BOB, CAROL = "telegram:1", "telegram:2", "discord:3"
 DOC = "app:doc"
+ROOM_ID_KEY = b"the key of the tests' room ids"
+
+
+def shown(room_id: str, account: str) -> str:
+    """The id ``room_id`` shows ``account`` by in the tests' app."""
+    return RoomIds(ROOM_ID_KEY).of(room_id, account)
 
 
 @dataclass
@@ -83,7 +90,7 @@ def feed_options() -> FeedOptions:
 async def api(clock: FakeClock) -> AsyncIterator[Api]:
     registry = CollectorRegistry()
     async with PresenceService(MemoryStore(), clock=clock) as service:
-        app = create_app(service, metrics_registry=registry, feed_options=feed_options())
+        app = create_app(service, metrics_registry=registry, feed_options=feed_options(), room_id_key=ROOM_ID_KEY)
         async with Served(app, "127.0.0.1", 0) as served, \
                 httpx.AsyncClient(base_url=f"http://127.0.0.1:{served.port}", timeout=WAIT_S) as http:
             yield Api(service, http, served.port, clock, registry)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.adapters.http.conftest import ALICE, BOB, CAROL, DOC, Api
+from tests.adapters.http.conftest import ALICE, BOB, CAROL, DOC, Api, receive, shown
 
 
 async def test_a_heartbeat_keeps_the_token_s_device_alive(api: Api) -> None:
@@ -40,11 +42,31 @@ async def test_a_heartbeat_in_an_app_room_joins_it_and_the_room_sees_where(api: 
     await api.heartbeat(bob, channel_id=DOC, location="reading the intro")
     room = (await api.call("GET", f"/v1/rooms/{DOC}/presence", bob)).json()
     assert room == {"room_id": DOC, "people": [
-        {"user_id": ALICE, "name": "Alice", "status": "online", "custom_status": None,
+        {"user_id": shown(DOC, ALICE), "name": "Alice", "status": "online", "custom_status": None,
          "devices": [{"name": "api laptop", "since": since, "location": {"page": 3, "cursor": [12, 4]}}]},
-        {"user_id": BOB, "name": "Bob", "status": "online", "custom_status": None,
+        {"user_id": shown(DOC, BOB), "name": "Bob", "status": "online", "custom_status": None,
          "devices": [{"name": "api editor", "since": api.clock.now, "location": "reading the intro"}]},
     ]}
+
+
+async def test_an_app_room_shows_people_by_an_id_of_that_room_never_by_their_chat_account(api: Api) -> None:
+    alice, bob = await api.token(ALICE, user_name="Alice"), await api.token(BOB, user_name="Bob")
+    other = "app:other"
+    for room in (DOC, other):
+        await api.heartbeat(alice, channel_id=room)
+    ids = {room: [p["user_id"] for p in (await api.call("GET", f"/v1/rooms/{room}/presence", bob)).json()["people"]]
+           for room in (DOC, other)}
+    assert ids == {DOC: [shown(DOC, ALICE)], other: [shown(other, ALICE)]}
+    assert ids[DOC] != ids[other] and all(i.startswith("p_") and len(i) == 22 for i in ids[DOC] + ids[other])
+    async with api.feed(DOC, bob) as ws:
+        state = await receive(ws, "presence_state")
+        assert set(state["people"]) == {shown(DOC, ALICE), shown(DOC, BOB)}
+        assert ALICE not in json.dumps(state) and BOB not in json.dumps(state)
+    group = "telegram:-100"
+    for user in (ALICE, BOB):
+        await api.service.record_activity(user, {"channel_id": group})
+    in_chat = (await api.call("GET", f"/v1/rooms/{group}/presence", bob)).json()["people"]
+    assert sorted(p["user_id"] for p in in_chat) == [ALICE, BOB], "a chat's members see each other's accounts there"
 
 
 async def test_leaving_a_room_is_at_once(api: Api) -> None:

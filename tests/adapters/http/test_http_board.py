@@ -16,7 +16,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.adapters.http.conftest import ALICE, BOB, DOC, Api
+from tests.adapters.http.conftest import ALICE, BOB, DOC, Api, shown
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 APPEARS_WITHIN_S = 2.0
@@ -76,7 +76,7 @@ async def opened(api: Api, browser: WebDriver) -> AsyncIterator[tuple[Api, WebDr
 async def test_a_heartbeat_from_another_client_appears_within_two_seconds(opened: tuple[Api, WebDriver, str],
                                                                           tmp_path: Path) -> None:
     api, browser, token = opened
-    await wait_for(browser, 10, lambda d: "Alice" in person_text(d, ALICE))
+    await wait_for(browser, 10, lambda d: "Alice" in person_text(d, shown(DOC, ALICE)))
     assert token not in browser.current_url
     assert browser.execute_script("return sessionStorage.getItem('presence-token')") == token
 
@@ -84,16 +84,16 @@ async def test_a_heartbeat_from_another_client_appears_within_two_seconds(opened
     await api.call("PUT", "/v1/me/custom-status", bob, json={"text": "reviewing <b>PR</b>"})
     response = await api.heartbeat(bob, channel_id=DOC, location={"line": 42})
     assert response.status_code == 200
-    await wait_for(browser, APPEARS_WITHIN_S, lambda d: '{"line":42}' in person_text(d, BOB))
-    shown = person_text(browser, BOB)
-    assert "Bob" in shown and "online" in shown and "reviewing <b>PR</b>" in shown, "user text is shown as text"
+    await wait_for(browser, APPEARS_WITHIN_S, lambda d: '{"line":42}' in person_text(d, shown(DOC, BOB)))
+    bob_line = person_text(browser, shown(DOC, BOB))
+    assert "Bob" in bob_line and "online" in bob_line and "reviewing <b>PR</b>" in bob_line, "user text is shown as text"
 
     screenshot = tmp_path / "board.png"
     assert await run(browser.save_screenshot, str(screenshot))
     assert screenshot.stat().st_size > 1000
 
     await api.call("DELETE", f"/v1/rooms/{DOC}/presence", bob)
-    await wait_for(browser, APPEARS_WITHIN_S, lambda d: person_text(d, BOB) == "")
+    await wait_for(browser, APPEARS_WITHIN_S, lambda d: person_text(d, shown(DOC, BOB)) == "")
 
 
 async def test_the_token_is_asked_for_once_and_again_only_when_revoked(opened: tuple[Api, WebDriver, str]) -> None:

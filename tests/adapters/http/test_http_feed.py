@@ -10,7 +10,21 @@ from websockets.exceptions import ConnectionClosed
 
 from presence_adapters.http import FeedOptions, Served, create_app
 from presence_core.tokens import device_id
-from tests.adapters.http.conftest import ALICE, BOB, CAROL, DOC, WAIT_S, Api, closed_with, receive
+from tests.adapters.http.conftest import (
+    ALICE,
+    BOB,
+    CAROL,
+    DOC,
+    ROOM_ID_KEY,
+    WAIT_S,
+    Api,
+    closed_with,
+    receive,
+    shown,
+)
+
+# How the app room DOC shows Alice and Bob.
+A, B = shown(DOC, ALICE), shown(DOC, BOB)
 
 
 async def test_a_snapshot_then_diffs_of_joins_moves_and_leaves(api: Api) -> None:
@@ -20,25 +34,25 @@ async def test_a_snapshot_then_diffs_of_joins_moves_and_leaves(api: Api) -> None
         assert ws.subprotocol == "presence.v1"
         state = await receive(ws)
         assert state["type"] == "presence_state" and state["room_id"] == DOC
-        assert state["people"][ALICE]["devices"][0]["location"] == "intro"
+        assert state["people"][A]["devices"][0]["location"] == "intro"
         # The feed itself puts (and keeps) Bob's device in the room.
-        assert state["people"][BOB]["devices"][0]["name"] == "api laptop"
+        assert state["people"][B]["devices"][0]["name"] == "api laptop"
 
         await api.heartbeat(alice, channel_id=DOC, location={"line": 7})
         diff = await receive(ws, "presence_diff")
         assert (diff["joins"], diff["leaves"]) == ({}, {})
-        assert diff["changes"][ALICE]["devices"][0]["location"] == {"line": 7}
+        assert diff["changes"][A]["devices"][0]["location"] == {"line": 7}
 
         await api.call("PUT", "/v1/me/status", alice, json={"status": "dnd"})
-        assert (await receive(ws, "presence_diff"))["changes"][ALICE]["status"] == "dnd"
+        assert (await receive(ws, "presence_diff"))["changes"][A]["status"] == "dnd"
         await api.call("PUT", "/v1/me/custom-status", alice, json={"text": "writing"})
-        assert (await receive(ws, "presence_diff"))["changes"][ALICE]["custom_status"] == "writing"
+        assert (await receive(ws, "presence_diff"))["changes"][A]["custom_status"] == "writing"
         await api.call("PUT", "/v1/me/status", alice, json={"status": "offline"})
-        assert list((await receive(ws, "presence_diff"))["leaves"]) == [ALICE], "invisible people leave the room"
+        assert list((await receive(ws, "presence_diff"))["leaves"]) == [A], "invisible people leave the room"
         await api.call("PUT", "/v1/me/status", alice, json={"status": "online"})
-        assert list((await receive(ws, "presence_diff"))["joins"]) == [ALICE]
+        assert list((await receive(ws, "presence_diff"))["joins"]) == [A]
         await api.call("DELETE", f"/v1/rooms/{DOC}/presence", alice)
-        assert list((await receive(ws, "presence_diff"))["leaves"]) == [ALICE]
+        assert list((await receive(ws, "presence_diff"))["leaves"]) == [A]
 
 
 async def test_the_token_may_come_as_the_first_message_and_pings_get_pongs(api: Api) -> None:
@@ -110,12 +124,12 @@ async def test_a_client_that_reconnects_within_the_grace_period_causes_no_flap(a
         await receive(watcher, "presence_state")
         async with api.feed(DOC, alice) as first:
             await receive(first, "presence_state")
-            assert ALICE in (await receive(watcher, "presence_diff"))["joins"]
+            assert A in (await receive(watcher, "presence_diff"))["joins"]
         api.clock.advance(api.service.policy.room_lease_ms - 1)
         await api.service.sweep()
         async with api.feed(DOC, alice) as again:
             state = await receive(again, "presence_state")
-            assert ALICE in state["people"]
+            assert A in state["people"]
             await again.send(json.dumps({"type": "ping"}))
             await receive(again, "pong")
         await watcher.send(json.dumps({"type": "ping"}))
@@ -124,17 +138,17 @@ async def test_a_client_that_reconnects_within_the_grace_period_causes_no_flap(a
         api.clock.advance(api.service.policy.room_lease_ms)
         await api.service.room_heartbeat(BOB, device_id(BOB, "laptop"), DOC)  # the watcher's own keepalive
         await api.service.sweep()
-        assert list((await receive(watcher, "presence_diff"))["leaves"]) == [ALICE]
+        assert list((await receive(watcher, "presence_diff"))["leaves"]) == [A]
 
 
 async def test_changes_within_one_interval_arrive_as_one_diff(api: Api) -> None:
     devices = [await api.service.authenticate(await api.token(f"console:u{i}")) for i in range(30)]
     watcher = await api.token(ALICE)
-    app = create_app(api.service, feed_options=FeedOptions(interval_ms=500, keepalive_ms=60_000))
+    app = create_app(api.service, feed_options=FeedOptions(interval_ms=500, keepalive_ms=60_000), room_id_key=ROOM_ID_KEY)
     async with Served(app, "127.0.0.1", 0) as served:
         api.port = served.port
         async with api.feed(DOC, watcher) as ws:
-            assert list((await receive(ws, "presence_state"))["people"]) == [ALICE]
+            assert list((await receive(ws, "presence_state"))["people"]) == [A]
             for i, device in enumerate(devices):
                 assert device is not None
                 await api.service.room_heartbeat(device.owner, device.device_id, DOC, {"i": i})

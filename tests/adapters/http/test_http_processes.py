@@ -15,12 +15,15 @@ from pathlib import Path
 import httpx
 from websockets.asyncio.client import connect
 
+from presence_adapters.http.room_ids import RoomIds
 from tests.adapters.http.conftest import WAIT_S, receive
 from tests.adapters.test_metrics_http import free_port
 from tests.support.redis_server import RedisServer
 
 ROOT = Path(__file__).parents[3]
 TOKEN = re.compile(r"prs_[A-Za-z0-9_-]{43}")
+ROOM_ID_KEY = "one key for both processes"
+ALICE, BOB = (RoomIds(ROOM_ID_KEY.encode()).of("app:doc", account) for account in ("console:alice", "console:bob"))
 
 
 class Bot:
@@ -39,7 +42,8 @@ class Bot:
             sys.executable, "-m", "presence_adapters.cli", cwd=folder, stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
             env={**clean, "PYTHONPATH": str(ROOT), "PRESENCE_STORAGE": "redis", "PRESENCE_REDIS_URL": redis_url,
-                 "PRESENCE_HTTP__ENABLED": "true", "PRESENCE_HTTP__PORT": str(port)})
+                 "PRESENCE_HTTP__ENABLED": "true", "PRESENCE_HTTP__PORT": str(port),
+                 "PRESENCE_HTTP__ROOM_ID_KEY": ROOM_ID_KEY})
         return cls(process, port)
 
     async def type(self, line: str) -> None:
@@ -74,16 +78,19 @@ async def test_a_feed_on_one_process_hears_a_heartbeat_made_on_the_other(tmp_pat
         watcher, mover = await here.token("alice", "laptop"), await there.token("bob", "editor")
         async with connect(f"ws://127.0.0.1:{here.port}/v1/rooms/app:doc/feed",
                            subprotocols=["presence.v1", f"bearer.{watcher}"], open_timeout=WAIT_S) as feed:  # type: ignore[list-item]
-            assert list((await receive(feed, "presence_state"))["people"]) == ["console:alice"]
+            assert list((await receive(feed, "presence_state"))["people"]) == [ALICE]
             async with httpx.AsyncClient(timeout=WAIT_S) as http:
                 response = await http.post(f"http://127.0.0.1:{there.port}/v1/heartbeat",
                                            headers={"Authorization": f"Bearer {mover}"},
                                            json={"channel_id": "app:doc", "location": {"line": 42}})
-            assert response.status_code == 200, response.text
-            diff = await receive(feed, "presence_diff")
-            assert diff["joins"]["console:bob"]["devices"] == [
-                {"name": "api editor", "since": diff["joins"]["console:bob"]["devices"][0]["since"],
-                 "location": {"line": 42}}]
+                assert response.status_code == 200, response.text
+                diff = await receive(feed, "presence_diff")
+                assert diff["joins"][BOB]["devices"] == [
+                    {"name": "api editor", "since": diff["joins"][BOB]["devices"][0]["since"], "location": {"line": 42}}]
+                listed = await http.get(f"http://127.0.0.1:{there.port}/v1/rooms/app:doc/presence",
+                                        headers={"Authorization": f"Bearer {mover}"})
+                assert sorted(p["user_id"] for p in listed.json()["people"]) == sorted([ALICE, BOB]), \
+                    "both processes show the same ids"
     finally:
         await here.finish()
         await there.finish()
