@@ -92,16 +92,43 @@ def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
     if tuple(first.get("loc", ())) == ("body",) and content_type and "json" not in content_type:
         return error_response(415, "unsupported_media_type", "send the body as JSON, with 'Content-Type: "
                               "application/json'")
-    field, message = _field(tuple(first.get("loc", ()))), str(first.get("msg", "invalid input"))
-    return error_response(422, "invalid", f"{field}: {message}"[:200])
+    return error_response(422, "invalid", f"{_field(tuple(first.get('loc', ())))}: {_wrong(first)}"[:200])
+
+
+# What is wrong with a field, in the API's words, by pydantic's error type (pydantic's own sentences
+# name Python types and change between versions).
+_WRONG = {
+    "missing": "is required", "extra_forbidden": "is not a field of this request",
+    "string_type": "must be text", "int_type": "must be a whole number", "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number", "bool_type": "must be true or false",
+    "dict_type": "must be a JSON object", "model_type": "must be a JSON object",
+    "model_attributes_type": "must be a JSON object", "list_type": "must be a list",
+}
+_BOUNDS = {"greater_than_equal": ("ge", "at least"), "greater_than": ("gt", "more than"),
+           "less_than_equal": ("le", "at most"), "less_than": ("lt", "less than"),
+           "string_too_long": ("max_length", "at most this many characters:"),
+           "string_too_short": ("min_length", "at least this many characters:")}
+
+
+def _wrong(error: Mapping[str, Any]) -> str:
+    kind = str(error.get("type", ""))
+    if kind in _BOUNDS:
+        key, words = _BOUNDS[kind]
+        return f"must be {words} {error.get('ctx', {}).get(key)}"
+    return _WRONG.get(kind, "has the wrong type or value")
+
+
+# The API's own words for the statuses the framework answers by itself.
+_STATUS_WORDING = {404: "no such endpoint (the API is described at /openapi.json)",
+                   405: "this endpoint does not take this method"}
 
 
 def _http(exc: StarletteHTTPException) -> JSONResponse:
     code = STATUS_CODES.get(exc.status_code, "error")
-    message = (exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")).lower()
+    message = _STATUS_WORDING.get(exc.status_code, code.replace("_", " "))
     if exc.status_code == 400:  # FastAPI could not read the body at all (e.g. nested too deeply)
         code, message = "malformed_body", "the body could not be read as JSON"
-    return error_response(exc.status_code, code, message[:200], exc.headers)
+    return error_response(exc.status_code, code, message, exc.headers)
 
 
 _UNAVAILABLE = ApiError(503, "unavailable", "presence is temporarily unavailable; try again", {"Retry-After": "1"})

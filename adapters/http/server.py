@@ -17,6 +17,7 @@ from types import TracebackType
 import uvicorn
 from starlette.types import ASGIApp
 
+from presence_adapters.http.protocols import JsonHttpTools, JsonWebSockets
 from presence_adapters.http.serverlog import quiet_uvicorn
 from presence_core import PresenceError
 
@@ -71,11 +72,12 @@ class Served:
             raise ListenError(self.host, self.port, error) from None
         self.port = sock.getsockname()[1]
         quiet_uvicorn()
-        # httptools parses HTTP/1.1 in C (h11 costs far more per request); no access log line per request;
-        # no X-Forwarded-* rewriting (nothing here reads the client address or scheme). Diffs go to many
-        # clients at once: compressing each copy would cost more than sending it.
-        config = uvicorn.Config(self.app, http="httptools", log_config=None, access_log=False, proxy_headers=False,
-                                lifespan="on", server_header=False, ws_max_size=WS_MAX_MESSAGE,
+        # httptools parses HTTP/1.1 in C (h11 costs far more per request), and both protocols answer what
+        # they refuse themselves in JSON (``protocols``); no access log line per request; no X-Forwarded-*
+        # rewriting (nothing here reads the client address or scheme). Diffs go to many clients at once:
+        # compressing each copy would cost more than sending it.
+        config = uvicorn.Config(self.app, http=JsonHttpTools, ws=JsonWebSockets, log_config=None, access_log=False,
+                                proxy_headers=False, lifespan="on", server_header=False, ws_max_size=WS_MAX_MESSAGE,
                                 ws_per_message_deflate=False, timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
         self._server = _GuestServer(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]))

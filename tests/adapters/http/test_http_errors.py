@@ -85,6 +85,13 @@ async def test_malformed_and_misshapen_json(api: Api) -> None:
         response = await api.call("POST", "/v1/heartbeat", token, content=body.encode("latin-1"),
                                   headers={"Content-Type": "application/json"})
         assert error_of(response, status) == code, body
+    worded = [('"just a string"', "body: must be a JSON object"), ('{"channel": "app:doc"}', "channel: is not a field "
+              "of this request"), ('{"channel_id": 5}', "channel_id: must be text")]
+    for body, message in worded:
+        response = await api.call("POST", "/v1/heartbeat", token, content=body, headers={"Content-Type": "application/json"})
+        assert response.json()["error"]["message"] == message, "the API's words, never the framework's"
+    not_found = await api.call("GET", "/v1/nothing", token)
+    assert not_found.json()["error"]["message"] == "no such endpoint (the API is described at /openapi.json)"
     form = await api.call("PUT", "/v1/me/status", token, content=b'{"status": "dnd"}',
                           headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert error_of(form, 415) == "unsupported_media_type"
@@ -97,7 +104,10 @@ async def test_malformed_and_misshapen_json(api: Api) -> None:
     long_text = await api.call("PUT", "/v1/me/custom-status", token, json={"text": "x" * 129})
     assert error_of(long_text, 422) == "invalid"
     assert error_of(await api.call("GET", "/v1/me/activity?limit=0", token), 422) == "invalid"
-    assert error_of(await api.call("GET", "/v1/me/activity?limit=many", token), 422) == "invalid"
+    many = await api.call("GET", "/v1/me/activity?limit=many", token)
+    assert error_of(many, 422) == "invalid" and many.json()["error"]["message"] == "query.limit: must be a whole number"
+    assert (await api.call("GET", "/v1/me/activity?limit=0", token)).json()["error"]["message"] == \
+        "query.limit: must be at least 1"
 
 
 async def test_a_core_refusal_is_worded_by_the_api_from_its_code_never_by_its_message(
