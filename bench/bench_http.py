@@ -57,13 +57,17 @@ ROOM = "app:bench"
 BODY = json.dumps({"channel_id": ROOM}, separators=(",", ":")).encode()
 ANSWER = {"device": "api t", "rooms": [ROOM], "next_heartbeat_ms": 30_000}
 FLOORS = ("asgi", "fastapi")
+# People and tokens are made this many at a time (more at once can outlast Redis's timeout on a busy machine).
+SETUP_BATCH = 100
 
 
 def open_store(kind: str, redis_url: str | None) -> Store:
     if kind == "redis":
         from presence_core.stores.redis import RedisStore
         assert redis_url is not None
-        return RedisStore(redis_url)
+        # A generous timeout: making tens of thousands of people and tokens on a busy shared machine
+        # must not fail the run (the measured calls take well under a millisecond).
+        return RedisStore(redis_url, timeout=60.0)
     return MemoryStore()
 
 
@@ -113,9 +117,9 @@ async def serve(kind: str, redis_url: str | None, tokens: int, token_file: Path)
         return
     async with PresenceService(open_store(kind, redis_url), Policy()) as presence:
         made: list[str] = []
-        for start in range(0, tokens, 500):
+        for start in range(0, tokens, SETUP_BATCH):
             made += await asyncio.gather(*(presence.create_token(f"bench:{i}", "t")
-                                           for i in range(start, min(start + 500, tokens))))
+                                           for i in range(start, min(start + SETUP_BATCH, tokens))))
         token_file.write_text("\n".join(made))
         async with Served(create_app(presence), "127.0.0.1", 0) as served:
             print(f"ready {served.port}", flush=True)
@@ -153,8 +157,8 @@ async def in_process(kind: str, redis_url: str | None, people: int, callers: int
             limit = HeartbeatLimit(presence)
             body = HeartbeatIn(channel_id=ROOM)
             tokens: dict[str, str] = {}
-            for start in range(0, people, 500):
-                some = users[start:start + 500]
+            for start in range(0, people, SETUP_BATCH):
+                some = users[start:start + SETUP_BATCH]
                 if what == "record_activity":
                     await asyncio.gather(*(presence.record_activity(u, {"channel_id": ROOM}) for u in some))
                     continue
