@@ -10,14 +10,12 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from functools import lru_cache
 from types import TracebackType
 from typing import Any
 
 from presence_core import availability, linking, rooms, rules
 from presence_core.arguments import (
-    MAX_EPOCH_MS,
-    cleaned_name,
+    activity_of,
     name_of_device,
     require_bool,
     require_device,
@@ -25,7 +23,6 @@ from presence_core.arguments import (
     require_id,
     require_ids,
     require_str,
-    require_text,
 )
 from presence_core.backlog import Backlog
 from presence_core.batching import Batcher
@@ -69,7 +66,7 @@ from presence_core.status import Status
 from presence_core.stores.base import Store
 from presence_core.text import cut, one_line, strip_invisible, visible_length
 from presence_core.tokens import ApiDevice, Tokens
-from presence_core.views import device_name, device_names, devices_view, self_view
+from presence_core.views import device_names, devices_view, self_view
 from presence_core.visibility import Found, Viewer, Visibility
 from presence_core.watches import DEFAULT_WATCH_MS, Watches
 
@@ -86,8 +83,6 @@ WRITERS = 2
 _CAS_ATTEMPTS = 16
 HOUSEKEEPING_INTERVAL_MS = 10 * 60_000
 SWEEP_ROUNDS = 100
-ACTIVITY_KEYS = frozenset({"type", "channel_id", "timestamp", "device_id", "user_name", "username"})
-_KEYWORD_KEYS = frozenset({"device_id", "user_name", "username"})  # also keyword arguments of record_activity
 
 
 def system_clock() -> int:
@@ -168,49 +163,8 @@ class PresenceService:
         platform's unique handle, which ``@x`` matches); the last three may be keyword arguments
         instead. Raises ``InvalidArgumentError`` naming any other key, or a key given both ways.
         """
-        require_id(user_id, "user_id")
-        # Checked in this order whatever the input; written for speed: this runs for every message.
-        kind, timestamp, channel_id = "message", None, None
-        if activity is not None and activity.__class__ is not dict and not isinstance(activity, Mapping):
-            raise InvalidArgumentError("activity must be a mapping such as {\"type\": \"message\"}")
-        if activity:
-            if not activity.keys() <= ACTIVITY_KEYS:
-                unknown = sorted(map(str, activity.keys() - ACTIVITY_KEYS))
-                raise InvalidArgumentError(f"unknown activity key(s) {', '.join(map(repr, unknown))}: expected "
-                                           f"{', '.join(sorted(ACTIVITY_KEYS))}")
-            if not activity.keys().isdisjoint(_KEYWORD_KEYS):
-                keywords = {"device_id": device_id, "user_name": user_name, "username": username}
-                for key, value in keywords.items():
-                    if key in activity and value is not None:
-                        raise InvalidArgumentError(f"{key} given both in the activity and as a keyword argument")
-                device_id = activity.get("device_id", device_id)
-                user_name = activity.get("user_name", user_name)
-                username = activity.get("username", username)
-            kind = activity.get("type", "message")
-            timestamp = activity.get("timestamp")
-            channel_id = activity.get("channel_id")
-        for key, value in (("device_id", device_id), ("user_name", user_name), ("username", username)):
-            if value is not None and value.__class__ is not str and not isinstance(value, str):
-                raise InvalidArgumentError(f"{key} must be a string")
-        if kind.__class__ is not str and not isinstance(kind, str) or not kind:
-            raise InvalidArgumentError("activity type must be a non-empty string")
-        if timestamp is not None and (timestamp.__class__ is not int and (not isinstance(timestamp, int)
-                                                                          or isinstance(timestamp, bool))
-                                      or not 0 <= timestamp <= MAX_EPOCH_MS):
-            raise InvalidArgumentError("activity timestamp must be epoch milliseconds (a non-negative int "
-                                       "before the year 10000)")
-        if channel_id is not None:
-            require_id(channel_id, "channel_id")
-        device = require_device(user_id, device_id or None)
-        require_text(kind, "activity type")
-        now = self.clock()
-        await self._submit(Activity(
-            user_id=user_id, device_id=device, device_name=name_of_device(device, self.policy.name_max_len),
-            type=kind, timestamp=now if timestamp is None else timestamp,
-            channel_id=channel_id, user_name=cleaned_name(user_name, self.policy.name_max_len) if user_name else None,
-            username=cleaned_name(username.removeprefix("@"), self.policy.name_max_len) if username else None,
-            arrived=now,
-        ))
+        await self._submit(activity_of(user_id, activity, device_id, user_name, username, self.clock(),
+                                       self.policy.name_max_len))
 
     async def heartbeat(self, user_id: str, device_id: str | None = None) -> None:
         """Keep a device alive without writing to the activity log."""
