@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -72,6 +73,7 @@ CHANNEL_NAMES_CACHED = 10_000
 # each batch twice as big as four did: 256 senders on Redis ran 10-40% faster (bench/RESULTS-redis.md).
 WRITERS = 2
 _CAS_ATTEMPTS = 16
+BATCH_TOKEN_BYTES = 12  # random bytes naming a batch (Store.record's token): never the same twice
 HOUSEKEEPING_INTERVAL_MS = 10 * 60_000
 SWEEP_ROUNDS = 100
 ACTIVITY_KEYS = frozenset({"type", "channel_id", "timestamp", "device_id", "user_name", "username"})
@@ -248,22 +250,24 @@ class PresenceService:
         return self._writers[hash(activity.user_id) % WRITERS].submit(activity)
 
     async def _flush(self, batch: Sequence[Activity]) -> None:
-        """Write a batch; while the store is unavailable (or older ones still wait) keep it for later."""
+        """Write a batch; while the store is unavailable (or older ones still wait) keep it for later,
+        with its token: a write that failed may have committed, and written again it applies once."""
+        token = secrets.token_urlsafe(BATCH_TOKEN_BYTES)
         if len(self._backlog):
-            self._backlog.add(batch)
+            self._backlog.add(batch, token)
             return
         try:
-            await self._write(batch)
+            await self._write(batch, token)
         except StoreUnavailableError:
-            self._backlog.add(batch)
+            self._backlog.add(batch, token)
 
-    async def _write(self, batch: Sequence[Activity]) -> None:
-        await self._emit(await self.store.record(batch, self.policy))
+    async def _write(self, batch: Sequence[Activity], token: str) -> None:
+        await self._emit(await self.store.record(batch, self.policy, token=token))
 
-    async def _write_late(self, batch: Sequence[Activity]) -> None:
+    async def _write_late(self, batch: Sequence[Activity], token: str) -> None:
         """Activity kept through a store outage arrives when it is written, and keeps its age."""
         now = self.clock()
-        await self._write([replace(a, arrived=now) for a in batch])
+        await self._write([replace(a, arrived=now) for a in batch], token)
 
     async def _emit(self, events: Iterable[Event]) -> None:
         for event in events:

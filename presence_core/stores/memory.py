@@ -31,7 +31,7 @@ class MemoryStore(MemoryAvailability, Store):
         self._channel_names: dict[str, str] = {}
         self._tokens: dict[str, TokenRecord] = {}
 
-    async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Event]:
+    async def record(self, batch: Sequence[Activity], policy: Policy, *, token: str | None = None) -> list[Event]:
         transitions: list[Event] = []
         for activity in batch:
             person_id = self._aliases.get(activity.user_id, activity.user_id)

@@ -50,6 +50,7 @@ from presence_core.stores import redis_availability, redis_lua, redis_lua_record
 from presence_core.stores import redis_codec as codec
 from presence_core.stores.base import EventListener, Store
 from presence_core.stores.redis_availability import Availability
+from presence_core.stores.redis_batches import BatchTokens
 from presence_core.stores.redis_client import RedisClient
 from presence_core.stores.redis_events import EventFeed
 from presence_core.stores.redis_keys import SHARDS, Keys, all_tags, hash_tag
@@ -69,6 +70,7 @@ WRITE_SCRIPTS = frozenset({"RECORD", "CHANNEL", "SAVE", "TAKE", "MERGE_LOG", "PU
                            "MOVE_MEMBER", "EMIT", "ALIAS"}) | redis_availability.WRITE_SCRIPTS | redis_tokens.WRITE_SCRIPTS
 _ALIAS_CACHE_MAX = 100_000
 _STALE_RETRIES = 3
+_SINGLE_TAG = "{0}"  # on one Redis, a batch's token lives in one slot whatever the people
 _STATUS = {code.encode(): status for status, code in STATUS_CODES.items()}
 
 
@@ -89,6 +91,7 @@ class RedisStore(Store):
         self.links = Links(self)
         self.availability = Availability(self, self.redis, self.keys)
         self.tokens_ = Tokens(self.redis, self.keys)
+        self.batch_tokens = BatchTokens(self.keys)
         self._aliases: dict[str, str] = {}
         self._alias_generation = 0
 
@@ -132,10 +135,11 @@ class RedisStore(Store):
                      else STATUS_CODES[rules.arrival_status(a, policy)], str(max(0, a.timestamp - renew)))
         return orjson.dumps(flat)
 
-    def _args(self, batch: Sequence[Activity], hints: Sequence[str] | None, policy: Policy) -> tuple[object, ...]:
+    def _args(self, batch: Sequence[Activity], hints: Sequence[str] | None, policy: Policy,
+              once: tuple[str, ...]) -> tuple[object, ...]:
         ttl = policy.membership_ttl_ms
         return ("0" if hints is not None else "1", policy.activity_max_count, policy.activity_max_age_ms, ttl, ttl,
-                self._payload(batch, hints, policy))
+                self._payload(batch, hints, policy), *once)
 
     @staticmethod
     def _events(batch: Sequence[Activity], positions: Sequence[int], found: Sequence[Any],
@@ -151,18 +155,20 @@ class RedisStore(Store):
             out.append((i, AvailabilityChange(person.decode(), bool(available), batch[i].timestamp)))
         return out
 
-    async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Event]:
+    async def record(self, batch: Sequence[Activity], policy: Policy, *, token: str | None = None) -> list[Event]:
         if not batch:
             return []
         if self.cluster:
-            return await self._record_cluster(batch, policy)
-        found, _, _, avails, _ = await self.redis.eval("RECORD", [], *self._args(batch, None, policy))
+            return await self._record_cluster(batch, policy, token)
+        once = self.batch_tokens.args(_SINGLE_TAG, token, True)
+        found, _, _, avails, _ = await self.redis.eval("RECORD", [], *self._args(batch, None, policy, once))
+        self.batch_tokens.acknowledged([_SINGLE_TAG], token)
         return _in_order(self._events(batch, range(len(batch)), found, avails))
 
-    async def _record_cluster(self, batch: Sequence[Activity], policy: Policy) -> list[Event]:
+    async def _record_cluster(self, batch: Sequence[Activity], policy: Policy, token: str | None) -> list[Event]:
         """One record script per person slot, then one channel script per channel slot."""
         persons = await self.resolve([a.user_id for a in batch])
-        todo, decided = list(range(len(batch))), []
+        todo, decided, written = list(range(len(batch))), [], set()
         chan_ops: dict[str, list[object]] = defaultdict(list)
         desk_ops: dict[str, list[object]] = defaultdict(list)
         for _ in range(_STALE_RETRIES):
@@ -170,8 +176,10 @@ class RedisStore(Store):
             for i in todo:
                 groups[hash_tag(persons[batch[i].user_id])].append(i)
             calls = [("RECORD", [self.keys.due(tag)],
-                      self._args([batch[i] for i in idx], [persons[batch[i].user_id] for i in idx], policy))
+                      self._args([batch[i] for i in idx], [persons[batch[i].user_id] for i in idx], policy,
+                                 self.batch_tokens.args(tag, token, tag not in written)))
                      for tag, idx in groups.items()]
+            written.update(groups)
             todo = []
             for idx, (found, stale, ops, avails, desks) in zip(groups.values(), await self.redis.eval_many(calls)):
                 decided += self._events(batch, idx, found, avails)
@@ -191,6 +199,7 @@ class RedisStore(Store):
         calls += [("CHANNEL", [self.keys.of("w", chan)], (ttl, ttl, *ops)) for chan, ops in desk_ops.items()]
         if calls:
             await self.redis.eval_many(calls)
+        self.batch_tokens.acknowledged(written, token)
         return _in_order(decided)
 
     # people ----------------------------------------------------------------------------------------

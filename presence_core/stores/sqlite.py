@@ -340,7 +340,7 @@ class SqliteStore(SqliteAvailability, Store):
             await asyncio.get_running_loop().run_in_executor(executor, self._disconnect)
             executor.shutdown()
 
-    async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Event]:
+    async def record(self, batch: Sequence[Activity], policy: Policy, *, token: str | None = None) -> list[Event]:
         return await self._call(_record, batch, policy)
 
     async def load(self, person_ids: Sequence[str]) -> dict[str, PersonRecord]:
