@@ -631,11 +631,11 @@ class PresenceService:
         accounts = record.accounts if record else [person_id]
         # Activity still kept from an outage would bring the person back after the erase.
         await self._backlog.discard({user_id, *accounts})
+        now = self.clock()  # they leave every room at once
+        left = rooms.changes(person_id, rooms.members(record, now, self.policy), {}, now) if record else []
         await self.store.forget_availability(person_id, accounts)
-        await self.store.forget(person_id, do_not_track=untracked)
-        if record is not None:  # they leave every room at once
-            now = self.clock()
-            await self._publish(rooms.changes(person_id, rooms.members(record, now, self.policy), {}, now))
+        await self.store.forget(person_id, do_not_track=untracked, events=left)
+        await self._emit(left)
         return accounts
 
     # rooms and API tokens (SPEC section 11): presence_core.room_presence and presence_core.tokens ---

@@ -155,9 +155,11 @@ class Store(ABC):
         stored as ``split_off``. The activity log stays with ``record``."""
 
     @abstractmethod
-    async def forget(self, person_id: str, *, do_not_track: bool = False) -> None:
+    async def forget(self, person_id: str, *, do_not_track: bool = False, events: Sequence[Event] = ()) -> None:
         """Erase the person: record, activity log, channel memberships, due entry, account links, and
-        the link codes any of their accounts issued and the API tokens of every account of theirs.
+        the link codes any of their accounts issued and the API tokens of every account of theirs;
+        ``events`` (the person leaving their rooms) are announced to the other processes with the erase,
+        and nothing the store announced stays behind naming the person.
 
         With ``do_not_track`` each of their accounts keeps a do-not-track marker (keyed by
         ``account_digest``, the one thing kept), so that ``record`` never creates them again;

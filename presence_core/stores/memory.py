@@ -151,7 +151,7 @@ class MemoryStore(MemoryAvailability, Store):
         self._people[split_off.id] = split_off.copy()
         return True
 
-    async def forget(self, person_id: str, *, do_not_track: bool = False) -> None:
+    async def forget(self, person_id: str, *, do_not_track: bool = False, events: Sequence[Event] = ()) -> None:
         record = self._people.pop(person_id, None)
         accounts = record.accounts if record else [person_id]
         for account in accounts:

@@ -67,6 +67,10 @@ class Keys:
         """The event stream of the people (and accounts) of one hash tag."""
         return f"{self.prefix}e:{tag}"
 
+    def journal(self, tag: str) -> str:
+        """The journal of link, unlink and forget for the people of one hash tag (``redis_journal``)."""
+        return f"{self.prefix}j:{tag}"
+
     def batch(self, tag: str, token: str) -> str:
         """A batch's token in one slot (``redis_batches``): the batch was applied there."""
         return f"{self.prefix}b:{tag}{token}"

@@ -15,11 +15,6 @@ from tests.presence_core.stores.test_contract import POLICY, T0, message
 from tests.support.clock import FakeClock
 
 
-@pytest.fixture(params=["redis", "redis_cluster"])
-def redis_like(request: pytest.FixtureRequest) -> RedisStore:
-    return request.getfixturevalue(f"{request.param}_store")
-
-
 async def token_keys(store: RedisStore) -> list[bytes]:
     raw = store.redis.raw
     if store.cluster:
