@@ -179,14 +179,13 @@ class Links:
         commands: list[list[object]] = [["ZREM", self.keys.channel(m.channel_id), m.account_id]
                                         for m in codec.memberships(person, fields)]
         for account in accounts:
-            commands.append(["DEL", self.keys.codes_issued(account)])
-            if entry.data["d"]:
-                commands.append(["SET", self.keys.marker(account), "1"])
-            else:
-                commands.append(["DEL", self.keys.marker(account)])
+            marker = self.keys.marker(account)
+            commands.append(["SET", marker, "1"] if entry.data["d"] else ["DEL", marker])
         commands += [["DEL", self.keys.code(code.decode())] for codes in issued for code in codes]
         await self.redis.pipeline(commands)
         await self.store.tokens_.forget(accounts)
+        # Last: run again after an interruption, the step finds the codes through these.
+        await self.redis.pipeline([["DEL", self.keys.codes_issued(a)] for a in accounts])
 
     async def _forget_announce(self, entry: Entry) -> float | None:
         """Returns the pause before the erase of these announcements, when there are any."""
