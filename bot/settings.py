@@ -21,6 +21,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from presence_bot.options import BotOptions
 from presence_bot.parsing import parse_duration
 from presence_bot.settings_errors import SettingsError, explain, unknown_environment
+from presence_core.stores.redis_urls import url_problem
 
 ENV_PREFIX = "PRESENCE_"
 # What Telegram accepts as a webhook secret (Bot API, setWebhook).
@@ -151,6 +152,13 @@ class Settings(BaseSettings):
         if cls.toml_path is not None:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=cls.toml_path))
         return tuple(sources)
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_well_formed(cls, url: SecretStr | None) -> SecretStr | None:
+        if url is not None and (problem := url_problem(url.get_secret_value())):
+            raise ValueError(problem)
+        return url
 
     def bot_options(self) -> BotOptions:
         return BotOptions(default_locale=self.default_locale, coarse_last_seen=self.coarse_last_seen,

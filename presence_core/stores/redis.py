@@ -104,7 +104,12 @@ class RedisStore(Store):
     # lifecycle -------------------------------------------------------------------------------------
 
     async def start(self, listener: EventListener | None = None) -> None:
-        """Connects, listens, and finishes the links, unlinks and forgets a crash left unfinished."""
+        """Connects, listens, and finishes the links, unlinks and forgets a crash left unfinished.
+
+        Raises ``InvalidArgumentError`` when the URL says Cluster and the server is none, or the other
+        way round; ``StoreUnavailableError`` when Redis does not answer in time.
+        """
+        await self.redis.check_kind()
         await self.redis.io(self.redis.load_scripts())
         await self.feed.start(listener)
         await self._recover()

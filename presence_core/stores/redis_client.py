@@ -17,9 +17,9 @@ from collections.abc import Awaitable, Collection, Mapping, Sequence
 from typing import Any, TypeVar
 
 import hiredis
-from redis.exceptions import NoScriptError, RedisError, ResponseError
+from redis.exceptions import NoScriptError, RedisClusterException, RedisError, ResponseError
 
-from presence_core.errors import StoreUnavailableError
+from presence_core.errors import InvalidArgumentError, StoreUnavailableError
 from presence_core.stores.redis_connect import connect
 
 T = TypeVar("T")
@@ -56,6 +56,27 @@ class RedisClient:
                 return await call
         except (RedisError, OSError, TimeoutError) as exc:
             raise StoreUnavailableError(f"Redis store: {type(exc).__name__}: {exc}") from exc
+
+    async def check_kind(self) -> None:
+        """Raises ``InvalidArgumentError`` when ``redis_url`` says Cluster and the server is not part of one,
+        or says one server and it is a cluster node (whose keys would then be refused one by one).
+
+        Any other failure passes silently: the calls that follow meet it and report it. A server that
+        does not let this user run ``INFO`` is not checked.
+        """
+        try:
+            async with asyncio.timeout(self.timeout):
+                if self.cluster:
+                    await self.raw.initialize()
+                elif self.connection.kind == "single" and (await self.raw.info("cluster")).get("cluster_enabled"):
+                    raise InvalidArgumentError("redis_url points at a node of a Redis Cluster: use redis+cluster:// "
+                                               "(rediss+cluster:// with TLS) to use the whole cluster")
+        except RedisClusterException as exc:
+            if "Cluster mode is not enabled" in str(exc):  # redis-py's words (redis.asyncio.cluster)
+                raise InvalidArgumentError("redis_url names a Redis Cluster (redis+cluster://), but the server "
+                                           "there is not part of a cluster: use redis:// for one server") from None
+        except (RedisError, OSError, TimeoutError):
+            pass
 
     async def load_scripts(self) -> None:
         for name, source in self._sources.items():

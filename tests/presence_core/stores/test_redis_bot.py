@@ -8,7 +8,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -18,21 +17,16 @@ from redis.cluster import RedisCluster as ClusterClient
 from presence_core.linking import hash_code
 from presence_core.stores.redis import RedisStore
 from presence_core.stores.redis_keys import Keys, hash_tag
+from tests.support import bot_process
+from tests.support.bot_process import COMMAND, bot_env
 from tests.support.redis_leftovers import keys_naming
 from tests.support.redis_server import RedisCluster, RedisServer
 
-ROOT = Path(__file__).resolve().parents[3]
 KEYS = Keys("pr:")
 
 
-def bot_env(url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PRESENCE_")}
-    return {**env, "PRESENCE_STORAGE": "redis", "PRESENCE_REDIS_URL": url, "PYTHONPATH": str(ROOT)}
-
-
 def run_bot(tmp_path: Path, url: str, stdin: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([sys.executable, "-m", "presence_adapters.cli"], input=stdin, capture_output=True, text=True,
-                          cwd=tmp_path, env=bot_env(url), timeout=60)
+    done = bot_process.run_bot(tmp_path, url, stdin)
     assert done.returncode == 0, done.stderr
     return done
 
@@ -82,7 +76,7 @@ def test_killed_in_the_middle_of_a_forget_its_next_start_finishes_the_erase(tmp_
         journal = KEYS.journal(hash_tag(person))
 
         away.command("CLIENT", "PAUSE", "30000", "WRITE")  # that node holds every write to it
-        bot = subprocess.Popen([sys.executable, "-m", "presence_adapters.cli"], stdin=subprocess.PIPE,
+        bot = subprocess.Popen(COMMAND, stdin=subprocess.PIPE,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True, cwd=tmp_path,
                                env=bot_env(url))
         assert bot.stdin is not None
