@@ -169,12 +169,16 @@ class PresenceService:
         await self.close()
 
     async def _sweep_forever(self) -> None:
+        waiting = False  # sweeps are being skipped: said once (the Redis store logs its outages itself)
         while True:
             await asyncio.sleep(self.policy.heartbeat_interval_ms / 1000)
             try:
                 await self.sweep()
+                waiting = False
             except StoreUnavailableError as error:
-                log.warning("presence sweep skipped: %s", error)
+                if not waiting:
+                    log.info("presence sweeps wait for the store: %s", error)
+                waiting = True
             except Exception:
                 log.exception("presence sweep failed; retrying next interval")
 

@@ -123,7 +123,7 @@ class RedisStore(Store):
             if finished := await self.links.journal.recover():
                 log.warning("presence: finished %d link, unlink or forget left unfinished in Redis", finished)
         except StoreUnavailableError as error:
-            log.warning("presence: unfinished links, unlinks and forgets in Redis wait for the next sweep: %s", error)
+            log.info("presence: unfinished links, unlinks and forgets in Redis wait for the next sweep: %s", error)
 
     async def close(self) -> None:
         try:

@@ -2,7 +2,8 @@
 
 Every network exchange of the store goes through ``RedisClient.io`` (one command, pipeline or
 script), which bounds it by the store's timeout and turns any failure into
-``StoreUnavailableError``. Clients come from ``redis_connect.connect`` (URLs, Sentinel).
+``StoreUnavailableError``, and tells ``health`` (``redis_health``: one log line per change of state).
+Clients come from ``redis_connect.connect`` (URLs, Sentinel).
 
 Behind Sentinel a write counts once every replica of the master has it (Redis ``WAIT``), so a
 failover right after it loses nothing acknowledged: scripts named in ``write_scripts`` run in a
@@ -21,6 +22,7 @@ from redis.exceptions import NoScriptError, RedisClusterException, RedisError, R
 
 from presence_core.errors import InvalidArgumentError, StoreUnavailableError
 from presence_core.stores.redis_connect import connect
+from presence_core.stores.redis_health import Health, reason
 
 T = TypeVar("T")
 Call = tuple[str, Sequence[str], Sequence[object]]  # script name, keys, arguments after prefix and instance
@@ -49,13 +51,20 @@ class RedisClient:
         self._idle: list[Any] = []  # connections of ``_direct``, idle
         # Replicas a write must reach (Sentinel only): the number ROLE listed last time.
         self._replicas: int | None = 1 if self.connection.kind == "sentinel" else None
+        self.health = Health()
 
     async def io(self, call: Awaitable[T]) -> T:
+        started = self.health.clock()
         try:
             async with asyncio.timeout(self.timeout):
-                return await call
-        except (RedisError, OSError, TimeoutError) as exc:
-            raise StoreUnavailableError(f"Redis store: {type(exc).__name__}: {exc}") from exc
+                result = await call
+        # redis-py's cluster client raises RedisClusterException (not a RedisError) when no node answers.
+        except (RedisError, RedisClusterException, OSError, TimeoutError) as exc:
+            why = reason(exc, self.timeout)
+            self.health.failed(why, started)
+            raise StoreUnavailableError(f"Redis store: {why}") from exc
+        self.health.answered()
+        return result
 
     async def check_kind(self) -> None:
         """Raises ``InvalidArgumentError`` when ``redis_url`` says Cluster and the server is not part of one,
