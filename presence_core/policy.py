@@ -9,6 +9,8 @@ from presence_core.errors import InvalidArgumentError
 MINUTE_MS = 60_000
 HOUR_MS = 60 * MINUTE_MS
 DAY_MS = 24 * HOUR_MS
+# The furthest ahead a status or custom status may end: a year is the longest anyone plans.
+MAX_EXPIRY_MS = 365 * DAY_MS
 
 
 @dataclass(frozen=True, slots=True)

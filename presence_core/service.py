@@ -52,11 +52,11 @@ from presence_core.models import (
     Watch,
     Workload,
 )
-from presence_core.policy import Policy
+from presence_core.policy import MAX_EXPIRY_MS, Policy
 from presence_core.room_presence import RoomPresence
 from presence_core.status import Status
 from presence_core.stores.base import Store
-from presence_core.text import cut, strip_invisible, visible_length
+from presence_core.text import cut, one_line, strip_invisible, visible_length
 from presence_core.tokens import ApiDevice, Tokens
 from presence_core.views import device_name, device_names, devices_view, self_view
 from presence_core.visibility import Found, Viewer, Visibility
@@ -66,6 +66,8 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], int]
 MAX_ACTIVITY_LIMIT = 50
+# 9999-12-31T23:59:59.999Z: a later time is a mistake (and past what a SQLite integer holds, 2**63).
+MAX_EPOCH_MS = 253_402_300_799_999
 CHANNEL_NAME_MAX_LEN = 128
 # Channel names this process knows it has written: a bound, not a cache that must hold them all.
 CHANNEL_NAMES_CACHED = 10_000
@@ -114,6 +116,13 @@ def _require_device(user_id: str, device_id: str | None) -> str:
     if device_id != user_id and not (device_id.startswith(f"{user_id}/") and len(device_id) > len(user_id) + 1):
         raise InvalidArgumentError(f"device_id must be {user_id[:64]!r} or start with {user_id[:64] + '/'!r}")
     return device_id
+
+
+def _require_epoch_ms(value: object, what: str) -> None:
+    """Epoch milliseconds from a caller: an int (not a bool) from 1970 up to the year 10000, a range
+    every store holds (SQLite integers are 64-bit)."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_EPOCH_MS:
+        raise InvalidArgumentError(f"{what} must be epoch milliseconds (an int from 0 to {MAX_EPOCH_MS})")
 
 
 def _require_text(value: str, what: str) -> None:
@@ -228,8 +237,9 @@ class PresenceService:
             raise InvalidArgumentError("activity type must be a non-empty string")
         if timestamp is not None and (timestamp.__class__ is not int and (not isinstance(timestamp, int)
                                                                           or isinstance(timestamp, bool))
-                                      or timestamp < 0):
-            raise InvalidArgumentError("activity timestamp must be epoch milliseconds (a non-negative int)")
+                                      or not 0 <= timestamp <= MAX_EPOCH_MS):
+            raise InvalidArgumentError("activity timestamp must be epoch milliseconds (a non-negative int "
+                                       "before the year 10000)")
         if channel_id is not None:
             _require_id(channel_id, "channel_id")
         device = _require_device(user_id, device_id or None)
@@ -340,6 +350,8 @@ class PresenceService:
         """``get_activity``, and whether more entries (not older than ``since``) exist beyond ``limit``."""
         if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_ACTIVITY_LIMIT:
             raise InvalidArgumentError(f"limit must be between 1 and {MAX_ACTIVITY_LIMIT}")
+        if since is not None:
+            _require_epoch_ms(since, "since")
         events = await self.store.activity(await self.person_id(user_id), limit + 1, since)
         return events[:limit], len(events) > limit
 
@@ -457,12 +469,16 @@ class PresenceService:
         raise ConcurrentUpdateError(f"the state of {user_id!r} kept changing; try again")
 
     def _expiry(self, expires_at_ms: int | None) -> int | None:
+        """``expires_at_ms`` checked: None, or a time in the next ``MAX_EXPIRY_MS`` (the longest duration
+        a chat command takes, so every way in allows the same)."""
         if expires_at_ms is None:
             return None
-        if not isinstance(expires_at_ms, int) or isinstance(expires_at_ms, bool):
-            raise InvalidArgumentError("expires_at_ms must be epoch milliseconds (an int)")
-        if expires_at_ms <= self.clock():
+        _require_epoch_ms(expires_at_ms, "expires_at_ms")
+        now = self.clock()
+        if expires_at_ms <= now:
             raise InvalidArgumentError("expires_at_ms must be in the future")
+        if expires_at_ms - now > MAX_EXPIRY_MS:
+            raise InvalidArgumentError("expires_at_ms must be at most 365 days ahead")
         return expires_at_ms
 
     async def set_status(self, user_id: str, status: str | Status, *, expires_at_ms: int | None = None,
@@ -499,12 +515,11 @@ class PresenceService:
     async def set_custom_status(self, user_id: str, text: str, *, expires_at_ms: int | None = None) -> None:
         if not isinstance(text, str):
             raise InvalidArgumentError("custom status must be a string")
-        text = " ".join(text.split())
+        text = one_line(text)
         if not text:
             raise EmptyTextError("custom status", "; use clear_custom_status to remove it")
         if visible_length(text) > self.policy.custom_status_max_len:
             raise TextTooLongError("custom status", self.policy.custom_status_max_len)
-        _require_text(text, "custom status")
         expiry = self._expiry(expires_at_ms)
 
         def change(record: PersonRecord, now: int) -> None:

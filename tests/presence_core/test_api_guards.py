@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from presence_core import EmptyTextError, InvalidArgumentError, PresenceService, TextTooLongError
+from tests.support.clock import FakeClock
 
 ALICE, BOB = "telegram:1", "telegram:2"
 
@@ -57,3 +58,34 @@ async def test_errors_carry_a_stable_code_beside_the_developer_message(service: 
     with pytest.raises(TextTooLongError) as long:
         await service.set_custom_status(ALICE, "x" * 500)
     assert long.value.code == "text_too_long"
+
+
+@pytest.mark.parametrize("when", [True, 1.5, "tomorrow", -1, 10**20])
+async def test_times_are_int_epoch_ms_that_every_store_can_hold(service: PresenceService, when: object) -> None:
+    """A bool is an int to Python and 10**20 overflows a SQLite integer: both are refused, not stored or crashed on."""
+    calls = (lambda: service.set_status(ALICE, "dnd", expires_at_ms=when),  # type: ignore[arg-type]
+             lambda: service.set_custom_status(ALICE, "lunch", expires_at_ms=when),  # type: ignore[arg-type]
+             lambda: service.get_activity(ALICE, since=when),  # type: ignore[arg-type]
+             lambda: service.record_activity(ALICE, {"timestamp": when}))
+    for call in calls:
+        with pytest.raises(InvalidArgumentError, match="epoch milliseconds"):
+            await call()
+    await service.flush()
+    assert (await service.get_status(ALICE)).last_seen is None
+
+
+async def test_a_status_ends_at_most_a_year_ahead_as_in_chat(service: PresenceService, clock: FakeClock) -> None:
+    year = 365 * 24 * 3_600_000
+    await service.set_status(ALICE, "dnd", expires_at_ms=clock.now + year)
+    with pytest.raises(InvalidArgumentError, match="365 days"):
+        await service.set_status(ALICE, "away", expires_at_ms=clock.now + year + 1)
+    with pytest.raises(InvalidArgumentError, match="365 days"):
+        await service.set_custom_status(ALICE, "sabbatical", expires_at_ms=clock.now + 2 * year)
+    assert (await service.get_status(ALICE)).status == "dnd"
+
+
+async def test_a_custom_status_is_one_line_of_visible_text_whoever_sets_it(service: PresenceService) -> None:
+    await service.set_custom_status(ALICE, "out\x00 for\u202e\x07 lunch\n\tback at 2 🏳️‍🌈\u200b\ud800")
+    assert (await service.get_status(ALICE)).custom_status == "out for lunch back at 2 🏳️‍🌈"
+    with pytest.raises(EmptyTextError):
+        await service.set_custom_status(ALICE, "\x00\u200b\x07")
