@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -81,6 +82,7 @@ CHANNEL_NAMES_CACHED = 10_000
 # each batch twice as big as four did: 256 senders on Redis ran 10-40% faster (bench/RESULTS-redis.md).
 WRITERS = 2
 _CAS_ATTEMPTS = 16
+BATCH_TOKEN_BYTES = 12  # random bytes naming a batch (Store.record's token): never the same twice
 HOUSEKEEPING_INTERVAL_MS = 10 * 60_000
 SWEEP_ROUNDS = 100
 
@@ -134,12 +136,16 @@ class PresenceService:
         await self.close()
 
     async def _sweep_forever(self) -> None:
+        waiting = False  # sweeps are being skipped: said once (the Redis store logs its outages itself)
         while True:
             await asyncio.sleep(self.policy.heartbeat_interval_ms / 1000)
             try:
                 await self.sweep()
+                waiting = False
             except StoreUnavailableError as error:
-                log.warning("presence sweep skipped: %s", error)
+                if not waiting:
+                    log.info("presence sweeps wait for the store: %s", error)
+                waiting = True
             except Exception:
                 log.exception("presence sweep failed; retrying next interval")
 
@@ -177,22 +183,24 @@ class PresenceService:
         return self._writers[hash(activity.user_id) % WRITERS].submit(activity)
 
     async def _flush(self, batch: Sequence[Activity]) -> None:
-        """Write a batch; while the store is unavailable (or older ones still wait) keep it for later."""
+        """Write a batch; while the store is unavailable (or older ones still wait) keep it for later,
+        with its token: a write that failed may have committed, and written again it applies once."""
+        token = secrets.token_urlsafe(BATCH_TOKEN_BYTES)
         if len(self._backlog):
-            self._backlog.add(batch)
+            self._backlog.add(batch, token)
             return
         try:
-            await self._write(batch)
+            await self._write(batch, token)
         except StoreUnavailableError:
-            self._backlog.add(batch)
+            self._backlog.add(batch, token)
 
-    async def _write(self, batch: Sequence[Activity]) -> None:
-        await self._emit(await self.store.record(batch, self.policy))
+    async def _write(self, batch: Sequence[Activity], token: str) -> None:
+        await self._emit(await self.store.record(batch, self.policy, token=token))
 
-    async def _write_late(self, batch: Sequence[Activity]) -> None:
+    async def _write_late(self, batch: Sequence[Activity], token: str) -> None:
         """Activity kept through a store outage arrives when it is written, and keeps its age."""
         now = self.clock()
-        await self._write([replace(a, arrived=now) for a in batch])
+        await self._write([replace(a, arrived=now) for a in batch], token)
 
     async def _emit(self, events: Iterable[Event]) -> None:
         for event in events:
@@ -564,11 +572,11 @@ class PresenceService:
         accounts = record.accounts if record else [person_id]
         # Activity still kept from an outage would bring the person back after the erase.
         await self._backlog.discard({user_id, *accounts})
+        now = self.clock()  # they leave every room at once
+        left = rooms.changes(person_id, rooms.members(record, now, self.policy), {}, now) if record else []
         await self.store.forget_availability(person_id, accounts)
-        await self.store.forget(person_id, do_not_track=untracked)
-        if record is not None:  # they leave every room at once
-            now = self.clock()
-            await self._publish(rooms.changes(person_id, rooms.members(record, now, self.policy), {}, now))
+        await self.store.forget(person_id, do_not_track=untracked, events=left)
+        await self._emit(left)
         return accounts
 
     # rooms and API tokens (SPEC section 11): presence_core.room_presence and presence_core.tokens ---
