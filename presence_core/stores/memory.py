@@ -33,7 +33,7 @@ class MemoryStore(MemoryAvailability, Store):
         # owner account -> token name -> hash: finding a person's tokens never scans everyone's.
         self._token_names: dict[str, dict[str, str]] = {}
 
-    async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Event]:
+    async def record(self, batch: Sequence[Activity], policy: Policy, *, token: str | None = None) -> list[Event]:
         transitions: list[Event] = []
         for activity in batch:
             person_id = self._aliases.get(activity.user_id, activity.user_id)
@@ -153,7 +153,7 @@ class MemoryStore(MemoryAvailability, Store):
         self._people[split_off.id] = split_off.copy()
         return True
 
-    async def forget(self, person_id: str, *, do_not_track: bool = False) -> None:
+    async def forget(self, person_id: str, *, do_not_track: bool = False, events: Sequence[Event] = ()) -> None:
         record = self._people.pop(person_id, None)
         accounts = record.accounts if record else [person_id]
         for account in accounts:
