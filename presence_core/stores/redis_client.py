@@ -26,7 +26,7 @@ from presence_core.stores.redis_health import Health, reason
 
 T = TypeVar("T")
 Call = tuple[str, Sequence[str], Sequence[object]]  # script name, keys, arguments after prefix and instance
-IDLE_DIRECT = 8  # connections kept for direct script calls (one per call in flight)
+IDLE_DIRECT = 64  # connections kept for direct script calls (one per call in flight)
 
 
 class RedisClient:
