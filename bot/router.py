@@ -113,7 +113,9 @@ async def run_command(ctx: Context, topic: str, args: Sequence[str], *, bare: bo
 
 def _answer_error(ctx: Context, topic: str, error: UsageError) -> Reply:
     """One localized line for the error and the usage line of the command; private for personal commands."""
-    return ctx.reply(ctx.line(error.key, **error.values), ctx.line("usage.line", usage=ctx.text(f"usage.{topic}")),
+    durations = {name: ctx.duration(ms) for name, ms in error.durations.items()}
+    return ctx.reply(ctx.line(error.key, **error.values, **durations),
+                     ctx.line("usage.line", usage=ctx.text(f"usage.{topic}")),
                      private=topic in PERSONAL)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -20,12 +20,14 @@ class UsageError(Exception):
 
     Text values are what the person typed, so each is repeated only as a short cut piece (``echo``);
     a list value (say, the person's linked accounts) is the bot's own and is shown whole.
+    ``durations`` (name -> ms) are written out in the answer's language.
     """
 
-    def __init__(self, key: str, **values: object) -> None:
+    def __init__(self, key: str, *, durations: Mapping[str, int] | None = None, **values: object) -> None:
         super().__init__(key)
         self.key = key
         self.values = {name: echo(value) if isinstance(value, str) else value for name, value in values.items()}
+        self.durations = dict(durations or {})
 
 
 class PrivateChatNeededError(Exception):
@@ -109,11 +111,13 @@ class Context:
         return timefmt.duration(self.locale, ms)
 
 
-def read_duration(args: Sequence[str], *, lead: str | None = None) -> int:
+def read_duration(args: Sequence[str], *, lead: str | None = None, longest: int = MAX_DURATION_MS) -> int:
     """Arguments that together spell one duration (``1h 30m``, ``1h30m``, ``半小时``), checked for range.
 
     ``lead`` names an argument word that may come first (``for`` in ``dnd for 10m``, also glued as
-    in ``持续30分钟``). Raises UsageError when the duration is missing, unreadable or out of range.
+    in ``持续30分钟``); ``longest`` (ms) is what this duration may be at most (a watch: 30 days).
+    Raises UsageError when the duration is missing, unreadable or out of range (the error names
+    the range).
     """
     args = list(args)
     if lead is not None and args:
@@ -127,8 +131,8 @@ def read_duration(args: Sequence[str], *, lead: str | None = None) -> int:
     ms = parse_duration(text)
     if ms is None:
         raise UsageError("error.bad_duration", text=text)
-    if not MIN_DURATION_MS <= ms <= MAX_DURATION_MS:
-        raise UsageError("error.duration_range")
+    if not MIN_DURATION_MS <= ms <= longest:
+        raise UsageError("error.duration_range", durations={"shortest": MIN_DURATION_MS, "longest": longest})
     return ms
 
 

@@ -35,9 +35,7 @@ async def notify(ctx: Context, args: Sequence[str]) -> Reply:
         rest = rest[1:]
         if not rest:
             raise UsageError("error.bad_duration", text="")
-    ms = read_duration(rest) if rest else DEFAULT_WATCH_MS
-    if ms > MAX_WATCH_MS:
-        raise UsageError("watch.too_long", max=ctx.duration(MAX_WATCH_MS))
+    ms = read_duration(rest, longest=MAX_WATCH_MS) if rest else DEFAULT_WATCH_MS
     name = (await _names(ctx, [target]))[target]
     if target == ctx.user_id:
         raise UsageError("watch.self")

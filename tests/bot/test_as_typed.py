@@ -62,8 +62,8 @@ async def test_every_status_word_takes_a_duration_with_or_without_for(chat: Chat
 
 
 @pytest.mark.parametrize(("typed", "error"), [
-    ("/presence dnd 30s", "⚠️ A duration must be between 1 minute and 365 days."),
-    ("/presence dnd 53w", "⚠️ A duration must be between 1 minute and 365 days."),
+    ("/presence dnd 30s", "⚠️ A duration here must be between 1m and 365d."),
+    ("/presence dnd 53w", "⚠️ A duration here must be between 1m and 365d."),
     ("/presence dnd for", "⚠️ Say how long, e.g. 30m, 2h, 1h30m or 1d."),
     ("/presence activity 3 since", "⚠️ Say how long, e.g. 30m, 2h, 1h30m or 1d."),
     ("/presence activity since", "⚠️ Say how long, e.g. 30m, 2h, 1h30m or 1d."),

@@ -161,15 +161,15 @@ async def test_telegram_style_bot_suffix_is_ours_and_other_bots_are_ignored(chat
 
 @pytest.mark.parametrize(("content", "error", "usage"), [
     ("/presence dnd 2x", "2x is not a duration", "/presence dnd [DURATION]"),
-    ("/presence dnd 0m", "between 1 minute and 365 days", "/presence dnd"),
-    ("/presence dnd 400d", "between 1 minute and 365 days", "/presence dnd"),
+    ("/presence dnd 0m", "between 1m and 365d", "/presence dnd"),
+    ("/presence dnd 400d", "between 1m and 365d", "/presence dnd"),
     ("/presence online 2h", "online can't have a duration", "/presence online"),
     ('/presence status "unclosed', "The quote \" is never closed", "/presence status"),
     ("/presence status “unclosed", "The quote “ is never closed", "/presence status"),
     ("/presence status", "Say what your status is", "/presence status"),
     ("/presence status \u200b\u202e", "Say what your status is", "/presence status"),
     ("/presence status " + "x" * 200, "200 characters long; the limit is 128", "/presence status"),
-    ("/presence status hi for 400d", "between 1 minute and 365 days", "/presence status"),
+    ("/presence status hi for 400d", "between 1m and 365d", "/presence status"),
     ("/presence activity 99", "99 is not a number from 1 to 50", "/presence activity"),
     ("/presence activity lots", "lots is not a number", "/presence activity"),
     ("/presence who now", "I didn't expect now here", "/presence who"),
