@@ -83,6 +83,9 @@ def make_set_status(status: Status) -> Handler:
         if not args:
             await ctx.service.set_status(ctx.user_id, status)
             return ctx.reply(ctx.line("set.done", **values))
+        if len(args) == 1 and is_word(args[0], "off"):
+            # "dnd off" means "no longer dnd": that is going back to automatic.
+            raise UsageError("error.status_off", text=args[0])
         ms = read_duration(args, lead="for")
         await ctx.service.set_status(ctx.user_id, status, expires_at_ms=ctx.now() + ms)
         return ctx.reply(ctx.line("set.done_until", duration=ctx.duration(ms), **values))

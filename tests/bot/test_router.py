@@ -239,3 +239,41 @@ async def test_while_the_store_is_unavailable_commands_say_so_and_messages_are_k
         setattr(store, name, method)
     await chat.bot.service.close()
     assert len(await chat.bot.service.get_activity("test:alice", limit=50)) == 5
+
+
+@pytest.mark.parametrize(("typed", "locale", "first"), [
+    ("/presence who?", None, "Here now (1):"),
+    ("/presence who？", None, "Here now (1):"),
+    ("/presence help!", None, None),
+    ("/presence dnd! 1h", None, "⛔ Your status is now do not disturb for 1h."),
+    ("/presence 谁在线？", "zh-CN", "当前在这里（1）："),
+    ("/presence 勿扰！", "zh-CN", "⛔ 你的状态已设为请勿打扰。"),
+    ("/presence 帮助。", "zh-CN", None),
+])
+async def test_a_command_word_ending_like_a_sentence_just_works(chat: Chat, typed: str, locale: str | None,
+                                                                 first: str | None) -> None:
+    answer = await chat.text("newbie", typed, locale=locale, channel="empty")
+    assert "know the command" not in answer and "不认识" not in answer and "Did you mean" not in answer
+    if first is not None:
+        assert answer.splitlines()[0] == first
+
+
+@pytest.mark.parametrize(("typed", "locale", "answer"), [
+    ("/presence dnd off", None, "⚠️ off is not a duration. To go back to your automatic status, send /presence online.\n"
+                                "Usage: /presence dnd [DURATION]"),
+    ("/presence away OFF", None, "⚠️ OFF is not a duration. To go back to your automatic status, send /presence online.\n"
+                                 "Usage: /presence away [DURATION]"),
+    ("/presence 勿扰 关", "zh-CN", "⚠️ 关 不是时长。要恢复自动状态，请发送 /presence online（在线）。\n"
+                                 "用法：/presence dnd [时长]"),
+])
+async def test_a_status_turned_off_points_to_online(chat: Chat, typed: str, locale: str | None, answer: str) -> None:
+    assert await chat.text("ann", typed, locale=locale) == answer
+    assert not (await chat.bot.service.get_status("test:ann")).manual
+
+
+@pytest.mark.parametrize(("typed", "first"), [
+    ("/presence 追踪", "⚠️ 请写 开 或 关（on、off 也行）。"),
+    ("/presence 追踪 也许", "⚠️ 请写 开 或 关（on、off 也行）。"),
+])
+async def test_chinese_usage_lines_show_the_chinese_words(chat: Chat, typed: str, first: str) -> None:
+    assert (await chat.text("ann", typed, locale="zh-CN")).splitlines() == [first, "用法：/presence tracking 开|关"]
