@@ -27,7 +27,7 @@ async def link(ctx: Context, args: Sequence[str]) -> Reply:
     except AlreadyLinkedError:
         return ctx.reply(ctx.line("link.already"))
     names = await ctx.service.account_names(ctx.user_id)
-    return ctx.reply(ctx.line("link.done", device=names.get(ctx.user_id, ctx.user_id)))
+    return ctx.reply(ctx.line("link.done", device=ctx.person_name(names.get(ctx.user_id), ctx.session.user_name)))
 
 
 async def _match_account(ctx: Context, wanted: str, names: Mapping[str, str]) -> str | None:

@@ -11,7 +11,7 @@ from presence_bot.options import BotOptions
 from presence_bot.parsing import MAX_DURATION_MS, MIN_DURATION_MS, Quoted, fold, parse_duration
 from presence_bot.reply import Line, Reply
 from presence_bot.session import Session
-from presence_bot.text import echo
+from presence_bot.text import echo, sanitize
 from presence_core import PresenceService, Status
 
 
@@ -90,6 +90,11 @@ class Context:
 
     def text(self, key: str, **values: object) -> str:
         return i18n.text(self.locale, key, **values)
+
+    def person_name(self, *names: str | None) -> str:
+        """What a reply calls a person: the first of ``names`` (best first) with visible text in it,
+        cleaned to one line; "someone" when none has. Never an account id (SPEC section 7)."""
+        return next((clean for name in names if (clean := sanitize(name or ""))), None) or self.text("person.unnamed")
 
     def status_name(self, status: Status) -> str:
         return self.text(f"status.{status.value}")
