@@ -32,7 +32,8 @@ class UsageError(Exception):
 
 class PrivateChatNeededError(Exception):
     """The command gives something for the asker's eyes only (a secret, an erase dialogue), and this
-    place cannot promise a private answer: answered with one line, publicly, and nothing is done."""
+    place cannot promise a private answer (or, for a dialogue, a private reply): answered with one
+    line, publicly, and nothing is done."""
 
 
 @cache
@@ -73,6 +74,13 @@ class Context:
         """Call before making a secret or starting a private dialogue: raises ``PrivateChatNeededError``
         unless a private answer is sure to reach the asker alone (``Session.private_guaranteed``)."""
         if not self.session.private_guaranteed:
+            raise PrivateChatNeededError()
+
+    def require_direct_chat(self) -> None:
+        """Call before a dialogue whose answers the person types (``forget``'s "yes"): raises
+        ``PrivateChatNeededError`` outside a direct chat. A Discord slash command in a server is answered
+        privately, but the next message, where the answer is awaited, is typed in the channel."""
+        if not self.session.is_direct:
             raise PrivateChatNeededError()
 
     async def linked_here(self) -> bool:

@@ -114,20 +114,20 @@ async def test_tracking_off_then_on(chat: Chat) -> None:
 
 async def test_forget_asks_first_and_erases_on_yes(chat: Chat) -> None:
     await chat.say("alice", "/presence status secret")
-    assert "Send yes within 5 seconds" in await chat.text("alice", "/presence forget")
-    assert "erased" in await chat.text("alice", "yes")
+    assert "Send yes within 5 seconds" in await chat.text("alice", "/presence forget", direct=True)
+    assert "erased" in await chat.text("alice", "yes", direct=True)
     assert (await chat.bot.service.get_status("test:alice")).custom_status is None
 
 
 async def test_forget_is_cancelled_by_anything_but_yes(chat: Chat) -> None:
     await chat.say("alice", "/presence status keep me")
-    await chat.say("alice", "/presence forget")
-    assert "Cancelled" in await chat.text("alice", "no thanks")
+    await chat.say("alice", "/presence forget", direct=True)
+    assert "Cancelled" in await chat.text("alice", "no thanks", direct=True)
     assert (await chat.bot.service.get_status("test:alice")).custom_status == "keep me"
 
 
 async def test_an_open_question_blocks_no_one_and_ends_unanswered_at_shutdown(chat: Chat) -> None:
-    await chat.say("alice", "/presence forget")
+    await chat.say("alice", "/presence forget", direct=True)
     assert "Here now" in await chat.text("bob", "/presence who")
     assert "Here now" in await chat.text("alice", "/presence who", channel="elsewhere")
     await chat.bot.close()
