@@ -21,6 +21,8 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from presence_bot.options import BotOptions
 from presence_bot.parsing import parse_duration
 from presence_bot.settings_errors import SettingsError, explain, unknown_environment
+from presence_core.policy import MAX_TIMER_MS
+from presence_core.stores.redis_urls import url_problem
 
 ENV_PREFIX = "PRESENCE_"
 # What Telegram accepts as a webhook secret (Bot API, setWebhook).
@@ -37,7 +39,7 @@ def _milliseconds(value: object) -> object:
     return value
 
 
-Milliseconds = Annotated[int, BeforeValidator(_milliseconds), Field(gt=0)]
+Milliseconds = Annotated[int, BeforeValidator(_milliseconds), Field(gt=0, le=MAX_TIMER_MS)]
 
 
 def _upper(value: object) -> object:
@@ -151,6 +153,22 @@ class Settings(BaseSettings):
         if cls.toml_path is not None:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=cls.toml_path))
         return tuple(sources)
+
+    @model_validator(mode="after")
+    def _pruned_after_stale(self) -> Settings:
+        """A device is flagged stale before it is removed, never the other way round."""
+        if self.device_prune_after_ms < self.device_stale_after_ms:
+            raise PydanticCustomError(
+                "prune_before_stale", "device_prune_after_ms must be at least device_stale_after_ms: a device "
+                "is shown as stale before it is removed", {"field": "device_prune_after_ms"})
+        return self
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_well_formed(cls, url: SecretStr | None) -> SecretStr | None:
+        if url is not None and (problem := url_problem(url.get_secret_value())):
+            raise ValueError(problem)
+        return url
 
     def bot_options(self) -> BotOptions:
         return BotOptions(default_locale=self.default_locale, coarse_last_seen=self.coarse_last_seen,

@@ -2,33 +2,31 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
-import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
-from functools import lru_cache
 from types import TracebackType
 from typing import Any
 
-from presence_core import availability, linking, rooms, rules
-from presence_core.backlog import Backlog
-from presence_core.batching import Batcher
+from presence_core import rooms, rules
+from presence_core.arguments import (
+    activity_of,
+    name_of_device,
+    require_bool,
+    require_device,
+    require_epoch_ms,
+    require_id,
+    require_ids,
+    require_str,
+)
+from presence_core.accounts import Accounts
 from presence_core.desk import Desk
 from presence_core.errors import (
-    AlreadyLinkedError,
     ConcurrentUpdateError,
     EmptyTextError,
     InvalidArgumentError,
-    InvalidLinkCodeError,
-    LinkRateLimitedError,
-    LinkSameAccountError,
-    StoreUnavailableError,
     TextTooLongError,
-    UnknownDeviceError,
 )
 from presence_core.events import EventBus, Handler
 from presence_core.models import (
@@ -51,84 +49,28 @@ from presence_core.models import (
     Watch,
     Workload,
 )
-from presence_core.policy import MAX_EXPIRY_MS, Policy
+from presence_core.policy import CAS_ATTEMPTS, MAX_EXPIRY_MS, Policy
+from presence_core.recorder import Recorder
 from presence_core.room_presence import RoomPresence
 from presence_core.status import Status
 from presence_core.stores.base import Store
+from presence_core.sweeper import Sweeper
 from presence_core.text import cut, one_line, strip_invisible, visible_length
 from presence_core.tokens import ApiDevice, Tokens
-from presence_core.views import device_name, device_names, devices_view, self_view
+from presence_core.views import devices_view, self_view
 from presence_core.visibility import Found, Viewer, Visibility
 from presence_core.watches import DEFAULT_WATCH_MS, Watches
 
-log = logging.getLogger(__name__)
 
 Clock = Callable[[], int]
 MAX_ACTIVITY_LIMIT = 50
-# 9999-12-31T23:59:59.999Z: a later time is a mistake (and past what a SQLite integer holds, 2**63).
-MAX_EPOCH_MS = 253_402_300_799_999
 CHANNEL_NAME_MAX_LEN = 128
 # Channel names this process knows it has written: a bound, not a cache that must hold them all.
 CHANNEL_NAMES_CACHED = 10_000
-# Batches in flight at once. Two keep the store busy while Python prepares the next batch, and make
-# each batch twice as big as four did: 256 senders on Redis ran 10-40% faster (bench/RESULTS-redis.md).
-WRITERS = 2
-_CAS_ATTEMPTS = 16
-HOUSEKEEPING_INTERVAL_MS = 10 * 60_000
-SWEEP_ROUNDS = 100
-ACTIVITY_KEYS = frozenset({"type", "channel_id", "timestamp", "device_id", "user_name", "username"})
-_KEYWORD_KEYS = frozenset({"device_id", "user_name", "username"})  # also keyword arguments of record_activity
-
-
-@lru_cache(maxsize=16384)
-def _cleaned(name: str, limit: int) -> str | None:
-    """A display name as stored: invisible characters gone, trimmed, at most ``limit`` long (None if nothing
-    is left). Memoized: the same names come with every message of a person."""
-    return cut(strip_invisible(name).strip(), limit) or None
-
-
-@lru_cache(maxsize=16384)
-def _name_of(device_id: str, limit: int) -> str:
-    """Names derived from ids are names too: held to the same length limit."""
-    return cut(device_name(device_id), limit)
 
 
 def system_clock() -> int:
     return time.time_ns() // 1_000_000
-
-
-def _require_id(value: object, what: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidArgumentError(f"{what} must be a non-empty string")
-    _require_text(value, what)
-    return value
-
-
-def _require_device(user_id: str, device_id: str | None) -> str:
-    """The device ``device_id`` of account ``user_id`` (the account itself when None): the account, or
-    one of its own under it (``discord:1/desktop``, ``telegram:42/api/laptop``). Another account is never
-    a device of this one: that would make it part of this person without a link (SPEC section 6)."""
-    if device_id is None:
-        return user_id
-    _require_id(device_id, "device_id")
-    if device_id != user_id and not (device_id.startswith(f"{user_id}/") and len(device_id) > len(user_id) + 1):
-        raise InvalidArgumentError(f"device_id must be {user_id[:64]!r} or start with {user_id[:64] + '/'!r}")
-    return device_id
-
-
-def _require_epoch_ms(value: object, what: str) -> None:
-    """Epoch milliseconds from a caller: an int (not a bool) from 1970 up to the year 10000, a range
-    every store holds (SQLite integers are 64-bit)."""
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_EPOCH_MS:
-        raise InvalidArgumentError(f"{what} must be epoch milliseconds (an int from 0 to {MAX_EPOCH_MS})")
-
-
-def _require_text(value: str, what: str) -> None:
-    """Lone surrogates cannot be stored as UTF-8: refused the same way on every backend."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InvalidArgumentError(f"{what} must be valid Unicode text") from None
 
 
 class PresenceService:
@@ -139,13 +81,10 @@ class PresenceService:
         self.events = EventBus()
         # Every read of someone else's presence goes through this one rule (SPEC section 7).
         self.visibility = Visibility(store, self.policy, lambda: self.clock())
-        # Writers in flight at once: one person always goes to the same one, so their activity stays
-        # in order, while the store works on one batch as Python prepares the next.
-        self._writers: list[Batcher[Activity]] = [Batcher(self._flush) for _ in range(WRITERS)]
-        self._backlog = Backlog(self._write_late, self.policy.outage_buffer_max)
-        self._sweeper: asyncio.Task[None] | None = None
+        self.recorder = Recorder(self)
+        self.sweeper = Sweeper(self)
         self._channel_names: OrderedDict[str, str] = OrderedDict()
-        self._next_housekeeping = 0
+        self.accounts = Accounts(self)
         self._desk = Desk(self)
         self._watches = Watches(self)
         self.rooms = RoomPresence(self)
@@ -155,16 +94,11 @@ class PresenceService:
 
     async def start(self) -> None:
         await self.store.start(self.events.emit)
-        self._sweeper = asyncio.create_task(self._sweep_forever())
+        self.sweeper.start()
 
     async def close(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
-            self._sweeper = None
-        await self.flush()
-        await self._backlog.close()
+        await self.sweeper.stop()
+        await self.recorder.close()
         await self.store.close()
 
     async def __aenter__(self) -> PresenceService:
@@ -174,16 +108,6 @@ class PresenceService:
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
         await self.close()
-
-    async def _sweep_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self.policy.heartbeat_interval_ms / 1000)
-            try:
-                await self.sweep()
-            except StoreUnavailableError as error:
-                log.warning("presence sweep skipped: %s", error)
-            except Exception:
-                log.exception("presence sweep failed; retrying next interval")
 
     # events ------------------------------------------------------------------------------------
 
@@ -205,75 +129,15 @@ class PresenceService:
         platform's unique handle, which ``@x`` matches); the last three may be keyword arguments
         instead. Raises ``InvalidArgumentError`` naming any other key, or a key given both ways.
         """
-        _require_id(user_id, "user_id")
-        # Checked in this order whatever the input; written for speed: this runs for every message.
-        kind, timestamp, channel_id = "message", None, None
-        if activity:
-            if not activity.keys() <= ACTIVITY_KEYS:
-                unknown = sorted(map(str, activity.keys() - ACTIVITY_KEYS))
-                raise InvalidArgumentError(f"unknown activity key(s) {', '.join(map(repr, unknown))}: expected "
-                                           f"{', '.join(sorted(ACTIVITY_KEYS))}")
-            if not activity.keys().isdisjoint(_KEYWORD_KEYS):
-                keywords = {"device_id": device_id, "user_name": user_name, "username": username}
-                for key, value in keywords.items():
-                    if key in activity and value is not None:
-                        raise InvalidArgumentError(f"{key} given both in the activity and as a keyword argument")
-                device_id = activity.get("device_id", device_id)
-                user_name = activity.get("user_name", user_name)
-                username = activity.get("username", username)
-            kind = activity.get("type", "message")
-            timestamp = activity.get("timestamp")
-            channel_id = activity.get("channel_id")
-        for key, value in (("device_id", device_id), ("user_name", user_name), ("username", username)):
-            if value is not None and value.__class__ is not str and not isinstance(value, str):
-                raise InvalidArgumentError(f"{key} must be a string")
-        if kind.__class__ is not str and not isinstance(kind, str) or not kind:
-            raise InvalidArgumentError("activity type must be a non-empty string")
-        if timestamp is not None and (timestamp.__class__ is not int and (not isinstance(timestamp, int)
-                                                                          or isinstance(timestamp, bool))
-                                      or not 0 <= timestamp <= MAX_EPOCH_MS):
-            raise InvalidArgumentError("activity timestamp must be epoch milliseconds (a non-negative int "
-                                       "before the year 10000)")
-        if channel_id is not None:
-            _require_id(channel_id, "channel_id")
-        device = _require_device(user_id, device_id or None)
-        _require_text(kind, "activity type")
-        now = self.clock()
-        await self._submit(Activity(
-            user_id=user_id, device_id=device, device_name=_name_of(device, self.policy.name_max_len),
-            type=kind, timestamp=now if timestamp is None else timestamp,
-            channel_id=channel_id, user_name=_cleaned(user_name, self.policy.name_max_len) if user_name else None,
-            username=_cleaned(username.removeprefix("@"), self.policy.name_max_len) if username else None,
-            arrived=now,
-        ))
+        await self.recorder.submit(activity_of(user_id, activity, device_id, user_name, username, self.clock(),
+                                       self.policy.name_max_len))
 
     async def heartbeat(self, user_id: str, device_id: str | None = None) -> None:
         """Keep a device alive without writing to the activity log."""
-        _require_id(user_id, "user_id")
-        device = _require_device(user_id, device_id or None)
-        await self._submit(Activity(user_id, device, self._device_name(device), "heartbeat", self.clock(),
+        require_id(user_id, "user_id")
+        device = require_device(user_id, device_id or None)
+        await self.recorder.submit(Activity(user_id, device, self._device_name(device), "heartbeat", self.clock(),
                                     logged=False))
-
-    def _submit(self, activity: Activity) -> asyncio.Future[None]:
-        return self._writers[hash(activity.user_id) % WRITERS].submit(activity)
-
-    async def _flush(self, batch: Sequence[Activity]) -> None:
-        """Write a batch; while the store is unavailable (or older ones still wait) keep it for later."""
-        if len(self._backlog):
-            self._backlog.add(batch)
-            return
-        try:
-            await self._write(batch)
-        except StoreUnavailableError:
-            self._backlog.add(batch)
-
-    async def _write(self, batch: Sequence[Activity]) -> None:
-        await self._emit(await self.store.record(batch, self.policy))
-
-    async def _write_late(self, batch: Sequence[Activity]) -> None:
-        """Activity kept through a store outage arrives when it is written, and keeps its age."""
-        now = self.clock()
-        await self._write([replace(a, arrived=now) for a in batch])
 
     async def _emit(self, events: Iterable[Event]) -> None:
         for event in events:
@@ -288,20 +152,19 @@ class PresenceService:
     @property
     def buffered(self) -> int:
         """Activities waiting for the store to come back."""
-        return len(self._backlog)
+        return self.recorder.buffered
 
     async def flush(self) -> None:
         """Wait until every activity recorded so far is written."""
-        for writer in self._writers:
-            await writer.drain()
+        await self.recorder.flush()
 
     def _device_name(self, device_id: str) -> str:
-        return _name_of(device_id, self.policy.name_max_len)
+        return name_of_device(device_id, self.policy.name_max_len)
 
     # reads -------------------------------------------------------------------------------------
 
     async def person_id(self, user_id: str) -> str:
-        _require_id(user_id, "user_id")
+        require_id(user_id, "user_id")
         return (await self.store.resolve([user_id]))[user_id]
 
     async def _load(self, user_id: str) -> tuple[str, PersonRecord | None]:
@@ -323,7 +186,7 @@ class PresenceService:
         caller vouches for): people seen there who have not left. The viewer's own accounts get the
         whole truth; everyone else the answer for a person never seen.
         """
-        ids = [_require_id(u, "user_id") for u in user_ids]
+        ids = require_ids(user_ids, "user_ids")
         return await self.visibility.statuses(self.viewer(viewer_id, channel_id), ids)
 
     def viewer(self, viewer_id: str | None, channel_id: str | None = None) -> Viewer | None:
@@ -331,8 +194,8 @@ class PresenceService:
         None when neither is given (a trusted caller)."""
         if viewer_id is None and channel_id is None:
             return None
-        return Viewer(None if viewer_id is None else _require_id(viewer_id, "viewer_id"),
-                      None if channel_id is None else _require_id(channel_id, "channel_id"))
+        return Viewer(None if viewer_id is None else require_id(viewer_id, "viewer_id"),
+                      None if channel_id is None else require_id(channel_id, "channel_id"))
 
     async def get_activity(self, user_id: str, limit: int = 10, since: int | None = None) -> list[ActivityEvent]:
         return (await self.get_activity_page(user_id, limit, since))[0]
@@ -343,7 +206,7 @@ class PresenceService:
         if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_ACTIVITY_LIMIT:
             raise InvalidArgumentError(f"limit must be between 1 and {MAX_ACTIVITY_LIMIT}")
         if since is not None:
-            _require_epoch_ms(since, "since")
+            require_epoch_ms(since, "since")
         events = await self.store.activity(await self.person_id(user_id), limit + 1, since)
         return events[:limit], len(events) > limit
 
@@ -357,8 +220,8 @@ class PresenceService:
         Cheap to call for every message: the store is written only when this process has not
         written that name for that channel yet (a new channel, a renamed one).
         """
-        name = cut(strip_invisible(" ".join(name.split())), CHANNEL_NAME_MAX_LEN)
-        if not name or self._channel_names.get(_require_id(channel_id, "channel_id")) == name:
+        name = cut(strip_invisible(" ".join(require_str(name, "name").split())), CHANNEL_NAME_MAX_LEN)
+        if not name or self._channel_names.get(require_id(channel_id, "channel_id")) == name:
             return
         await self.store.name_channels({channel_id: name})
         self._channel_names[channel_id] = name
@@ -368,7 +231,7 @@ class PresenceService:
 
     async def get_channel_names(self, channel_ids: Iterable[str]) -> dict[str, str]:
         """The names known for these channels (direct chats have none)."""
-        return await self.store.channel_names(sorted({_require_id(c, "channel_id") for c in channel_ids}))
+        return await self.store.channel_names(sorted(set(require_ids(channel_ids, "channel_ids"))))
 
     async def get_channel_presence(self, channel_id: str, *, limit: int = 50,
                                    viewer_id: str | None = None) -> ChannelPresence:
@@ -377,13 +240,13 @@ class PresenceService:
         Each person is listed under the account seen in this channel (``user_id``) and its name;
         people whose privacy is ``nobody`` without custom status or last seen.
         """
-        _require_id(channel_id, "channel_id")
+        require_id(channel_id, "channel_id")
         return await self.visibility.channel(self.viewer(viewer_id, channel_id), channel_id, limit)
 
     async def find_person(self, name: str, *, viewer_id: str, channel_id: str | None = None,
                           usernames_only: bool = False) -> Found:
         """The account a typed name stands for among the people the viewer may see (``Visibility.find``)."""
-        viewer = Viewer(_require_id(viewer_id, "viewer_id"), None if channel_id is None else _require_id(channel_id, "channel_id"))
+        viewer = Viewer(require_id(viewer_id, "viewer_id"), None if channel_id is None else require_id(channel_id, "channel_id"))
         return await self.visibility.find(viewer, name, usernames_only=usernames_only)
 
     # membership (SPEC section 10) ----------------------------------------------------------------
@@ -396,28 +259,28 @@ class PresenceService:
 
     async def is_member(self, user_id: str, channel_id: str) -> bool:
         """Whether this person (through any of their accounts) was seen in the channel and has not left it."""
-        _require_id(channel_id, "channel_id")
+        require_id(channel_id, "channel_id")
         return any(m.channel_id == channel_id for m in await self.memberships(user_id))
 
     async def end_membership(self, channel_id: str, user_ids: Sequence[str]) -> None:
         """These accounts left the channel, or were removed or banned from it: no longer listed there."""
-        _require_id(channel_id, "channel_id")
+        require_id(channel_id, "channel_id")
         await self.flush()
-        accounts = [_require_id(u, "user_id") for u in user_ids]
+        accounts = require_ids(user_ids, "user_ids")
         await self.store.end_membership(channel_id, accounts)
         await self.store.set_desk([Membership(channel_id, a, 0) for a in accounts], False)
 
     async def move_channel(self, old_id: str, new_id: str) -> None:
         """A channel changed its id (a Telegram group became a supergroup): its people move along."""
-        _require_id(old_id, "channel_id")
-        _require_id(new_id, "channel_id")
+        require_id(old_id, "channel_id")
+        require_id(new_id, "channel_id")
         await self.flush()
         await self.store.move_channel(old_id, new_id)
         await self.store.move_desk(old_id, new_id)
 
     async def drop_channel(self, channel_id: str) -> None:
         """The bot is no longer in the channel: forget who was in it."""
-        _require_id(channel_id, "channel_id")
+        require_id(channel_id, "channel_id")
         await self.flush()
         await self.store.drop_channel(channel_id)
         await self.store.move_desk(channel_id, None)
@@ -446,7 +309,7 @@ class PresenceService:
     async def _update(self, user_id: str, change: Callable[[PersonRecord, int], None]) -> PersonRecord:
         """Load, change, settle and compare-and-set one person; the winner announces what changed."""
         person_id = await self.person_id(user_id)
-        for _ in range(_CAS_ATTEMPTS):
+        for _ in range(CAS_ATTEMPTS):
             record = (await self.store.load([person_id])).get(person_id) or await self._new_record(person_id)
             expected, now = record.version, self.clock()
             before = rooms.members(record, now, self.policy)
@@ -465,7 +328,7 @@ class PresenceService:
         a chat command takes, so every way in allows the same)."""
         if expires_at_ms is None:
             return None
-        _require_epoch_ms(expires_at_ms, "expires_at_ms")
+        require_epoch_ms(expires_at_ms, "expires_at_ms")
         now = self.clock()
         if expires_at_ms <= now:
             raise InvalidArgumentError("expires_at_ms must be in the future")
@@ -476,6 +339,7 @@ class PresenceService:
     async def set_status(self, user_id: str, status: str | Status, *, expires_at_ms: int | None = None,
                          device_id: str | None = None) -> UserStatus:
         """Choose a status by hand for the person, or for one device when ``device_id`` is given."""
+        require_id(user_id, "user_id")
         chosen = Status.parse(status)
         if device_id is not None:
             await self.set_device_status(user_id, device_id, chosen, expires_at_ms=expires_at_ms)
@@ -491,10 +355,10 @@ class PresenceService:
                                 expires_at_ms: int | None = None) -> None:
         """A device's own status as its platform reports it; None returns it to automatic. The device is
         the account itself or one under it (``discord:1/desktop``); raises ``InvalidArgumentError`` else."""
-        _require_id(user_id, "user_id")
+        require_id(user_id, "user_id")
         if not isinstance(device_id, str):
             raise InvalidArgumentError("device_id must be a non-empty string")
-        _require_device(user_id, device_id)
+        require_device(user_id, device_id)
         reported = None if status is None else Status.parse(status)
         expiry = self._expiry(expires_at_ms)
         device = DeviceRecord(device_id, self._device_name(device_id))
@@ -526,6 +390,8 @@ class PresenceService:
 
     async def set_tracking(self, user_id: str, enabled: bool) -> None:
         """With tracking off nothing of this person is recorded and others see them offline."""
+        require_bool(enabled, "enabled")
+
         def change(record: PersonRecord, now: int) -> None:
             record.tracking = enabled
         await self._update(user_id, change)
@@ -548,118 +414,46 @@ class PresenceService:
         record = await self._update(user_id, lambda r, now: rules.sync(r, now, self.policy))
         return self._sync_view(record)
 
-    # linked accounts ---------------------------------------------------------------------------
+    # linked accounts (SPEC sections 6 and 7): presence_core.accounts -----------------------------
 
     async def create_link_code(self, user_id: str) -> str:
         """A one-time code that another account redeems with ``link_account`` within 10 minutes."""
-        code = linking.new_code()
-        await self.store.put_code(linking.hash_code(code), _require_id(user_id, "user_id"),
-                                  self.clock() + linking.CODE_TTL_MS)
-        return code
+        return await self.accounts.create_link_code(user_id)
 
     async def link_account(self, user_id: str, code: str) -> str:
-        """Join this account into the person who made ``code``; returns that person's id."""
-        now = self.clock()
-        attempts = await self.count_hit("link", _require_id(user_id, "user_id"), linking.ATTEMPT_WINDOW_MS)
-        if attempts > linking.ATTEMPTS_PER_WINDOW:
-            window_end = (now // linking.ATTEMPT_WINDOW_MS + 1) * linking.ATTEMPT_WINDOW_MS
-            raise LinkRateLimitedError(window_end)
-        owner = await self.store.take_code(linking.hash_code(code), now)
-        if owner is None:
-            raise InvalidLinkCodeError()
-        persons = await self.store.resolve([owner, user_id])
-        if owner == user_id:
-            raise LinkSameAccountError()
-        if persons[owner] == persons[user_id]:
-            raise AlreadyLinkedError()
-        await self.flush()
-        into_id, absorbed_id = persons[owner], persons[user_id]
-        for _ in range(_CAS_ATTEMPTS):
-            records = await self.store.load([into_id, absorbed_id])
-            into = records.get(into_id) or await self._new_record(into_id)
-            absorbed = records.get(absorbed_id) or await self._new_record(absorbed_id)
-            expected, now = into.version, self.clock()
-            before = rooms.members(into, now, self.policy)
-            linking.merge_records(into, absorbed)
-            events = rules.settle(into, now, self.policy)
-            if await self.store.merge(into, expected, absorbed_id):
-                room_events = [*rooms.changes(absorbed_id, rooms.members(absorbed, now, self.policy), {}, now),
-                               *rooms.changes(into_id, before, rooms.members(into, now, self.policy), now)]
-                await self._emit(events)
-                if availability.uses_availability(into):  # every account of theirs joins their desks
-                    await self.store.set_desk(await self.memberships(into_id), True)
-                await self._publish(room_events)
-                return into_id
-        raise ConcurrentUpdateError(f"the state of {user_id!r} kept changing; try again")
+        """Join this account into the person who made ``code``; returns that person's id. Raises
+        ``InvalidLinkCodeError``, ``LinkSameAccountError``, ``AlreadyLinkedError``, ``LinkRateLimitedError``."""
+        return await self.accounts.link(user_id, code)
 
     async def unlink_account(self, user_id: str, account_id: str) -> None:
-        """Make a linked account a person of its own again, with its own devices."""
-        person_id = await self.person_id(user_id)
-        for _ in range(_CAS_ATTEMPTS):
-            record = (await self.store.load([person_id])).get(person_id)
-            if record is None or account_id not in record.linked:
-                raise UnknownDeviceError(account_id)
-            expected, now = record.version, self.clock()
-            before = rooms.members(record, now, self.policy)
-            split_off = linking.split_record(record, account_id)
-            events = rules.settle(record, now, self.policy) + rules.settle(split_off, now, self.policy)
-            if await self.store.split(record, expected, split_off):
-                room_events = [*rooms.changes(person_id, before, rooms.members(record, now, self.policy), now),
-                               *rooms.changes(split_off.id, {}, rooms.members(split_off, now, self.policy), now)]
-                await self._emit(events)
-                await self._publish(room_events)
-                return
-        raise ConcurrentUpdateError(f"the state of {user_id!r} kept changing; try again")
+        """Make a linked account a person of its own again, with its own devices; raises ``UnknownDeviceError``."""
+        await self.accounts.unlink(user_id, account_id)
 
     async def linked_accounts(self, user_id: str) -> list[str]:
         """Every account of the person, the one they were first known by first."""
-        _, record = await self._load(user_id)
-        return record.accounts if record else [user_id]
+        return await self.accounts.linked(user_id)
 
     async def account_names(self, user_id: str) -> dict[str, str]:
         """Every account of the person -> its device name, unique within the person and typeable
         (``telegram``, ``console alice``; SPEC section 6), the first known account first."""
-        _, record = await self._load(user_id)
-        if record is None:
-            return {user_id: self._device_name(user_id)}
-        names = device_names(record)
-        return {a: names[a] for a in record.accounts}
+        return await self.accounts.names(user_id)
 
     async def forget(self, user_id: str) -> list[str]:
-        """Erase everything stored about the person this account belongs to; returns their accounts.
-        They leave every room.
-
-        When their tracking was off it stays off: each account keeps a do-not-track marker, the one
-        thing kept, so their next message creates nothing (SPEC section 7).
-        """
-        await self.flush()
-        person_id, record = await self._load(user_id)
-        accounts = record.accounts if record else [person_id]
-        if record is None:
-            untracked = bool(await self.store.do_not_track([person_id]))
-        else:
-            untracked = not record.tracking
-        accounts = record.accounts if record else [person_id]
-        # Activity still kept from an outage would bring the person back after the erase.
-        await self._backlog.discard({user_id, *accounts})
-        await self.store.forget_availability(person_id, accounts)
-        await self.store.forget(person_id, do_not_track=untracked)
-        if record is not None:  # they leave every room at once
-            now = self.clock()
-            await self._publish(rooms.changes(person_id, rooms.members(record, now, self.policy), {}, now))
-        return accounts
+        """Erase everything stored about the person this account belongs to; returns their accounts
+        (``Accounts.forget``)."""
+        return await self.accounts.forget(user_id)
 
     # rooms and API tokens (SPEC section 11): presence_core.room_presence and presence_core.tokens ---
 
     async def room_heartbeat(self, user_id: str, device_id: str, room_id: str | None = None,
                              location: object = rooms.KEEP) -> list[str]:
         """See ``RoomPresence.heartbeat``: keeps an app device alive, joins or moves it in a room."""
-        return await self.rooms.heartbeat(user_id, _require_device(_require_id(user_id, "user_id"), device_id),
+        return await self.rooms.heartbeat(user_id, require_device(require_id(user_id, "user_id"), device_id),
                                           room_id, location)
 
     async def leave_room(self, user_id: str, device_id: str, room_id: str | None = None) -> list[str]:
         """The device leaves the room (every room when None); returns the rooms it is still in."""
-        return await self.rooms.leave(user_id, _require_device(_require_id(user_id, "user_id"), device_id), room_id)
+        return await self.rooms.leave(user_id, require_device(require_id(user_id, "user_id"), device_id), room_id)
 
     async def get_room(self, room_id: str, *, viewer_id: str) -> list[RoomMember]:
         """The people of a room that ``viewer_id`` may see; raises ``RoomForbiddenError``."""
@@ -709,28 +503,28 @@ class PresenceService:
                             viewer_id: str | None = None) -> list[AvailableUser]:
         """People of the channel who can take work now (with ``skill``), least loaded first, ties to
         the longest since their last pick; each under the account seen there."""
-        return await self._desk.get_available(_require_id(channel_id, "channel_id"), skill, viewer_id=viewer_id)
+        return await self._desk.get_available(require_id(channel_id, "channel_id"), skill, viewer_id=viewer_id)
 
     async def pick(self, channel_id: str, skill: str | None = None, *,
                    viewer_id: str | None = None) -> AvailableUser | None:
         """Give the first of ``get_available`` one more item (never past a capacity); None when nobody is available."""
-        return await self._desk.pick(_require_id(channel_id, "channel_id"), skill, viewer_id=viewer_id)
+        return await self._desk.pick(require_id(channel_id, "channel_id"), skill, viewer_id=viewer_id)
 
     async def watch(self, watcher_id: str, target_id: str, channel_id: str, *, duration_ms: int = DEFAULT_WATCH_MS,
                     locale: str | None = None) -> Watch | None:
         """Tell ``watcher_id`` once when ``target_id`` next becomes available (see ``presence_core.watches``)."""
         for value, what in ((watcher_id, "watcher_id"), (target_id, "target_id"), (channel_id, "channel_id")):
-            _require_id(value, what)
+            require_id(value, what)
         return await self._watches.watch(watcher_id, target_id, channel_id, duration_ms=duration_ms, locale=locale)
 
     async def unwatch(self, watcher_id: str, target_id: str) -> bool:
-        return await self._watches.unwatch(_require_id(watcher_id, "watcher_id"), _require_id(target_id, "target_id"))
+        return await self._watches.unwatch(require_id(watcher_id, "watcher_id"), require_id(target_id, "target_id"))
 
     async def get_watches(self, user_id: str) -> list[Watch]:
-        return await self._watches.get_watches(_require_id(user_id, "user_id"))
+        return await self._watches.get_watches(require_id(user_id, "user_id"))
 
     async def get_watchers(self, user_id: str) -> list[Watch]:
-        return await self._watches.get_watchers(_require_id(user_id, "user_id"))
+        return await self._watches.get_watchers(require_id(user_id, "user_id"))
 
     async def claim_watches(self, person_id: str, platforms: list[str]) -> list[Watch]:
         """For whoever delivers watches: those now due on this person, each to one caller only."""
@@ -741,45 +535,13 @@ class PresenceService:
 
         The subject is hashed into the key: a counter never holds an id that ``forget`` would miss.
         """
-        digest = hashlib.sha256(subject.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+        require_id(kind, "kind")
+        if not isinstance(window_ms, int) or isinstance(window_ms, bool) or window_ms <= 0:
+            raise InvalidArgumentError("window_ms must be a positive int (milliseconds)")
+        digest = hashlib.sha256(require_str(subject, "subject").encode("utf-8", "surrogatepass")).hexdigest()[:24]
         return await self.store.hit(f"{kind}:{digest}", window_ms, self.clock())
 
     async def sweep(self, limit: int = 1000) -> list[Event]:
-        """Apply every expiry and idle transition that is due, ``limit`` people per store call (up to
-        ``SWEEP_ROUNDS`` calls: a backlog, such as a big room's leases, is worked off in one sweep
-        instead of one batch per interval); returns the events this process won.
-
-        Every ``HOUSEKEEPING_INTERVAL_MS`` it also has the store remove what expired (memberships,
-        codes, counters).
-        """
-        if self.clock() >= self._next_housekeeping:
-            self._next_housekeeping = self.clock() + HOUSEKEEPING_INTERVAL_MS
-            await self.store.housekeep(self.clock(), self.policy)
-        transitions: list[Event] = []
-        for _ in range(SWEEP_ROUNDS):
-            person_ids = await self.store.due(self.clock(), limit)
-            transitions += await self._sweep_batch(person_ids)
-            if len(person_ids) < limit:
-                break
-        return transitions
-
-    async def _sweep_batch(self, person_ids: Sequence[str]) -> list[Event]:
-        transitions: list[Event] = []
-        records = await self.store.load(person_ids)
-        for person_id in person_ids:
-            record = records.get(person_id)
-            for _ in range(_CAS_ATTEMPTS):
-                if record is None:
-                    break
-                expected, now = record.version, self.clock()
-                before = rooms.members(record, now, self.policy)
-                if record.due is None or record.due > now:
-                    break
-                events = [*rules.settle(record, now, self.policy),
-                          *rooms.changes(person_id, before, rooms.members(record, now, self.policy), now)]
-                if await self.store.save(record, expected, events):
-                    transitions += events
-                    await self._emit(events)
-                    break
-                record = (await self.store.load([person_id])).get(person_id)
-        return transitions
+        """Apply every expiry and idle transition that is due now; returns the events this process won
+        (``Sweeper.sweep``)."""
+        return await self.sweeper.sweep(limit)
