@@ -13,7 +13,7 @@ service retries it) when fewer replicas than ``ROLE`` lists acknowledged the wri
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from typing import Any, TypeVar
 
 import hiredis
@@ -30,11 +30,13 @@ IDLE_DIRECT = 8  # connections kept for direct script calls (one per call in fli
 class RedisClient:
     """A redis-py client with the store's scripts; ``timeout`` bounds every call (seconds).
 
-    Every script gets the key prefix and the process's instance id as its first two arguments.
+    Every script gets the key prefix and the process's instance id as its first two arguments;
+    ``scripts`` gives their sources for a cluster (True) or any other Redis (False).
     """
 
     def __init__(self, url: str, *, cluster: bool | None, timeout: float, prefix: str, instance: str,
-                 scripts: Mapping[str, str], write_scripts: Collection[str], options: Mapping[str, Any]) -> None:
+                 scripts: Callable[[bool], Mapping[str, str]], write_scripts: Collection[str],
+                 options: Mapping[str, Any]) -> None:
         # One asyncio.timeout per call instead of redis-py's per-reply socket timeouts (PERF_NOTES).
         self.connection = connect(url, cluster=cluster,
                                   options={"socket_timeout": None, "socket_connect_timeout": timeout, **options})
@@ -43,7 +45,7 @@ class RedisClient:
         self.timeout = timeout
         self.prefix = prefix
         self._head = (prefix, instance)  # every script's ARGV[1] and ARGV[2]
-        self._sources = scripts
+        self._sources = scripts(self.cluster)
         self._writes = frozenset(write_scripts)
         self._shas: dict[str, str] = {}
         self._idle: list[Any] = []  # connections of ``_direct``, idle

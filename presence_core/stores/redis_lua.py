@@ -8,6 +8,8 @@ a whole listing is one round trip. Hash fields: see ``redis_codec``.
 
 from __future__ import annotations
 
+from presence_core.stores.redis_lua_desk import CARDS
+
 STREAM_MAX_LEN = 256  # entries per event stream (one per hash tag: 1024 streams)
 STREAM_MAX_AGE_MS = 10 * 60_000
 
@@ -49,8 +51,9 @@ COMMON = _COMMON.replace("@MAX_AGE@", str(STREAM_MAX_AGE_MS)).replace("@MAX_LEN@
 
 # Compare-and-set of one person. KEYS: person hash, due shard. ARGV: 3 expected version ('' = write
 # unconditionally as version 1), 4 person id, 5 due ('' = none), 6 events JSON ('' = none), 7 the ``h``
-# field after its version, then the record's other fields and values. Memberships and log entries stay.
-SAVE = COMMON + """
+# field after its version, then the record's other fields and values. Memberships and log entries stay;
+# the person's desk cards follow when they use availability, or did (``redis_lua_desk``).
+SAVE = COMMON + CARDS + """
 local pk = KEYS[1]
 local h = redis.call('HGET', pk, 'h')
 local version = 1
@@ -71,6 +74,7 @@ if h then
   if #gone > 0 then redis.call('HDEL', pk, unpack(gone)) end
 end
 redis.call('HSET', pk, 'h', version .. ARGV[7] .. (h and string.match(h, '|.*$') or ''), unpack(ARGV, 8))
+if desk_on and (uses_availability(h) or uses_availability(ARGV[7])) then desk_cards(ARGV[4], redis.call('HGETALL', pk)) end
 if ARGV[5] == '' then
   redis.call('ZREM', KEYS[2], ARGV[4])
 else
@@ -148,9 +152,10 @@ return {redis.call('LRANGE', KEYS[2], '0', '-1'), inline > 0 and redis.call('HMG
 
 # Takes a person out (merge, forget): deletes their hash, log and due entry, returning what must be
 # moved or cleaned elsewhere: the hash, the log LIST and its remaining time to live.
-# KEYS: person hash, log, due shard; ARGV: 3 person.
-TAKE = COMMON + """
+# KEYS: person hash, log, due shard; ARGV: 3 person. Their desk cards go with them.
+TAKE = COMMON + CARDS + """
 local out = {redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[2], '0', '-1'), redis.call('PTTL', KEYS[2])}
+desk_cards(ARGV[3], out[1], true)
 redis.call('DEL', KEYS[1], KEYS[2])
 redis.call('ZREM', KEYS[3], ARGV[3])
 return out
@@ -199,18 +204,20 @@ return 1
 """
 
 # Takes the memberships of one account out of a person's hash, returning field suffix (the channel)
-# and time pairs. KEYS: person hash; ARGV: 3 the fields' prefix.
-TAKE_MEMBERS = COMMON + """
-local fields, out, gone = redis.call('HGETALL', KEYS[1]), {}, {}
+# and time pairs; their desk cards go. KEYS: person hash; ARGV: 3 the fields' prefix.
+TAKE_MEMBERS = COMMON + CARDS + """
+local fields, out, gone, taken = redis.call('HGETALL', KEYS[1]), {}, {}, {}
 local n = #ARGV[3]
 for i = 1, #fields, 2 do
   if string.sub(fields[i], 1, n) == ARGV[3] then
     table.insert(gone, fields[i])
     table.insert(out, string.sub(fields[i], n + 1))
     table.insert(out, fields[i + 1])
+    table.insert(taken, fields[i]); table.insert(taken, fields[i + 1])
   end
 end
 if #gone > 0 then redis.call('HDEL', KEYS[1], unpack(gone)) end
+desk_cards(person_of(KEYS[1]), taken, true)
 return out
 """
 
