@@ -433,7 +433,9 @@ for _, c in pairs(desks) do
   if c.gone then call('ZREM', c.key, unpack(c.gone)); call('HDEL', c.cards, unpack(c.gone)) end
   if #c.adds > 0 then
     call('ZADD', c.key, 'GT', unpack(c.adds))
-    call('ZREMRANGEBYSCORE', c.key, '-inf', '(' .. fmt('%d', tonumber(c.newest) - ttl))
+    -- the listings that expire take their cards along (bounded per call; the rest go next time)
+    local old = call('ZRANGEBYSCORE', c.key, '-inf', '(' .. fmt('%d', tonumber(c.newest) - ttl), 'LIMIT', 0, 1000)
+    if #old > 0 then call('ZREM', c.key, unpack(old)); call('HDEL', c.cards, unpack(old)) end
     call('PEXPIRE', c.key, channel_ttl)
   end
 end

@@ -181,3 +181,23 @@ async def test_a_membership_that_expires_takes_its_card_along(redis_server: Redi
         assert await store.client.hkeys(store.keys.of("wc", "console:y")) == [b"console:ann"]
     finally:
         await service.close()
+
+
+async def test_a_listing_that_expires_while_others_stay_takes_its_card_along(redis_server: RedisServer) -> None:
+    redis_server.flush()
+    clock = FakeClock()
+    service = PresenceService(RedisStore(redis_server.url), POLICY, clock)
+    await service.start()
+    store: RedisStore = service.store  # type: ignore[assignment]
+    try:
+        for name in ("console:ann", "console:bob"):
+            await service.record_activity(name, {"channel_id": "console:x"})
+            await service.flush()
+            await service.set_capacity(name, 2)
+        clock.advance(ms=POLICY.membership_ttl_ms + 1)
+        await service.record_activity("console:bob", {"channel_id": "console:x"})  # ann never comes back
+        await service.flush()
+        assert await store.client.zrange(store.keys.of("w", "console:x"), 0, -1) == [b"console:bob"]
+        assert await store.client.hkeys(store.keys.of("wc", "console:x")) == [b"console:bob"]
+    finally:
+        await service.close()
