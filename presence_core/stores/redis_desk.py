@@ -10,9 +10,10 @@ Keys (``{S}`` the hash tag of the channel):
                              single Redis only
 
 Reading a desk on a single Redis is one round trip of two plain commands, the listing since a time
-and the cards. The same bytes always make the same card, so each distinct card is parsed once per
-process (``_card``): a desk of hundreds costs a dictionary lookup per person, and sets off no
-garbage collection in Python. An account listed without a card
+and the cards (``HVALS``: a card names its account; ``HGETALL``'s reply, a map, costs the client
+three times as much to read). The same bytes always make the same card, so each distinct card is
+parsed once per process (``_card``): a desk of hundreds costs a dictionary lookup per person, and
+sets off no garbage collection in Python. An account listed without a card
 (listed before cards existed, split off by an unlink, or whose person was forgotten while a
 message of theirs listed them again) is mended by a script: its card is written from its person,
 or, when that person does not use availability (or is gone), the account leaves the listing; so
@@ -28,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import orjson
 
@@ -71,12 +72,22 @@ SCRIPTS = {"DESK_MEND": DESK_MEND}
 WRITE_SCRIPTS = frozenset(SCRIPTS)
 
 
+class Card(NamedTuple):
+    """A card read (``redis_lua_desk``): the account as Redis names it, the person, whether announced
+    available, when due (epoch ms), and the account as ``available`` lists it."""
+
+    key: bytes
+    person: str
+    available: bool
+    due: int | None
+    user: AvailableUser
+
+
 @lru_cache(maxsize=CARD_CACHE)
-def _card(raw: bytes) -> tuple[str, bool, int | None, AvailableUser]:
-    """A card (``redis_lua_desk``): the person, whether announced available, when due, and the account
-    as ``available`` lists it."""
+def _card(raw: bytes) -> Card:
     account, person, available, due, load, capacity, last_pick, skills, name = orjson.loads(b"[" + raw + b"]")
-    return person, available == 1, due, AvailableUser(account, name, load, capacity, tuple(skills), last_pick)
+    return Card(account.encode(), person, available == 1, due,
+                AvailableUser(account, name, load, capacity, tuple(skills), last_pick))
 
 
 class Desks:
@@ -90,27 +101,25 @@ class Desks:
     async def view(self, channel_id: str, since: int, now: int) -> DeskView:
         if self.redis.cluster:
             return availability.desk_view(await self.people(channel_id, since), now)
-        listed, cards = await self.redis.pipeline([["ZREVRANGEBYSCORE", self.keys.of("w", channel_id), "+inf", since],
-                                                   ["HGETALL", self.keys.of("wc", channel_id)]])
+        listed, raw = await self.redis.read_lists([("ZREVRANGEBYSCORE", self.keys.of("w", channel_id), "+inf", since),
+                                                   ("HVALS", self.keys.of("wc", channel_id))])
+        cards = {card.key: card for card in map(_card, raw)}
         missing = [account for account in listed if account not in cards]
         if missing:
             mended = await self.redis.eval("DESK_MEND", [], channel_id, *missing)
-            cards.update((a, card) for a, card in zip(missing, mended) if card)
+            cards.update((card.key, card) for card in map(_card, filter(None, mended)))
         seen: set[str] = set()
         ready: list[AvailableUser] = []
         due: list[tuple[str, str]] = []
         for account in listed:
-            raw = cards.get(account)
-            if raw is None:
+            card = cards.get(account)
+            if card is None or card.person in seen:  # listed most recent first: each person under their latest account
                 continue
-            person, available, due_at, user = _card(raw)
-            if person in seen:  # listed most recent first: each person under their latest account
-                continue
-            seen.add(person)
-            if due_at is not None and due_at <= now:
-                due.append((account.decode(), person))
-            elif available:
-                ready.append(user)
+            seen.add(card.person)
+            if card.due is not None and card.due <= now:
+                due.append((card.user.user_id, card.person))
+            elif card.available:
+                ready.append(card.user)
         records = await self.store.load([person for _, person in due]) if due else {}
         return DeskView(ready, [(account, records[person]) for account, person in due if person in records])
 
