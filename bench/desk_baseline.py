@@ -56,21 +56,37 @@ class OldDesk:
         self.store: RedisStore = service.store  # type: ignore[assignment]
         self.sha: str | None = None
 
-    async def get_available(self, channel_id: str, skill: str | None = None) -> list[AvailableUser]:
+    async def read(self, channel_id: str) -> list[bytes | list[bytes | None] | list[bytes]]:
+        """The script's reply: every listed person who may be available."""
         service, store = self.service, self.store
         if not self.sha:
             self.sha = await store.client.script_load(OLD_DESK)
         now = service.clock()
-        flat = await store.client.evalsha(self.sha, 0, store.keys.prefix, "", channel_id,
+        return await store.client.evalsha(self.sha, 0, store.keys.prefix, "", channel_id,
                                           now - service.policy.membership_ttl_ms, now)
-        people = [(a.decode(), codec.decode(p.decode(), codec.pairs(whole)) if whole else _light(p.decode(), a.decode(), f))
-                  for a, p, f, whole in zip(flat[::4], flat[1::4], flat[2::4], flat[3::4])]
+
+    @staticmethod
+    def decode(flat: list) -> list[tuple[str, PersonRecord]]:  # type: ignore[type-arg]
+        """A record per person (whole when due)."""
+        return [(a.decode(), codec.decode(p.decode(), codec.pairs(whole)) if whole else _light(p.decode(), a.decode(), f))
+                for a, p, f, whole in zip(flat[::4], flat[1::4], flat[2::4], flat[3::4])]
+
+    async def visible(self, channel_id: str, people: list[tuple[str, PersonRecord]]) -> set[str]:
         accounts = [a for a, _ in people]
-        visible = await service.visibility.in_channel(None, channel_id, accounts, members=accounts)
+        return await self.service.visibility.in_channel(None, channel_id, accounts, members=accounts)
+
+    def choose(self, people: list[tuple[str, PersonRecord]], visible: set[str],
+               skill: str | None = None) -> list[AvailableUser]:
+        """Available now (settling due records on a copy), with the skill, in pick order."""
+        service, now = self.service, self.service.clock()
         wanted = None if skill is None else availability.skill_key(skill)
         found = [availability.as_available(a, r) for a, r in people
                  if a in visible and (wanted is None or wanted in r.skills) and available_now(r, now, service)]
         return sorted(found, key=availability.pick_order)
+
+    async def get_available(self, channel_id: str, skill: str | None = None) -> list[AvailableUser]:
+        people = self.decode(await self.read(channel_id))
+        return self.choose(people, await self.visible(channel_id, people), skill)
 
     async def pick(self, channel_id: str, skill: str | None = None) -> AvailableUser | None:
         for _ in range(PICK_ROUNDS):
