@@ -6,14 +6,14 @@ import re
 import unicodedata
 from decimal import Decimal
 
-from presence_core.policy import DAY_MS, HOUR_MS, MINUTE_MS
+from presence_core.policy import DAY_MS, HOUR_MS, MAX_EXPIRY_MS, MINUTE_MS
 
 # Openers a keyboard types, and what closes each: straight, English curly, CJK corner brackets.
 QUOTES: dict[str, str] = {'"': '"', "'": "'", "“": "”", "”": "”", "‘": "’", "「": "」", "『": "』", "«": "»", "„": "“"}
 # Durations a status or custom status may last, and how far back ``activity since`` may look:
 # under a minute is over before the next sweep notices it; a year is the longest anyone plans.
 MIN_DURATION_MS = MINUTE_MS
-MAX_DURATION_MS = 365 * DAY_MS
+MAX_DURATION_MS = MAX_EXPIRY_MS
 WEEK_MS = 7 * DAY_MS
 
 _UNITS: dict[str, int] = {}

@@ -21,6 +21,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from presence_bot.options import BotOptions
 from presence_bot.parsing import parse_duration
 from presence_bot.settings_errors import SettingsError, explain, unknown_environment
+from presence_core.policy import MAX_TIMER_MS
 
 ENV_PREFIX = "PRESENCE_"
 # What Telegram accepts as a webhook secret (Bot API, setWebhook).
@@ -37,7 +38,7 @@ def _milliseconds(value: object) -> object:
     return value
 
 
-Milliseconds = Annotated[int, BeforeValidator(_milliseconds), Field(gt=0)]
+Milliseconds = Annotated[int, BeforeValidator(_milliseconds), Field(gt=0, le=MAX_TIMER_MS)]
 
 
 def _upper(value: object) -> object:
@@ -151,6 +152,15 @@ class Settings(BaseSettings):
         if cls.toml_path is not None:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=cls.toml_path))
         return tuple(sources)
+
+    @model_validator(mode="after")
+    def _pruned_after_stale(self) -> Settings:
+        """A device is flagged stale before it is removed, never the other way round."""
+        if self.device_prune_after_ms < self.device_stale_after_ms:
+            raise PydanticCustomError(
+                "prune_before_stale", "device_prune_after_ms must be at least device_stale_after_ms: a device "
+                "is shown as stale before it is removed", {"field": "device_prune_after_ms"})
+        return self
 
     def bot_options(self) -> BotOptions:
         return BotOptions(default_locale=self.default_locale, coarse_last_seen=self.coarse_last_seen,

@@ -7,20 +7,17 @@ import re
 
 import regex
 
-from presence_core.text import strip_invisible
+from presence_core.text import one_line
 
 # Inline markdown and masked links; line-start syntax (#, >, -) cannot occur mid-template.
 _DISCORD_SPECIAL = re.compile(r"([\\*_~`|\[\]])")
-_LINE_BREAKS = str.maketrans(dict.fromkeys("\t\n\r\x0b\x0c\x85\u2028\u2029", " "))
 _GRAPHEMES = regex.compile(r"\X")
 # What a reply repeats of what someone typed: enough to recognise it, never a wall of text.
 ECHO_LIMIT = 40
 
 
-def sanitize(text: str) -> str:
-    """Drop control, zero-width and bidi characters (emoji sequences stay whole); fold line breaks and runs of
-    spaces into one space."""
-    return " ".join(strip_invisible(text.translate(_LINE_BREAKS)).split())
+# The rule is the core's, so text that comes in through the HTTP API is cleaned the same way.
+sanitize = one_line
 
 
 def echo(text: str, limit: int = ECHO_LIMIT) -> str:

@@ -48,8 +48,8 @@ def normalize_skills(skills: Sequence[str]) -> list[str]:
     Raises ``InvalidArgumentError`` for more than ``MAX_SKILLS`` tags, an empty or over-long tag,
     or one with spaces or commas.
     """
-    if isinstance(skills, str):
-        raise InvalidArgumentError("skills must be a list of tags, not one string")
+    if isinstance(skills, (str, bytes)) or not isinstance(skills, Sequence):
+        raise InvalidArgumentError("skills must be a list of tags")
     tags: list[str] = []
     for skill in skills:
         if not isinstance(skill, str):

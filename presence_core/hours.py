@@ -81,6 +81,8 @@ def normalize(intervals: Sequence[Sequence[int]]) -> Intervals:
     Each interval is two ints with ``0 <= opening < WEEK`` and ``opening < closing <= opening + WEEK``;
     at most ``MAX_INTERVALS``; overlapping or touching intervals merge.
     """
+    if isinstance(intervals, (str, bytes)) or not isinstance(intervals, Sequence):
+        raise InvalidArgumentError("working hours must be a list of [opening, closing] minute pairs")
     if len(intervals) > MAX_INTERVALS:
         raise InvalidArgumentError(f"at most {MAX_INTERVALS} intervals of working hours")
     pieces: list[tuple[int, int]] = []

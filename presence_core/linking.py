@@ -56,8 +56,13 @@ def merge_records(into: PersonRecord, other: PersonRecord) -> None:
 
 
 def split_record(record: PersonRecord, account_id: str) -> PersonRecord:
-    """Take an account and its devices (``acct`` and ``acct/client``) out of ``record``."""
+    """Take an account and its devices (``acct`` and ``acct/client``) out of ``record``.
+
+    The custom status is cleared on both sides: it may have been written on either account, and
+    separate people never keep each other's words.
+    """
     record.linked.remove(account_id)
+    record.custom = record.custom_expires = record.custom_shown = record.custom_shown_expires = None
     moved = {d: dev for d, dev in record.devices.items() if d == account_id or d.startswith(account_id + "/")}
     for device_id in moved:
         del record.devices[device_id]

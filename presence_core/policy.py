@@ -9,6 +9,10 @@ from presence_core.errors import InvalidArgumentError
 MINUTE_MS = 60_000
 HOUR_MS = 60 * MINUTE_MS
 DAY_MS = 24 * HOUR_MS
+# The furthest ahead a status or custom status may end: a year is the longest anyone plans.
+MAX_EXPIRY_MS = 365 * DAY_MS
+# The longest any timer of a Policy may be: longer is a typo, not a plan.
+MAX_TIMER_MS = 3650 * DAY_MS
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +42,12 @@ class Policy:
                      "outage_buffer_max", "room_grace_ms"):
             if getattr(self, name) <= 0:
                 raise InvalidArgumentError(f"{name} must be positive")
+            if name.endswith("_ms") and getattr(self, name) > MAX_TIMER_MS:
+                raise InvalidArgumentError(f"{name} must be at most {MAX_TIMER_MS} (ten years)")
         if self.offline_after_ms <= self.away_after_ms:
             raise InvalidArgumentError("offline_after_ms must be greater than away_after_ms")
+        if self.prune_after_ms < self.stale_after_ms:
+            raise InvalidArgumentError("prune_after_ms must be at least stale_after_ms")
         if self.membership_ttl_ms < self.offline_after_ms:
             raise InvalidArgumentError("membership_ttl_ms must be at least offline_after_ms")
 

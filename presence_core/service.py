@@ -15,6 +15,18 @@ from types import TracebackType
 from typing import Any
 
 from presence_core import availability, linking, rooms, rules
+from presence_core.arguments import (
+    MAX_EPOCH_MS,
+    cleaned_name,
+    name_of_device,
+    require_bool,
+    require_device,
+    require_epoch_ms,
+    require_id,
+    require_ids,
+    require_str,
+    require_text,
+)
 from presence_core.backlog import Backlog
 from presence_core.batching import Batcher
 from presence_core.desk import Desk
@@ -51,11 +63,11 @@ from presence_core.models import (
     Watch,
     Workload,
 )
-from presence_core.policy import Policy
+from presence_core.policy import MAX_EXPIRY_MS, Policy
 from presence_core.room_presence import RoomPresence
 from presence_core.status import Status
 from presence_core.stores.base import Store
-from presence_core.text import cut, strip_invisible, visible_length
+from presence_core.text import cut, one_line, strip_invisible, visible_length
 from presence_core.tokens import ApiDevice, Tokens
 from presence_core.views import device_name, device_names, devices_view, self_view
 from presence_core.visibility import Found, Viewer, Visibility
@@ -78,48 +90,8 @@ ACTIVITY_KEYS = frozenset({"type", "channel_id", "timestamp", "device_id", "user
 _KEYWORD_KEYS = frozenset({"device_id", "user_name", "username"})  # also keyword arguments of record_activity
 
 
-@lru_cache(maxsize=16384)
-def _cleaned(name: str, limit: int) -> str | None:
-    """A display name as stored: invisible characters gone, trimmed, at most ``limit`` long (None if nothing
-    is left). Memoized: the same names come with every message of a person."""
-    return cut(strip_invisible(name).strip(), limit) or None
-
-
-@lru_cache(maxsize=16384)
-def _name_of(device_id: str, limit: int) -> str:
-    """Names derived from ids are names too: held to the same length limit."""
-    return cut(device_name(device_id), limit)
-
-
 def system_clock() -> int:
     return time.time_ns() // 1_000_000
-
-
-def _require_id(value: object, what: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidArgumentError(f"{what} must be a non-empty string")
-    _require_text(value, what)
-    return value
-
-
-def _require_device(user_id: str, device_id: str | None) -> str:
-    """The device ``device_id`` of account ``user_id`` (the account itself when None): the account, or
-    one of its own under it (``discord:1/desktop``, ``telegram:42/api/laptop``). Another account is never
-    a device of this one: that would make it part of this person without a link (SPEC section 6)."""
-    if device_id is None:
-        return user_id
-    _require_id(device_id, "device_id")
-    if device_id != user_id and not (device_id.startswith(f"{user_id}/") and len(device_id) > len(user_id) + 1):
-        raise InvalidArgumentError(f"device_id must be {user_id[:64]!r} or start with {user_id[:64] + '/'!r}")
-    return device_id
-
-
-def _require_text(value: str, what: str) -> None:
-    """Lone surrogates cannot be stored as UTF-8: refused the same way on every backend."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InvalidArgumentError(f"{what} must be valid Unicode text") from None
 
 
 class PresenceService:
@@ -196,9 +168,11 @@ class PresenceService:
         platform's unique handle, which ``@x`` matches); the last three may be keyword arguments
         instead. Raises ``InvalidArgumentError`` naming any other key, or a key given both ways.
         """
-        _require_id(user_id, "user_id")
+        require_id(user_id, "user_id")
         # Checked in this order whatever the input; written for speed: this runs for every message.
         kind, timestamp, channel_id = "message", None, None
+        if activity is not None and activity.__class__ is not dict and not isinstance(activity, Mapping):
+            raise InvalidArgumentError("activity must be a mapping such as {\"type\": \"message\"}")
         if activity:
             if not activity.keys() <= ACTIVITY_KEYS:
                 unknown = sorted(map(str, activity.keys() - ACTIVITY_KEYS))
@@ -222,25 +196,26 @@ class PresenceService:
             raise InvalidArgumentError("activity type must be a non-empty string")
         if timestamp is not None and (timestamp.__class__ is not int and (not isinstance(timestamp, int)
                                                                           or isinstance(timestamp, bool))
-                                      or timestamp < 0):
-            raise InvalidArgumentError("activity timestamp must be epoch milliseconds (a non-negative int)")
+                                      or not 0 <= timestamp <= MAX_EPOCH_MS):
+            raise InvalidArgumentError("activity timestamp must be epoch milliseconds (a non-negative int "
+                                       "before the year 10000)")
         if channel_id is not None:
-            _require_id(channel_id, "channel_id")
-        device = _require_device(user_id, device_id or None)
-        _require_text(kind, "activity type")
+            require_id(channel_id, "channel_id")
+        device = require_device(user_id, device_id or None)
+        require_text(kind, "activity type")
         now = self.clock()
         await self._submit(Activity(
-            user_id=user_id, device_id=device, device_name=_name_of(device, self.policy.name_max_len),
+            user_id=user_id, device_id=device, device_name=name_of_device(device, self.policy.name_max_len),
             type=kind, timestamp=now if timestamp is None else timestamp,
-            channel_id=channel_id, user_name=_cleaned(user_name, self.policy.name_max_len) if user_name else None,
-            username=_cleaned(username.removeprefix("@"), self.policy.name_max_len) if username else None,
+            channel_id=channel_id, user_name=cleaned_name(user_name, self.policy.name_max_len) if user_name else None,
+            username=cleaned_name(username.removeprefix("@"), self.policy.name_max_len) if username else None,
             arrived=now,
         ))
 
     async def heartbeat(self, user_id: str, device_id: str | None = None) -> None:
         """Keep a device alive without writing to the activity log."""
-        _require_id(user_id, "user_id")
-        device = _require_device(user_id, device_id or None)
+        require_id(user_id, "user_id")
+        device = require_device(user_id, device_id or None)
         await self._submit(Activity(user_id, device, self._device_name(device), "heartbeat", self.clock(),
                                     logged=False))
 
@@ -286,12 +261,12 @@ class PresenceService:
             await writer.drain()
 
     def _device_name(self, device_id: str) -> str:
-        return _name_of(device_id, self.policy.name_max_len)
+        return name_of_device(device_id, self.policy.name_max_len)
 
     # reads -------------------------------------------------------------------------------------
 
     async def person_id(self, user_id: str) -> str:
-        _require_id(user_id, "user_id")
+        require_id(user_id, "user_id")
         return (await self.store.resolve([user_id]))[user_id]
 
     async def _load(self, user_id: str) -> tuple[str, PersonRecord | None]:
@@ -313,7 +288,7 @@ class PresenceService:
         caller vouches for): people seen there who have not left. The viewer's own accounts get the
         whole truth; everyone else the answer for a person never seen.
         """
-        ids = [_require_id(u, "user_id") for u in user_ids]
+        ids = require_ids(user_ids, "user_ids")
         return await self.visibility.statuses(self.viewer(viewer_id, channel_id), ids)
 
     def viewer(self, viewer_id: str | None, channel_id: str | None = None) -> Viewer | None:
@@ -321,8 +296,8 @@ class PresenceService:
         None when neither is given (a trusted caller)."""
         if viewer_id is None and channel_id is None:
             return None
-        return Viewer(None if viewer_id is None else _require_id(viewer_id, "viewer_id"),
-                      None if channel_id is None else _require_id(channel_id, "channel_id"))
+        return Viewer(None if viewer_id is None else require_id(viewer_id, "viewer_id"),
+                      None if channel_id is None else require_id(channel_id, "channel_id"))
 
     async def get_activity(self, user_id: str, limit: int = 10, since: int | None = None) -> list[ActivityEvent]:
         return (await self.get_activity_page(user_id, limit, since))[0]
@@ -332,6 +307,8 @@ class PresenceService:
         """``get_activity``, and whether more entries (not older than ``since``) exist beyond ``limit``."""
         if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_ACTIVITY_LIMIT:
             raise InvalidArgumentError(f"limit must be between 1 and {MAX_ACTIVITY_LIMIT}")
+        if since is not None:
+            require_epoch_ms(since, "since")
         events = await self.store.activity(await self.person_id(user_id), limit + 1, since)
         return events[:limit], len(events) > limit
 
@@ -345,8 +322,8 @@ class PresenceService:
         Cheap to call for every message: the store is written only when this process has not
         written that name for that channel yet (a new channel, a renamed one).
         """
-        name = cut(strip_invisible(" ".join(name.split())), CHANNEL_NAME_MAX_LEN)
-        if not name or self._channel_names.get(_require_id(channel_id, "channel_id")) == name:
+        name = cut(strip_invisible(" ".join(require_str(name, "name").split())), CHANNEL_NAME_MAX_LEN)
+        if not name or self._channel_names.get(require_id(channel_id, "channel_id")) == name:
             return
         await self.store.name_channels({channel_id: name})
         self._channel_names[channel_id] = name
@@ -356,7 +333,7 @@ class PresenceService:
 
     async def get_channel_names(self, channel_ids: Iterable[str]) -> dict[str, str]:
         """The names known for these channels (direct chats have none)."""
-        return await self.store.channel_names(sorted({_require_id(c, "channel_id") for c in channel_ids}))
+        return await self.store.channel_names(sorted(set(require_ids(channel_ids, "channel_ids"))))
 
     async def get_channel_presence(self, channel_id: str, *, limit: int = 50,
                                    viewer_id: str | None = None) -> ChannelPresence:
@@ -365,13 +342,13 @@ class PresenceService:
         Each person is listed under the account seen in this channel (``user_id``) and its name;
         people whose privacy is ``nobody`` without custom status or last seen.
         """
-        _require_id(channel_id, "channel_id")
+        require_id(channel_id, "channel_id")
         return await self.visibility.channel(self.viewer(viewer_id, channel_id), channel_id, limit)
 
     async def find_person(self, name: str, *, viewer_id: str, channel_id: str | None = None,
                           usernames_only: bool = False) -> Found:
         """The account a typed name stands for among the people the viewer may see (``Visibility.find``)."""
-        viewer = Viewer(_require_id(viewer_id, "viewer_id"), None if channel_id is None else _require_id(channel_id, "channel_id"))
+        viewer = Viewer(require_id(viewer_id, "viewer_id"), None if channel_id is None else require_id(channel_id, "channel_id"))
         return await self.visibility.find(viewer, name, usernames_only=usernames_only)
 
     # membership (SPEC section 10) ----------------------------------------------------------------
@@ -384,28 +361,28 @@ class PresenceService:
 
     async def is_member(self, user_id: str, channel_id: str) -> bool:
         """Whether this person (through any of their accounts) was seen in the channel and has not left it."""
-        _require_id(channel_id, "channel_id")
+        require_id(channel_id, "channel_id")
         return any(m.channel_id == channel_id for m in await self.memberships(user_id))
 
     async def end_membership(self, channel_id: str, user_ids: Sequence[str]) -> None:
         """These accounts left the channel, or were removed or banned from it: no longer listed there."""
-        _require_id(channel_id, "channel_id")
+        require_id(channel_id, "channel_id")
         await self.flush()
-        accounts = [_require_id(u, "user_id") for u in user_ids]
+        accounts = require_ids(user_ids, "user_ids")
         await self.store.end_membership(channel_id, accounts)
         await self.store.set_desk([Membership(channel_id, a, 0) for a in accounts], False)
 
     async def move_channel(self, old_id: str, new_id: str) -> None:
         """A channel changed its id (a Telegram group became a supergroup): its people move along."""
-        _require_id(old_id, "channel_id")
-        _require_id(new_id, "channel_id")
+        require_id(old_id, "channel_id")
+        require_id(new_id, "channel_id")
         await self.flush()
         await self.store.move_channel(old_id, new_id)
         await self.store.move_desk(old_id, new_id)
 
     async def drop_channel(self, channel_id: str) -> None:
         """The bot is no longer in the channel: forget who was in it."""
-        _require_id(channel_id, "channel_id")
+        require_id(channel_id, "channel_id")
         await self.flush()
         await self.store.drop_channel(channel_id)
         await self.store.move_desk(channel_id, None)
@@ -449,17 +426,22 @@ class PresenceService:
         raise ConcurrentUpdateError(f"the state of {user_id!r} kept changing; try again")
 
     def _expiry(self, expires_at_ms: int | None) -> int | None:
+        """``expires_at_ms`` checked: None, or a time in the next ``MAX_EXPIRY_MS`` (the longest duration
+        a chat command takes, so every way in allows the same)."""
         if expires_at_ms is None:
             return None
-        if not isinstance(expires_at_ms, int) or isinstance(expires_at_ms, bool):
-            raise InvalidArgumentError("expires_at_ms must be epoch milliseconds (an int)")
-        if expires_at_ms <= self.clock():
+        require_epoch_ms(expires_at_ms, "expires_at_ms")
+        now = self.clock()
+        if expires_at_ms <= now:
             raise InvalidArgumentError("expires_at_ms must be in the future")
+        if expires_at_ms - now > MAX_EXPIRY_MS:
+            raise InvalidArgumentError("expires_at_ms must be at most 365 days ahead")
         return expires_at_ms
 
     async def set_status(self, user_id: str, status: str | Status, *, expires_at_ms: int | None = None,
                          device_id: str | None = None) -> UserStatus:
         """Choose a status by hand for the person, or for one device when ``device_id`` is given."""
+        require_id(user_id, "user_id")
         chosen = Status.parse(status)
         if device_id is not None:
             await self.set_device_status(user_id, device_id, chosen, expires_at_ms=expires_at_ms)
@@ -475,10 +457,10 @@ class PresenceService:
                                 expires_at_ms: int | None = None) -> None:
         """A device's own status as its platform reports it; None returns it to automatic. The device is
         the account itself or one under it (``discord:1/desktop``); raises ``InvalidArgumentError`` else."""
-        _require_id(user_id, "user_id")
+        require_id(user_id, "user_id")
         if not isinstance(device_id, str):
             raise InvalidArgumentError("device_id must be a non-empty string")
-        _require_device(user_id, device_id)
+        require_device(user_id, device_id)
         reported = None if status is None else Status.parse(status)
         expiry = self._expiry(expires_at_ms)
         device = DeviceRecord(device_id, self._device_name(device_id))
@@ -491,12 +473,11 @@ class PresenceService:
     async def set_custom_status(self, user_id: str, text: str, *, expires_at_ms: int | None = None) -> None:
         if not isinstance(text, str):
             raise InvalidArgumentError("custom status must be a string")
-        text = " ".join(text.split())
+        text = one_line(text)
         if not text:
             raise EmptyTextError("custom status", "; use clear_custom_status to remove it")
         if visible_length(text) > self.policy.custom_status_max_len:
             raise TextTooLongError("custom status", self.policy.custom_status_max_len)
-        _require_text(text, "custom status")
         expiry = self._expiry(expires_at_ms)
 
         def change(record: PersonRecord, now: int) -> None:
@@ -511,6 +492,8 @@ class PresenceService:
 
     async def set_tracking(self, user_id: str, enabled: bool) -> None:
         """With tracking off nothing of this person is recorded and others see them offline."""
+        require_bool(enabled, "enabled")
+
         def change(record: PersonRecord, now: int) -> None:
             record.tracking = enabled
         await self._update(user_id, change)
@@ -538,18 +521,18 @@ class PresenceService:
     async def create_link_code(self, user_id: str) -> str:
         """A one-time code that another account redeems with ``link_account`` within 10 minutes."""
         code = linking.new_code()
-        await self.store.put_code(linking.hash_code(code), _require_id(user_id, "user_id"),
+        await self.store.put_code(linking.hash_code(code), require_id(user_id, "user_id"),
                                   self.clock() + linking.CODE_TTL_MS)
         return code
 
     async def link_account(self, user_id: str, code: str) -> str:
         """Join this account into the person who made ``code``; returns that person's id."""
         now = self.clock()
-        attempts = await self.count_hit("link", _require_id(user_id, "user_id"), linking.ATTEMPT_WINDOW_MS)
+        attempts = await self.count_hit("link", require_id(user_id, "user_id"), linking.ATTEMPT_WINDOW_MS)
         if attempts > linking.ATTEMPTS_PER_WINDOW:
             window_end = (now // linking.ATTEMPT_WINDOW_MS + 1) * linking.ATTEMPT_WINDOW_MS
             raise LinkRateLimitedError(window_end)
-        owner = await self.store.take_code(linking.hash_code(code), now)
+        owner = await self.store.take_code(linking.hash_code(require_str(code, "code")), now)
         if owner is None:
             raise InvalidLinkCodeError()
         persons = await self.store.resolve([owner, user_id])
@@ -639,12 +622,12 @@ class PresenceService:
     async def room_heartbeat(self, user_id: str, device_id: str, room_id: str | None = None,
                              location: object = rooms.KEEP) -> list[str]:
         """See ``RoomPresence.heartbeat``: keeps an app device alive, joins or moves it in a room."""
-        return await self.rooms.heartbeat(user_id, _require_device(_require_id(user_id, "user_id"), device_id),
+        return await self.rooms.heartbeat(user_id, require_device(require_id(user_id, "user_id"), device_id),
                                           room_id, location)
 
     async def leave_room(self, user_id: str, device_id: str, room_id: str | None = None) -> list[str]:
         """The device leaves the room (every room when None); returns the rooms it is still in."""
-        return await self.rooms.leave(user_id, _require_device(_require_id(user_id, "user_id"), device_id), room_id)
+        return await self.rooms.leave(user_id, require_device(require_id(user_id, "user_id"), device_id), room_id)
 
     async def get_room(self, room_id: str, *, viewer_id: str) -> list[RoomMember]:
         """The people of a room that ``viewer_id`` may see; raises ``RoomForbiddenError``."""
@@ -694,28 +677,28 @@ class PresenceService:
                             viewer_id: str | None = None) -> list[AvailableUser]:
         """People of the channel who can take work now (with ``skill``), least loaded first, ties to
         the longest since their last pick; each under the account seen there."""
-        return await self._desk.get_available(_require_id(channel_id, "channel_id"), skill, viewer_id=viewer_id)
+        return await self._desk.get_available(require_id(channel_id, "channel_id"), skill, viewer_id=viewer_id)
 
     async def pick(self, channel_id: str, skill: str | None = None, *,
                    viewer_id: str | None = None) -> AvailableUser | None:
         """Give the first of ``get_available`` one more item (never past a capacity); None when nobody is available."""
-        return await self._desk.pick(_require_id(channel_id, "channel_id"), skill, viewer_id=viewer_id)
+        return await self._desk.pick(require_id(channel_id, "channel_id"), skill, viewer_id=viewer_id)
 
     async def watch(self, watcher_id: str, target_id: str, channel_id: str, *, duration_ms: int = DEFAULT_WATCH_MS,
                     locale: str | None = None) -> Watch | None:
         """Tell ``watcher_id`` once when ``target_id`` next becomes available (see ``presence_core.watches``)."""
         for value, what in ((watcher_id, "watcher_id"), (target_id, "target_id"), (channel_id, "channel_id")):
-            _require_id(value, what)
+            require_id(value, what)
         return await self._watches.watch(watcher_id, target_id, channel_id, duration_ms=duration_ms, locale=locale)
 
     async def unwatch(self, watcher_id: str, target_id: str) -> bool:
-        return await self._watches.unwatch(_require_id(watcher_id, "watcher_id"), _require_id(target_id, "target_id"))
+        return await self._watches.unwatch(require_id(watcher_id, "watcher_id"), require_id(target_id, "target_id"))
 
     async def get_watches(self, user_id: str) -> list[Watch]:
-        return await self._watches.get_watches(_require_id(user_id, "user_id"))
+        return await self._watches.get_watches(require_id(user_id, "user_id"))
 
     async def get_watchers(self, user_id: str) -> list[Watch]:
-        return await self._watches.get_watchers(_require_id(user_id, "user_id"))
+        return await self._watches.get_watchers(require_id(user_id, "user_id"))
 
     async def claim_watches(self, person_id: str, platforms: list[str]) -> list[Watch]:
         """For whoever delivers watches: those now due on this person, each to one caller only."""
@@ -726,7 +709,10 @@ class PresenceService:
 
         The subject is hashed into the key: a counter never holds an id that ``forget`` would miss.
         """
-        digest = hashlib.sha256(subject.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+        require_id(kind, "kind")
+        if not isinstance(window_ms, int) or isinstance(window_ms, bool) or window_ms <= 0:
+            raise InvalidArgumentError("window_ms must be a positive int (milliseconds)")
+        digest = hashlib.sha256(require_str(subject, "subject").encode("utf-8", "surrogatepass")).hexdigest()[:24]
         return await self.store.hit(f"{kind}:{digest}", window_ms, self.clock())
 
     async def sweep(self, limit: int = 1000) -> list[Event]:

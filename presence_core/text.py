@@ -18,6 +18,7 @@ _EMOJI = regex.compile(r"\p{Extended_Pictographic}")
 _REMOVED = frozenset({"Cc", "Cf", "Cs", "Co"})
 ZWJ = "\u200d"
 _TAGS = range(0xE0020, 0xE0080)
+_LINE_BREAKS = str.maketrans(dict.fromkeys("\t\n\r\x0b\x0c\x85\u2028\u2029", " "))
 # The longest emoji sequences are 10 code points (a kiss with two skin tones); a cluster longer than
 # this is stacked combining marks, which count as more than one character so stored text stays bounded.
 CLUSTER_SPAN = 16
@@ -69,3 +70,9 @@ def strip_invisible(text: str) -> str:
         else:
             parts.append("".join(ch for ch in cluster if _keep(ch)))
     return "".join(parts)
+
+
+def one_line(text: str) -> str:
+    """``text`` as one line: invisible characters removed (``strip_invisible``), line breaks, tabs and
+    runs of spaces folded into one space, no space at either end."""
+    return " ".join(strip_invisible(text.translate(_LINE_BREAKS)).split())

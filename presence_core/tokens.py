@@ -43,9 +43,9 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def looks_like_token(text: str) -> bool:
-    """The shape of a token, checked before any store lookup."""
-    return _TOKEN.fullmatch(text) is not None
+def looks_like_token(text: object) -> bool:
+    """The shape of a token, checked before any store lookup (anything but a string has none)."""
+    return isinstance(text, str) and _TOKEN.fullmatch(text) is not None
 
 
 def check_name(name: object) -> str:
@@ -106,6 +106,8 @@ class Tokens:
 
         Raises ``UnknownTokenError`` when the person has no token of that name.
         """
+        if not isinstance(name, str):
+            raise InvalidArgumentError("a token name must be a string")
         wanted = name.lower()
         found = next((t for t in await self._all(user_id) if t.name == wanted), None)
         if found is None or not await self._service.store.revoke_token(found.owner, found.name):

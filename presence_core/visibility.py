@@ -201,7 +201,9 @@ class Visibility:
                                         last_seen_coarse=coarse, load=record.load, capacity=record.capacity,
                                         off_hours=not availability.within_hours(record, now)))
         users.sort(key=lambda u: (LISTING_RANK[u.status], -(u.last_seen or 0)))
-        return ChannelPresence(tuple(users), max(0, total - len(members)))
+        # The store read the first ``limit`` accounts: the rest are the ones not looked at. Counting
+        # listed people instead would count a linked person's second account as someone more.
+        return ChannelPresence(tuple(users), max(0, total - limit))
 
     async def find(self, viewer: Viewer, name: str, *, usernames_only: bool) -> Found:
         """The account a typed name stands for, among the people ``viewer`` may see.

@@ -17,6 +17,13 @@ from discord import app_commands
 from discord.app_commands import Choice, Range
 from discord.ext import commands
 
+from presence_adapters.discord.autocomplete import (
+    capacity_choices,
+    duration_choices,
+    linked_account_choices,
+    skill_choices,
+    zone_choices,
+)
 from presence_adapters.discord.clients import ClientStatusFeed
 from presence_adapters.discord.life_cycle import LifeCycle
 from presence_adapters.discord.outbox import DiscordOutbox
@@ -29,13 +36,13 @@ from presence_adapters.discord.sessions import (
     session_from_message,
     user_key,
 )
-from presence_adapters.discord.translator import DESCRIPTION_LIMIT, PresenceTranslator, localized
-from presence_bot import i18n, timefmt
+from presence_adapters.discord.translator import PresenceTranslator, localized
+from presence_bot import i18n
 from presence_bot.app import PresenceBot
 from presence_bot.catalog import COMMAND
 from presence_bot.commands.help import TOPICS
 from presence_bot.options import BotOptions
-from presence_bot.parsing import MAX_DURATION_MS, MIN_DURATION_MS, parse_duration, quote_arg
+from presence_bot.parsing import quote_arg
 from presence_bot.platform_clock import PlatformClock
 from presence_bot.reply import Reply
 from presence_bot.router import may_be_private
@@ -44,35 +51,18 @@ from presence_bot.settings import Settings, load_settings
 from presence_bot.wiring import build_bot, build_service
 from presence_core import PresenceService
 from presence_core.availability import MAX_CAPACITY, MAX_LOAD
-from presence_core.hours import zone_names
 from presence_core.models import PRIVACY_CHOICES
-from presence_core.policy import DAY_MS, HOUR_MS, MINUTE_MS
 from presence_core.service import MAX_ACTIVITY_LIMIT
 
 log = logging.getLogger(__name__)
 
 # Discord wants a first answer within 3 s; a command still running after this is deferred.
 DEFER_AFTER_S = 2.0
-AUTOCOMPLETE_LIMIT = 25
-DURATION_SUGGESTIONS_MS = (30 * MINUTE_MS, HOUR_MS, 2 * HOUR_MS, 4 * HOUR_MS, 8 * HOUR_MS, DAY_MS)
 
 _ON_OFF = [Choice(name=localized("words.on", word=True), value="on"),
            Choice(name=localized("words.off", word=True), value="off")]
 _TOPICS = [Choice(name=topic, value=topic) for topic in TOPICS]
 _PRIVACY = [Choice(name=localized(f"words.{choice}", word=True), value=choice) for choice in PRIVACY_CHOICES]
-
-
-def _duration_value(ms: int) -> str:
-    """A duration as the command parser reads it, the same whatever language the person uses."""
-    return timefmt.duration("en", ms).replace(" ", "")
-
-
-def duration_choices(locale: str, current: str) -> list[Choice[str]]:
-    """What the person typed, when it is a duration, then common durations; named in their language."""
-    typed = parse_duration(current) if current.strip() else None
-    options = [typed] if typed is not None and MIN_DURATION_MS <= typed <= MAX_DURATION_MS else []
-    options += [ms for ms in DURATION_SUGGESTIONS_MS if ms not in options]
-    return [Choice(name=timefmt.duration(locale, ms), value=_duration_value(ms)) for ms in options]
 
 
 class PresenceCog(LifeCycle, name="Presence"):
@@ -389,71 +379,41 @@ class PresenceCog(LifeCycle, name="Presence"):
         except Exception:
             log.exception("could not record that %s is typing a command", user_key(interaction.user.id))
 
+    def _locale(self, interaction: discord.Interaction) -> str:
+        return i18n.pick_locale(str(interaction.locale), self.presence.options.default_locale)
+
     @away.autocomplete("duration")
     @dnd.autocomplete("duration")
     @offline.autocomplete("duration")
     @status.autocomplete("duration")
     @activity.autocomplete("since")
+    @notify.autocomplete("duration")
     async def _durations(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
         await self._typing(interaction)
-        locale = i18n.pick_locale(str(interaction.locale), self.presence.options.default_locale)
-        return duration_choices(locale, current)[:AUTOCOMPLETE_LIMIT]
+        return duration_choices(self._locale(interaction), current)
 
     @capacity.autocomplete("value")
     async def _capacities(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
         await self._typing(interaction)
-        locale = i18n.pick_locale(str(interaction.locale), self.presence.options.default_locale)
-        off = i18n.text(locale, "words.off").split("|")[0]
-        values = [v for v in ("off", *map(str, (1, 2, 3, 4, 5, 8, 10, 15, 20))) if v.startswith(current.strip())]
-        return [Choice(name=off if v == "off" else v, value=v) for v in values][:AUTOCOMPLETE_LIMIT]
+        return capacity_choices(self._locale(interaction), current)
 
     @hours.autocomplete("zone")
     async def _zones(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
-        """Time zones whose name holds what was typed (a city is enough: ``berl``)."""
         await self._typing(interaction)
-        wanted = current.strip().lower().replace(" ", "_")
-        names = [z for z in zone_names() if wanted in z.lower()] if wanted else []
-        names.sort(key=lambda z: (not z.lower().rsplit("/", 1)[-1].startswith(wanted), len(z), z))
-        return [Choice(name=z, value=z) for z in names[:AUTOCOMPLETE_LIMIT]]
+        return zone_choices(current)
 
     @skills.autocomplete("tags")
     @available.autocomplete("skill")
     @pick.autocomplete("skill")
     async def _skills(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
-        """Skills of people here who can take work now, and the asker's own (nobody else's)."""
         await self._typing(interaction)
-        me = user_key(interaction.user.id)
         channel = session_from_interaction(interaction, (), self.outbox).channel_id
-        try:
-            people = await self.service.get_available(channel, viewer_id=me)
-            own = (await self.service.get_availability(me)).skills
-        except Exception:
-            log.exception("could not list skills for autocomplete")
-            return []
-        *typed, last = current.split(" ") if current else [""]
-        found = dict.fromkeys([*own, *(s for p in people for s in p.skills)])
-        prefix = " ".join(typed)
-        choices = [(f"{prefix} {s}" if prefix else s) for s in found if s.startswith(last.lower()) and s not in typed]
-        return [Choice(name=c[:DESCRIPTION_LIMIT], value=c[:DESCRIPTION_LIMIT]) for c in choices][:AUTOCOMPLETE_LIMIT]
-
-    @notify.autocomplete("duration")
-    async def _watch_durations(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
-        await self._typing(interaction)
-        locale = i18n.pick_locale(str(interaction.locale), self.presence.options.default_locale)
-        return duration_choices(locale, current)[:AUTOCOMPLETE_LIMIT]
+        return await skill_choices(self.service, user_key(interaction.user.id), channel, current)
 
     @unlink.autocomplete("device")
     async def _linked_accounts(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
-        """The accounts that can be split off (not the first, which holds the shared history)."""
         await self._typing(interaction)
-        try:
-            names = list((await self.service.account_names(user_key(interaction.user.id))).items())[1:]
-        except Exception:
-            log.exception("could not list linked accounts for autocomplete")
-            return []
-        wanted = current.strip().casefold()
-        choices = [Choice(name=name[:DESCRIPTION_LIMIT], value=name) for _, name in names if wanted in name.casefold()]
-        return choices[:AUTOCOMPLETE_LIMIT]
+        return await linked_account_choices(self.service, user_key(interaction.user.id), current)
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -15,7 +15,8 @@ from presence_core.views import device_name
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict: ``true`` is not 1 and ``"5"`` is not 5 here, as in the Python API.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class HeartbeatIn(_In):
@@ -29,12 +30,13 @@ class HeartbeatIn(_In):
 
 class StatusIn(_In):
     status: str = Field(examples=["dnd"])
-    expires_at_ms: int | None = Field(None, description="when a manual away, dnd or offline ends (epoch ms)")
+    expires_at_ms: int | None = Field(None, description="when a manual away, dnd or offline ends (epoch ms, "
+                                                              "at most 365 days ahead)")
 
 
 class CustomStatusIn(_In):
     text: str = Field(examples=["In a meeting"], description="at most 128 characters")
-    expires_at_ms: int | None = None
+    expires_at_ms: int | None = Field(None, description="epoch ms, at most 365 days ahead")
 
 
 class HeartbeatOut(BaseModel):

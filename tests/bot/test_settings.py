@@ -103,6 +103,10 @@ def problems(tmp_path: Path, toml: str = "", **environ: str) -> list[str]:
     ('away_after_ms = "soon"\n', 'setting away_after_ms ({file} or PRESENCE_*) must be milliseconds or a duration '
                                  'such as "5m" or "1h"'),
     ("away_after_ms = 0\n", "setting away_after_ms ({file} or PRESENCE_*) must be more than 0"),
+    ("away_after_ms = 99999999999999999999\n", "setting away_after_ms ({file} or PRESENCE_*) must be at most "
+                                                "315360000000"),
+    ('device_prune_after_ms = "1h"\n', "setting device_prune_after_ms ({file} or PRESENCE_*) must be at least "
+                                        "device_stale_after_ms: a device is shown as stale before it is removed"),
     ("[metrics]\nport = 70000\n", "setting metrics.port ({file} or PRESENCE_*) must be at most 65535"),
     ("coarse_last_seen = 3\n", "setting coarse_last_seen ({file} or PRESENCE_*) must be true or false"),
     ('[telegram]\ntoken = "1:x"\nwebhook_url = "https://bot.example/tg"\n',

@@ -48,6 +48,7 @@ async def test_a_linked_person_appears_once_in_who_under_the_account_seen_there(
     clock.advance(minutes=1)
     await say(service, DC, "telegram:-5")
     assert [u.user_id for u in await service.get_online_users("telegram:-5")] == [DC]
+    assert (await service.get_channel_presence("telegram:-5")).more == 0, "one person, not one more"
 
 
 async def test_linking_merges_both_histories_without_losing_any(service: PresenceService, clock: FakeClock) -> None:
@@ -102,8 +103,11 @@ async def test_unlink_splits_an_account_and_its_devices_off(service: PresenceSer
     await service.set_device_status(DC, "discord:2/mobile", "online")
     await link(service)
     await service.set_status(TG, "dnd")
+    await service.set_custom_status(DC, "at the dentist")
     await service.unlink_account(TG, DC)
     assert await service.linked_accounts(TG) == [TG]
+    assert (await service.get_status(TG)).custom_status is None, "what one account wrote leaves with the link"
+    assert (await service.get_status(DC)).custom_status is None
     assert [d.id for d in await service.get_devices(DC)] == ["discord:2/mobile"]
     assert (await service.get_status(DC)).status == "online"
     assert (await service.get_status(TG)).status == "dnd"

@@ -24,6 +24,16 @@ async def test_a_typed_duration_is_offered_first_as_the_bot_reads_it(chat: Chat)
     assert choices[0] == {"name": "1h 30m", "value": "1h30m"}
 
 
+async def test_every_duration_option_offers_the_same_durations(chat: Chat) -> None:
+    """A status, a look back in the log and a watch all read durations alike."""
+    options = [subcommand("away", duration="2 h", focused="duration"),
+               subcommand("activity", since="2 h", focused="since"),
+               subcommand("notify", duration="2 h", focused="duration")]
+    offered = [await chat.autocomplete(ALICE_ID, option) for option in options]
+
+    assert all(choices[0] == {"name": "2h", "value": "2h"} for choices in offered), offered
+
+
 async def test_unlink_offers_the_accounts_that_can_be_split_off(chat: Chat, presence: PresenceService) -> None:
     code = await presence.create_link_code(ALICE)
     await presence.link_account("telegram:42", code)

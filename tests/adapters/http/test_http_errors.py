@@ -139,3 +139,22 @@ async def test_an_unavailable_store_is_503_and_a_failure_is_500_without_a_trace(
     response = await api.call("GET", "/v1/me/devices", token)
     assert error_of(response, 500) == "internal" and "secrets" not in response.text
     assert (await api.call("GET", "/v1/me", token)).status_code == 200
+
+
+async def test_times_must_be_plain_epoch_ms_within_reach(api: Api) -> None:
+    token = await api.token(ALICE)
+    year = 365 * 24 * 3_600_000
+    for when in (True, "1900000000000", 1.5e12, api.clock.now + year + 1, 10**20):
+        for path, body in (("/v1/me/status", {"status": "dnd"}), ("/v1/me/custom-status", {"text": "lunch"})):
+            response = await api.call("PUT", path, token, json={**body, "expires_at_ms": when})
+            assert error_of(response, 422) == "invalid", (path, when)
+    for since in (10**20, -1, "soon"):
+        assert error_of(await api.call("GET", f"/v1/me/activity?since={since}", token), 422) == "invalid"
+    me = (await api.call("GET", "/v1/me", token)).json()
+    assert (me["status"], me["custom_status"]) == ("online", None)
+
+
+async def test_a_custom_status_sent_over_http_is_cleaned_like_one_typed_in_chat(api: Api) -> None:
+    token = await api.token(ALICE)
+    response = await api.call("PUT", "/v1/me/custom-status", token, json={"text": "lunch\x00\u202e\x07\nback at 2"})
+    assert response.json()["custom_status"] == "lunch back at 2"
