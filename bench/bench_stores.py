@@ -64,9 +64,9 @@ class CountingStore:
         self._record = store.record
         store.record = self.record  # type: ignore[method-assign]
 
-    async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Transition]:
+    async def record(self, batch: Sequence[Activity], policy: Policy, *, token: str | None = None) -> list[Transition]:
         self.batches += 1
-        return await self._record(batch, policy)
+        return await self._record(batch, policy, token=token)
 
 
 async def run_once(store: Store, senders: int, messages: int) -> tuple[float, int]:

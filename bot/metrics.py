@@ -103,9 +103,9 @@ class InstrumentedStore(Store):
     async def close(self) -> None:
         await self.inner.close()
 
-    async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Event]:
+    async def record(self, batch: Sequence[Activity], policy: Policy, *, token: str | None = None) -> list[Event]:
         self.metrics.batch_size.observe(len(batch))
-        return await self._timed("record", self.inner.record(batch, policy))
+        return await self._timed("record", self.inner.record(batch, policy, token=token))
 
 
 for _name in STORE_OPERATIONS:

@@ -22,6 +22,7 @@ from presence_bot.options import BotOptions
 from presence_bot.parsing import parse_duration
 from presence_bot.settings_errors import SettingsError, explain, unknown_environment
 from presence_core.policy import MAX_TIMER_MS
+from presence_core.stores.redis_urls import url_problem
 
 ENV_PREFIX = "PRESENCE_"
 # What Telegram accepts as a webhook secret (Bot API, setWebhook).
@@ -161,6 +162,13 @@ class Settings(BaseSettings):
                 "prune_before_stale", "device_prune_after_ms must be at least device_stale_after_ms: a device "
                 "is shown as stale before it is removed", {"field": "device_prune_after_ms"})
         return self
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_well_formed(cls, url: SecretStr | None) -> SecretStr | None:
+        if url is not None and (problem := url_problem(url.get_secret_value())):
+            raise ValueError(problem)
+        return url
 
     def bot_options(self) -> BotOptions:
         return BotOptions(default_locale=self.default_locale, coarse_last_seen=self.coarse_last_seen,

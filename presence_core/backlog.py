@@ -1,6 +1,8 @@
 """Activities kept while the store is unavailable, written in order once it is back.
 
-Bounded: past the limit the oldest are dropped, and how many is logged when the store returns.
+Each batch is kept whole with its token (``Store.record``): a write whose outcome was unknown may
+have committed, and written again with the same token it applies once. Bounded: past the limit the
+oldest activities are dropped, and how many is logged when the store returns.
 """
 
 from __future__ import annotations
@@ -18,14 +20,16 @@ log = logging.getLogger(__name__)
 
 RETRY_FIRST_S = 0.5
 RETRY_MAX_S = 5.0
-WRITE_BATCH = 512
 
 
 class Backlog:
-    def __init__(self, write: Callable[[Sequence[Activity]], Awaitable[None]], limit: int) -> None:
+    """``write(batch, token)`` writes one kept batch; ``len`` counts activities."""
+
+    def __init__(self, write: Callable[[Sequence[Activity], str], Awaitable[None]], limit: int) -> None:
         self._write = write
         self._limit = limit
-        self._items: deque[Activity] = deque()
+        self._items: deque[tuple[str, list[Activity]]] = deque()
+        self._count = 0
         self._drainer: asyncio.Task[None] | None = None
         # Held while a chunk is being written, so what is discarded meanwhile is never written.
         self._writing = asyncio.Lock()
@@ -33,41 +37,52 @@ class Backlog:
         self.written = 0
 
     def __len__(self) -> int:
-        return len(self._items)
+        return self._count
 
-    def add(self, batch: Sequence[Activity]) -> None:
+    def add(self, batch: Sequence[Activity], token: str) -> None:
         if not self._items:
             log.warning("presence store unavailable: keeping recorded activity (up to %d) until it is back",
                         self._limit)
-        self._items.extend(batch)
-        overflow = len(self._items) - self._limit
-        for _ in range(max(0, overflow)):
-            self._items.popleft()
+        self._items.append((token, list(batch)))
+        self._count += len(batch)
+        overflow = self._count - self._limit
         if overflow > 0:
+            self._drop_oldest(overflow)
             if self.dropped == 0:
                 log.error("presence activity buffer is full (%d): dropping the oldest", self._limit)
             self.dropped += overflow
         if self._drainer is None or self._drainer.done():
             self._drainer = asyncio.create_task(self._drain())
 
+    def _drop_oldest(self, n: int) -> None:
+        while n > 0:
+            token, batch = self._items[0]
+            if len(batch) > n:  # the rest of that batch keeps its token
+                self._items[0] = (token, batch[n:])
+                self._count -= n
+                return
+            self._items.popleft()
+            self._count -= len(batch)
+            n -= len(batch)
+
     async def _write_some(self) -> None:
         async with self._writing:
-            chunk = [self._items[i] for i in range(min(WRITE_BATCH, len(self._items)))]
-            await self._write(chunk)
-            for _ in chunk:
-                self._items.popleft()
-            self.written += len(chunk)
+            token, batch = self._items[0]
+            await self._write(batch, token)
+            self.written += len(batch)
+            if self._items and self._items[0][0] == token:  # unless the bound dropped it meanwhile
+                self._count -= len(self._items.popleft()[1])
 
     async def discard(self, user_ids: Collection[str]) -> int:
         """Drop what these accounts did (they are being forgotten): never written after the erase.
 
-        Waits for a chunk being written to finish first; returns how many activities were dropped.
+        Waits for a batch being written to finish first; returns how many activities were dropped.
         """
         async with self._writing:
-            kept = [a for a in self._items if a.user_id not in user_ids]
-            dropped = len(self._items) - len(kept)
-            self._items = deque(kept)
-            return dropped
+            kept = [(token, [a for a in batch if a.user_id not in user_ids]) for token, batch in self._items]
+            self._items = deque((token, batch) for token, batch in kept if batch)
+            before, self._count = self._count, sum(len(batch) for _, batch in self._items)
+            return before - self._count
 
     async def _drain(self) -> None:
         delay = RETRY_FIRST_S
@@ -103,4 +118,4 @@ class Backlog:
             self._report()
         except Exception:
             log.error("presence store still unavailable at shutdown: %d buffered activities lost, %d dropped",
-                      len(self._items), self.dropped)
+                      self._count, self.dropped)

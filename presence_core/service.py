@@ -6,18 +6,17 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from functools import lru_cache
 from types import TracebackType
 from typing import Any
 
 from presence_core import availability, linking, rooms, rules
 from presence_core.arguments import (
-    MAX_EPOCH_MS,
-    cleaned_name,
+    activity_of,
     name_of_device,
     require_bool,
     require_device,
@@ -25,7 +24,6 @@ from presence_core.arguments import (
     require_id,
     require_ids,
     require_str,
-    require_text,
 )
 from presence_core.backlog import Backlog
 from presence_core.batching import Batcher
@@ -69,7 +67,7 @@ from presence_core.status import Status
 from presence_core.stores.base import Store
 from presence_core.text import cut, one_line, strip_invisible, visible_length
 from presence_core.tokens import ApiDevice, Tokens
-from presence_core.views import device_name, device_names, devices_view, self_view
+from presence_core.views import device_names, devices_view, self_view
 from presence_core.visibility import Found, Viewer, Visibility
 from presence_core.watches import DEFAULT_WATCH_MS, Watches
 
@@ -84,10 +82,9 @@ CHANNEL_NAMES_CACHED = 10_000
 # each batch twice as big as four did: 256 senders on Redis ran 10-40% faster (bench/RESULTS-redis.md).
 WRITERS = 2
 _CAS_ATTEMPTS = 16
+BATCH_TOKEN_BYTES = 12  # random bytes naming a batch (Store.record's token): never the same twice
 HOUSEKEEPING_INTERVAL_MS = 10 * 60_000
 SWEEP_ROUNDS = 100
-ACTIVITY_KEYS = frozenset({"type", "channel_id", "timestamp", "device_id", "user_name", "username"})
-_KEYWORD_KEYS = frozenset({"device_id", "user_name", "username"})  # also keyword arguments of record_activity
 
 
 def system_clock() -> int:
@@ -139,12 +136,16 @@ class PresenceService:
         await self.close()
 
     async def _sweep_forever(self) -> None:
+        waiting = False  # sweeps are being skipped: said once (the Redis store logs its outages itself)
         while True:
             await asyncio.sleep(self.policy.heartbeat_interval_ms / 1000)
             try:
                 await self.sweep()
+                waiting = False
             except StoreUnavailableError as error:
-                log.warning("presence sweep skipped: %s", error)
+                if not waiting:
+                    log.info("presence sweeps wait for the store: %s", error)
+                waiting = True
             except Exception:
                 log.exception("presence sweep failed; retrying next interval")
 
@@ -168,49 +169,8 @@ class PresenceService:
         platform's unique handle, which ``@x`` matches); the last three may be keyword arguments
         instead. Raises ``InvalidArgumentError`` naming any other key, or a key given both ways.
         """
-        require_id(user_id, "user_id")
-        # Checked in this order whatever the input; written for speed: this runs for every message.
-        kind, timestamp, channel_id = "message", None, None
-        if activity is not None and activity.__class__ is not dict and not isinstance(activity, Mapping):
-            raise InvalidArgumentError("activity must be a mapping such as {\"type\": \"message\"}")
-        if activity:
-            if not activity.keys() <= ACTIVITY_KEYS:
-                unknown = sorted(map(str, activity.keys() - ACTIVITY_KEYS))
-                raise InvalidArgumentError(f"unknown activity key(s) {', '.join(map(repr, unknown))}: expected "
-                                           f"{', '.join(sorted(ACTIVITY_KEYS))}")
-            if not activity.keys().isdisjoint(_KEYWORD_KEYS):
-                keywords = {"device_id": device_id, "user_name": user_name, "username": username}
-                for key, value in keywords.items():
-                    if key in activity and value is not None:
-                        raise InvalidArgumentError(f"{key} given both in the activity and as a keyword argument")
-                device_id = activity.get("device_id", device_id)
-                user_name = activity.get("user_name", user_name)
-                username = activity.get("username", username)
-            kind = activity.get("type", "message")
-            timestamp = activity.get("timestamp")
-            channel_id = activity.get("channel_id")
-        for key, value in (("device_id", device_id), ("user_name", user_name), ("username", username)):
-            if value is not None and value.__class__ is not str and not isinstance(value, str):
-                raise InvalidArgumentError(f"{key} must be a string")
-        if kind.__class__ is not str and not isinstance(kind, str) or not kind:
-            raise InvalidArgumentError("activity type must be a non-empty string")
-        if timestamp is not None and (timestamp.__class__ is not int and (not isinstance(timestamp, int)
-                                                                          or isinstance(timestamp, bool))
-                                      or not 0 <= timestamp <= MAX_EPOCH_MS):
-            raise InvalidArgumentError("activity timestamp must be epoch milliseconds (a non-negative int "
-                                       "before the year 10000)")
-        if channel_id is not None:
-            require_id(channel_id, "channel_id")
-        device = require_device(user_id, device_id or None)
-        require_text(kind, "activity type")
-        now = self.clock()
-        await self._submit(Activity(
-            user_id=user_id, device_id=device, device_name=name_of_device(device, self.policy.name_max_len),
-            type=kind, timestamp=now if timestamp is None else timestamp,
-            channel_id=channel_id, user_name=cleaned_name(user_name, self.policy.name_max_len) if user_name else None,
-            username=cleaned_name(username.removeprefix("@"), self.policy.name_max_len) if username else None,
-            arrived=now,
-        ))
+        await self._submit(activity_of(user_id, activity, device_id, user_name, username, self.clock(),
+                                       self.policy.name_max_len))
 
     async def heartbeat(self, user_id: str, device_id: str | None = None) -> None:
         """Keep a device alive without writing to the activity log."""
@@ -223,22 +183,24 @@ class PresenceService:
         return self._writers[hash(activity.user_id) % WRITERS].submit(activity)
 
     async def _flush(self, batch: Sequence[Activity]) -> None:
-        """Write a batch; while the store is unavailable (or older ones still wait) keep it for later."""
+        """Write a batch; while the store is unavailable (or older ones still wait) keep it for later,
+        with its token: a write that failed may have committed, and written again it applies once."""
+        token = secrets.token_urlsafe(BATCH_TOKEN_BYTES)
         if len(self._backlog):
-            self._backlog.add(batch)
+            self._backlog.add(batch, token)
             return
         try:
-            await self._write(batch)
+            await self._write(batch, token)
         except StoreUnavailableError:
-            self._backlog.add(batch)
+            self._backlog.add(batch, token)
 
-    async def _write(self, batch: Sequence[Activity]) -> None:
-        await self._emit(await self.store.record(batch, self.policy))
+    async def _write(self, batch: Sequence[Activity], token: str) -> None:
+        await self._emit(await self.store.record(batch, self.policy, token=token))
 
-    async def _write_late(self, batch: Sequence[Activity]) -> None:
+    async def _write_late(self, batch: Sequence[Activity], token: str) -> None:
         """Activity kept through a store outage arrives when it is written, and keeps its age."""
         now = self.clock()
-        await self._write([replace(a, arrived=now) for a in batch])
+        await self._write([replace(a, arrived=now) for a in batch], token)
 
     async def _emit(self, events: Iterable[Event]) -> None:
         for event in events:
@@ -610,11 +572,11 @@ class PresenceService:
         accounts = record.accounts if record else [person_id]
         # Activity still kept from an outage would bring the person back after the erase.
         await self._backlog.discard({user_id, *accounts})
+        now = self.clock()  # they leave every room at once
+        left = rooms.changes(person_id, rooms.members(record, now, self.policy), {}, now) if record else []
         await self.store.forget_availability(person_id, accounts)
-        await self.store.forget(person_id, do_not_track=untracked)
-        if record is not None:  # they leave every room at once
-            now = self.clock()
-            await self._publish(rooms.changes(person_id, rooms.members(record, now, self.policy), {}, now))
+        await self.store.forget(person_id, do_not_track=untracked, events=left)
+        await self._emit(left)
         return accounts
 
     # rooms and API tokens (SPEC section 11): presence_core.room_presence and presence_core.tokens ---

@@ -9,6 +9,7 @@ import pytest
 from presence_core.policy import Policy
 from presence_core.service import PresenceService
 from presence_core.stores.base import Store
+from presence_core.stores.redis import RedisStore
 from tests.support.clock import FakeClock
 
 # Each backend module defines a ``<name>_store`` fixture; the contract suite runs on all of them.
@@ -18,6 +19,12 @@ pytest_plugins = [f"tests.support.{name}_store" for name in STORE_BACKENDS]
 
 @pytest.fixture(params=STORE_BACKENDS)
 def store(request: pytest.FixtureRequest) -> Store:
+    return request.getfixturevalue(f"{request.param}_store")
+
+
+@pytest.fixture(params=["redis", "redis_cluster"])
+def redis_like(request: pytest.FixtureRequest) -> RedisStore:
+    """One Redis and the three-master cluster: for what the Redis store promises beyond the contract."""
     return request.getfixturevalue(f"{request.param}_store")
 
 

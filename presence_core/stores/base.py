@@ -55,7 +55,7 @@ class Store(ABC):
         """Flush and disconnect."""
 
     @abstractmethod
-    async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Event]:
+    async def record(self, batch: Sequence[Activity], policy: Policy, *, token: str | None = None) -> list[Event]:
         """Apply a batch of activities with ``rules.apply_activity``, atomically per person.
 
         Resolves each ``user_id`` to its person; creates unknown people, except for accounts with a
@@ -65,6 +65,10 @@ class Store(ABC):
         when the person uses availability (``desk_view``). Returns the events it decided (status
         transitions, then changes of availability, ``rules.apply_activity``), in batch order, and
         announces them to the other processes.
+
+        ``token`` names the batch: written again with the same token after its outcome was unknown
+        (the call failed with ``StoreUnavailableError``, yet may have committed), it applies once,
+        returning no events the second time. Stores whose failed calls never commit may ignore it.
         """
 
     @abstractmethod
@@ -152,9 +156,11 @@ class Store(ABC):
         stored as ``split_off``. The activity log stays with ``record``."""
 
     @abstractmethod
-    async def forget(self, person_id: str, *, do_not_track: bool = False) -> None:
+    async def forget(self, person_id: str, *, do_not_track: bool = False, events: Sequence[Event] = ()) -> None:
         """Erase the person: record, activity log, channel memberships, due entry, account links, and
-        the link codes any of their accounts issued and the API tokens of every account of theirs.
+        the link codes any of their accounts issued and the API tokens of every account of theirs;
+        ``events`` (the person leaving their rooms) are announced to the other processes with the erase,
+        and nothing the store announced stays behind naming the person.
 
         With ``do_not_track`` each of their accounts keeps a do-not-track marker (keyed by
         ``account_digest``, the one thing kept), so that ``record`` never creates them again;

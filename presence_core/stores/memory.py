@@ -31,7 +31,7 @@ class MemoryStore(MemoryAvailability, Store):
         self._channel_names: dict[str, str] = {}
         self._tokens: dict[str, TokenRecord] = {}
 
-    async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Event]:
+    async def record(self, batch: Sequence[Activity], policy: Policy, *, token: str | None = None) -> list[Event]:
         transitions: list[Event] = []
         for activity in batch:
             person_id = self._aliases.get(activity.user_id, activity.user_id)
@@ -151,7 +151,7 @@ class MemoryStore(MemoryAvailability, Store):
         self._people[split_off.id] = split_off.copy()
         return True
 
-    async def forget(self, person_id: str, *, do_not_track: bool = False) -> None:
+    async def forget(self, person_id: str, *, do_not_track: bool = False, events: Sequence[Event] = ()) -> None:
         record = self._people.pop(person_id, None)
         accounts = record.accounts if record else [person_id]
         for account in accounts:

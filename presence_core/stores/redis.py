@@ -22,6 +22,7 @@ is listed in its person's ``l``) and returns stale guesses for a retry.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -47,14 +48,17 @@ from presence_core.models import (
     Watch,
 )
 from presence_core.policy import Policy
-from presence_core.stores import redis_availability, redis_desk, redis_lua, redis_lua_record, redis_tokens
-from presence_core.stores import redis_lua_desk
+from presence_core.stores import (
+    redis_availability, redis_desk, redis_lua, redis_lua_desk, redis_lua_links, redis_lua_record, redis_tokens,
+)
 from presence_core.stores import redis_codec as codec
 from presence_core.stores.base import EventListener, Store
 from presence_core.stores.redis_availability import Availability
+from presence_core.stores.redis_batches import BatchTokens
 from presence_core.stores.redis_client import RedisClient
 from presence_core.stores.redis_desk import Desks
 from presence_core.stores.redis_events import EventFeed
+from presence_core.stores.redis_journal import CLIENT_NAME, Entry
 from presence_core.stores.redis_keys import SHARDS, Keys, all_tags, hash_tag
 from presence_core.stores.redis_links import Links
 from presence_core.stores.redis_memberships import Memberships
@@ -62,15 +66,16 @@ from presence_core.stores.redis_tokens import Tokens
 
 __all__ = ["RedisStore", "SHARDS", "hash_tag"]
 
+log = logging.getLogger(__name__)
+
 CODE_TTL_MS = 24 * 3_600_000  # garbage collection of link codes; take_code checks their own expiry
 SCRIPTS = {name: getattr(redis_lua, name) for name in (
-    "SAVE", "CHANNEL", "CHANNEL_PEOPLE", "LOAD", "DUE", "ACTIVITY", "TAKE", "MERGE_LOG", "PUT_MEMBERS",
-    "TAKE_MEMBERS", "MOVE_MEMBER", "HIT", "TIPS", "EMIT", "ALIAS")} | {"RECORD": redis_lua_record.RECORD}
-SCRIPTS |= redis_availability.SCRIPTS | redis_desk.SCRIPTS | redis_tokens.SCRIPTS
+    "SAVE", "CHANNEL", "CHANNEL_PEOPLE", "LOAD", "DUE", "ACTIVITY", "MOVE_MEMBER", "HIT", "TIPS", "EMIT")}
+SCRIPTS |= {"RECORD": redis_lua_record.RECORD} | redis_lua_links.SCRIPTS | redis_availability.SCRIPTS
+SCRIPTS |= redis_desk.SCRIPTS | redis_tokens.SCRIPTS
 # Scripts whose writes must reach the replicas before they count (Sentinel); counters need not.
-WRITE_SCRIPTS = frozenset({"RECORD", "CHANNEL", "SAVE", "TAKE", "MERGE_LOG", "PUT_MEMBERS", "TAKE_MEMBERS",
-                           "MOVE_MEMBER", "EMIT", "ALIAS"}) | redis_availability.WRITE_SCRIPTS | redis_tokens.WRITE_SCRIPTS
-WRITE_SCRIPTS |= redis_desk.WRITE_SCRIPTS
+WRITE_SCRIPTS = frozenset({"RECORD", "CHANNEL", "SAVE", "MOVE_MEMBER", "EMIT"}) | redis_lua_links.WRITE_SCRIPTS
+WRITE_SCRIPTS |= redis_availability.WRITE_SCRIPTS | redis_desk.WRITE_SCRIPTS | redis_tokens.WRITE_SCRIPTS
 _ALIAS_CACHE_MAX = 100_000
 
 
@@ -80,6 +85,7 @@ def scripts_for(cluster: bool) -> dict[str, str]:
 
 
 _STALE_RETRIES = 3
+_SINGLE_TAG = "{0}"  # on one Redis, a batch's token lives in one slot whatever the people
 _STATUS = {code.encode(): status for status, code in STATUS_CODES.items()}
 
 
@@ -90,43 +96,62 @@ class RedisStore(Store):
                  **client_options: Any) -> None:
         self.keys = Keys(prefix)
         self.instance = os.urandom(8).hex()
+        # Every connection is named after the instance: how others tell whether it is alive (redis_journal).
+        options = {"client_name": CLIENT_NAME.format(instance=self.instance), **client_options}
         self.redis = RedisClient(url, cluster=cluster, timeout=timeout, prefix=prefix, instance=self.instance,
-                                 scripts=scripts_for, write_scripts=WRITE_SCRIPTS, options=client_options)
+                                 scripts=scripts_for, write_scripts=WRITE_SCRIPTS, options=options)
         self.connection = self.redis.connection
         self.client: Any = self.redis.raw
         self.cluster = self.redis.cluster
-        self.feed = EventFeed(self.redis, self.keys, self.instance, self._evict)
+        self.feed = EventFeed(self.redis, self.keys, self.instance, self.evict)
         self.members = Memberships(self.redis, self.keys)
         self.links = Links(self)
         self.availability = Availability(self, self.redis, self.keys)
         self.desks = Desks(self, self.redis, self.keys)
         self.tokens_ = Tokens(self.redis, self.keys)
+        self.batch_tokens = BatchTokens(self.keys)
         self._aliases: dict[str, str] = {}
         self._alias_generation = 0
 
     # lifecycle -------------------------------------------------------------------------------------
 
     async def start(self, listener: EventListener | None = None) -> None:
+        """Connects, listens, and finishes the links, unlinks and forgets a crash left unfinished.
+
+        Raises ``InvalidArgumentError`` when the URL says Cluster and the server is none, or the other
+        way round; ``StoreUnavailableError`` when Redis does not answer in time.
+        """
+        await self.redis.check_kind()
         await self.redis.io(self.redis.load_scripts())
         await self.feed.start(listener)
+        await self._recover()
+
+    async def housekeep(self, now: int, policy: Policy) -> None:
+        """Data expires by itself (TTLs); what a crashed process left unfinished is finished here."""
+        await self._recover()
+
+    async def _recover(self) -> None:
+        try:
+            if finished := await self.links.journal.recover():
+                log.warning("presence: finished %d link, unlink or forget left unfinished in Redis", finished)
+        except StoreUnavailableError as error:
+            log.info("presence: unfinished links, unlinks and forgets in Redis wait for the next sweep: %s", error)
 
     async def close(self) -> None:
-        await self.feed.close()
-        self._evict(None)
-        await self.redis.close()
+        try:
+            await self.links.journal.settle()
+        finally:
+            await self.feed.close()
+            self.evict(None)
+            await self.redis.close()
 
-    def _evict(self, accounts: Sequence[str] | None) -> None:
+    def evict(self, accounts: Sequence[str] | None) -> None:
+        """Drops these accounts (None: all) from this process's account -> person cache."""
         if accounts is None:
             self._aliases.clear()
             self._alias_generation += 1
         for account in accounts or ():
             self._aliases.pop(account, None)
-
-    async def point(self, accounts: Sequence[str], person_id: str | None) -> None:
-        """These accounts now belong to ``person_id`` (None: to themselves); every process is told with
-        the change itself, this one at once."""
-        self._evict(accounts)
-        await self.redis.eval_many([("ALIAS", [self.keys.alias(a)], (a, person_id or "")) for a in accounts])
 
     # hot path --------------------------------------------------------------------------------------
 
@@ -144,10 +169,11 @@ class RedisStore(Store):
                      else STATUS_CODES[rules.arrival_status(a, policy)], str(max(0, a.timestamp - renew)))
         return orjson.dumps(flat)
 
-    def _args(self, batch: Sequence[Activity], hints: Sequence[str] | None, policy: Policy) -> tuple[object, ...]:
+    def _args(self, batch: Sequence[Activity], hints: Sequence[str] | None, policy: Policy,
+              once: tuple[str, ...]) -> tuple[object, ...]:
         ttl = policy.membership_ttl_ms
         return ("0" if hints is not None else "1", policy.activity_max_count, policy.activity_max_age_ms, ttl, ttl,
-                self._payload(batch, hints, policy))
+                self._payload(batch, hints, policy), *once)
 
     @staticmethod
     def _events(batch: Sequence[Activity], positions: Sequence[int], found: Sequence[Any],
@@ -163,18 +189,20 @@ class RedisStore(Store):
             out.append((i, AvailabilityChange(person.decode(), bool(available), batch[i].timestamp)))
         return out
 
-    async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Event]:
+    async def record(self, batch: Sequence[Activity], policy: Policy, *, token: str | None = None) -> list[Event]:
         if not batch:
             return []
         if self.cluster:
-            return await self._record_cluster(batch, policy)
-        found, _, _, avails, _ = await self.redis.eval("RECORD", [], *self._args(batch, None, policy))
+            return await self._record_cluster(batch, policy, token)
+        once = self.batch_tokens.args(_SINGLE_TAG, token, True)
+        found, _, _, avails, _ = await self.redis.eval("RECORD", [], *self._args(batch, None, policy, once))
+        self.batch_tokens.acknowledged([_SINGLE_TAG], token)
         return _in_order(self._events(batch, range(len(batch)), found, avails))
 
-    async def _record_cluster(self, batch: Sequence[Activity], policy: Policy) -> list[Event]:
+    async def _record_cluster(self, batch: Sequence[Activity], policy: Policy, token: str | None) -> list[Event]:
         """One record script per person slot, then one channel script per channel slot."""
         persons = await self.resolve([a.user_id for a in batch])
-        todo, decided = list(range(len(batch))), []
+        todo, decided, written = list(range(len(batch))), [], set()
         chan_ops: dict[str, list[object]] = defaultdict(list)
         desk_ops: dict[str, list[object]] = defaultdict(list)
         for _ in range(_STALE_RETRIES):
@@ -182,8 +210,10 @@ class RedisStore(Store):
             for i in todo:
                 groups[hash_tag(persons[batch[i].user_id])].append(i)
             calls = [("RECORD", [self.keys.due(tag)],
-                      self._args([batch[i] for i in idx], [persons[batch[i].user_id] for i in idx], policy))
+                      self._args([batch[i] for i in idx], [persons[batch[i].user_id] for i in idx], policy,
+                                 self.batch_tokens.args(tag, token, tag not in written)))
                      for tag, idx in groups.items()]
+            written.update(groups)
             todo = []
             for idx, (found, stale, ops, avails, desks) in zip(groups.values(), await self.redis.eval_many(calls)):
                 decided += self._events(batch, idx, found, avails)
@@ -194,7 +224,7 @@ class RedisStore(Store):
                     desk_ops[chan.decode()] += [ts, account]
             if not todo:
                 break
-            self._evict([batch[i].user_id for i in todo])
+            self.evict([batch[i].user_id for i in todo])
             persons.update(await self.resolve([batch[i].user_id for i in todo]))
         else:
             raise StoreUnavailableError("Redis store: account links kept changing during a record; try again")
@@ -203,6 +233,7 @@ class RedisStore(Store):
         calls += [("CHANNEL", [self.keys.of("w", chan)], (ttl, ttl, *ops)) for chan, ops in desk_ops.items()]
         if calls:
             await self.redis.eval_many(calls)
+        self.batch_tokens.acknowledged(written, token)
         return _in_order(decided)
 
     # people ----------------------------------------------------------------------------------------
@@ -239,11 +270,22 @@ class RedisStore(Store):
         record.version = version
         return True
 
-    async def write(self, record: PersonRecord, expected: str, events: Sequence[Event]) -> int:
-        """The save script: the new version, or 0 when ``expected`` ('' = unconditionally) did not hold."""
-        return int(await self.redis.eval("SAVE", [self.keys.person(record.id), self.keys.due(hash_tag(record.id))],
-                                         expected, record.id, "" if record.due is None else record.due,
-                                         self.feed.wire(events), codec.hot_tail(record), *codec.encode(record)))
+    async def write(self, record: PersonRecord, expected: str, events: Sequence[Event],
+                    journal: Entry | None = None) -> int:
+        """The save script: the new version, 0 when ``expected`` ('' = unconditionally, 'new' = only if
+        absent) did not hold, -1 when ``journal`` (an entry in the person's slot) is still there."""
+        return await self.write_fields(record.id, expected, record.due, self.feed.wire(events),
+                                       codec.hot_tail(record), codec.encode(record), journal)
+
+    async def write_fields(self, person_id: str, expected: str, due: int | None, events: str, tail: str,
+                           fields: Sequence[object], journal: Entry | None = None) -> int:
+        """``write`` of an encoded record (``redis_codec.hot_tail`` and ``encode``)."""
+        tag = hash_tag(person_id)
+        entry = ("", "") if journal is None else (journal.field, orjson.dumps(journal.data))
+        return int(await self.redis.eval("SAVE", [self.keys.person(person_id), self.keys.due(tag),
+                                                  self.keys.journal(tag)],
+                                         expected, person_id, "" if due is None else due, events, tail, *entry,
+                                         *fields))
 
     async def publish(self, events: Sequence[Event]) -> None:
         if events:
@@ -306,8 +348,8 @@ class RedisStore(Store):
     async def split(self, record: PersonRecord, expected_version: int, split_off: PersonRecord) -> bool:
         return await self.links.split(record, expected_version, split_off)
 
-    async def forget(self, person_id: str, *, do_not_track: bool = False) -> None:
-        await self.links.forget(person_id, do_not_track=do_not_track)
+    async def forget(self, person_id: str, *, do_not_track: bool = False, events: Sequence[Event] = ()) -> None:
+        await self.links.forget(person_id, do_not_track=do_not_track, events=events)
 
     async def do_not_track(self, account_ids: Sequence[str]) -> set[str]:
         found = await self.redis.pipeline([["EXISTS", self.keys.marker(a)] for a in account_ids])

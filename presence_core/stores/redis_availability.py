@@ -183,7 +183,9 @@ class Availability:
         return claimed
 
     async def forget(self, person_id: str, account_ids: Sequence[str]) -> None:
-        """Every watch made by or on these accounts, and the person's desk listings and cards."""
+        """Every watch made by or on these accounts, and the person's desk listings and cards; the
+        accounts' own indexes of watches go last, so that an interrupted forget can run again
+        (``redis_journal``)."""
         by = await self._hashes("wb", account_ids)
         on = await self._hashes("wo", account_ids)
         fields = await self.redis.io(self.redis.raw.hgetall(self.keys.person(person_id)))
@@ -192,7 +194,7 @@ class Availability:
             commands += [["HDEL", self.keys.of("wo", target.decode()), account] for target in made]
         for account, watched in zip(account_ids, on):
             commands += [["HDEL", self.keys.of("wb", watcher.decode()), account] for watcher in watched]
-        for account in account_ids:
-            commands += [["DEL", self.keys.of("wb", account)], ["DEL", self.keys.of("wo", account)]]
         commands += self.store.desks.forget_commands(codec.memberships(person_id, fields))
-        await self.redis.pipeline(commands)
+        if commands:
+            await self.redis.pipeline(commands)
+        await self.redis.pipeline([["DEL", self.keys.of(kind, a)] for a in account_ids for kind in ("wb", "wo")])

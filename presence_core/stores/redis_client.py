@@ -2,7 +2,8 @@
 
 Every network exchange of the store goes through ``RedisClient.io`` (one command, pipeline or
 script), which bounds it by the store's timeout and turns any failure into
-``StoreUnavailableError``. Clients come from ``redis_connect.connect`` (URLs, Sentinel).
+``StoreUnavailableError``, and tells ``health`` (``redis_health``: one log line per change of state).
+Clients come from ``redis_connect.connect`` (URLs, Sentinel).
 
 Behind Sentinel a write counts once every replica of the master has it (Redis ``WAIT``), so a
 failover right after it loses nothing acknowledged: scripts named in ``write_scripts`` run in a
@@ -17,10 +18,11 @@ from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from typing import Any, TypeVar
 
 import hiredis
-from redis.exceptions import NoScriptError, RedisError, ResponseError
+from redis.exceptions import NoScriptError, RedisClusterException, RedisError, ResponseError
 
-from presence_core.errors import StoreUnavailableError
+from presence_core.errors import InvalidArgumentError, StoreUnavailableError
 from presence_core.stores.redis_connect import connect
+from presence_core.stores.redis_health import Health, reason
 
 T = TypeVar("T")
 Call = tuple[str, Sequence[str], Sequence[object]]  # script name, keys, arguments after prefix and instance
@@ -51,13 +53,41 @@ class RedisClient:
         self._idle: list[Any] = []  # connections of ``_direct``, idle
         # Replicas a write must reach (Sentinel only): the number ROLE listed last time.
         self._replicas: int | None = 1 if self.connection.kind == "sentinel" else None
+        self.health = Health()
 
     async def io(self, call: Awaitable[T]) -> T:
+        started = self.health.clock()
         try:
             async with asyncio.timeout(self.timeout):
-                return await call
-        except (RedisError, OSError, TimeoutError) as exc:
-            raise StoreUnavailableError(f"Redis store: {type(exc).__name__}: {exc}") from exc
+                result = await call
+        # redis-py's cluster client raises RedisClusterException (not a RedisError) when no node answers.
+        except (RedisError, RedisClusterException, OSError, TimeoutError) as exc:
+            why = reason(exc, self.timeout)
+            self.health.failed(why, started)
+            raise StoreUnavailableError(f"Redis store: {why}") from exc
+        self.health.answered()
+        return result
+
+    async def check_kind(self) -> None:
+        """Raises ``InvalidArgumentError`` when ``redis_url`` says Cluster and the server is not part of one,
+        or says one server and it is a cluster node (whose keys would then be refused one by one).
+
+        Any other failure passes silently: the calls that follow meet it and report it. A server that
+        does not let this user run ``INFO`` is not checked.
+        """
+        try:
+            async with asyncio.timeout(self.timeout):
+                if self.cluster:
+                    await self.raw.initialize()
+                elif self.connection.kind == "single" and (await self.raw.info("cluster")).get("cluster_enabled"):
+                    raise InvalidArgumentError("redis_url points at a node of a Redis Cluster: use redis+cluster:// "
+                                               "(rediss+cluster:// with TLS) to use the whole cluster")
+        except RedisClusterException as exc:
+            if "Cluster mode is not enabled" in str(exc):  # redis-py's words (redis.asyncio.cluster)
+                raise InvalidArgumentError("redis_url names a Redis Cluster (redis+cluster://), but the server "
+                                           "there is not part of a cluster: use redis:// for one server") from None
+        except (RedisError, OSError, TimeoutError):
+            pass
 
     async def load_scripts(self) -> None:
         for name, source in self._sources.items():

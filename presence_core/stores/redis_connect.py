@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.sentinel import Sentinel
+from redis.exceptions import RedisClusterException
 
 from presence_core.errors import InvalidArgumentError
+from presence_core.stores.redis_urls import SentinelUrl, sentinel_parts, url_problem
 
 # Callers beyond the pool size wait for a connection (within the store's timeout) instead of failing.
 MAX_CONNECTIONS = 64
@@ -39,42 +40,35 @@ class RedisConnection:
             await sentinel.aclose()
 
 
-def _sentinel_parts(url: str) -> tuple[list[tuple[str, int]], str, int, str | None, str | None]:
-    """(sentinel addresses, master name, db, username, password) of a ``+sentinel`` URL."""
-    parts = urlsplit(url)
-    credentials, _, hosts = parts.netloc.rpartition("@")
-    username, _, password = credentials.partition(":")
-    addresses = []
-    for host in hosts.split(","):
-        name, _, port = host.rpartition(":")
-        if not name or not port.isdigit():
-            raise InvalidArgumentError("a Redis Sentinel URL lists sentinels as host:port, separated by commas")
-        addresses.append((name.strip("[]"), int(port)))
-    path = [p for p in parts.path.split("/") if p]
-    if not path or len(path) > 2 or (len(path) == 2 and not path[1].isdigit()):
-        raise InvalidArgumentError("a Redis Sentinel URL ends in /MASTER_NAME or /MASTER_NAME/DB")
-    return (addresses, unquote(path[0]), int(path[1]) if len(path) == 2 else 0,
-            unquote(username) or None, unquote(password) or None)
-
-
 def connect(url: str, *, cluster: bool | None, options: dict[str, Any]) -> RedisConnection:
-    """A client for ``url`` with redis-py ``options`` (timeouts, TLS settings) for every connection."""
-    scheme, sep, _ = url.partition("://")
-    if not sep:
-        raise InvalidArgumentError("a Redis URL starts with redis://, rediss://, unix://, redis+cluster:// "
-                                   "or redis+sentinel://")
+    """A client for ``url`` with redis-py ``options`` (timeouts, TLS settings) for every connection.
+
+    Raises ``InvalidArgumentError`` naming the setting ``redis_url`` (never quoting it: it may hold a
+    password) when ``url`` is malformed; nothing is connected yet.
+    """
+    if problem := url_problem(url):
+        raise InvalidArgumentError(f"redis_url {problem}")
+    try:
+        return _client(url, cluster, options)
+    except (ValueError, TypeError, RedisClusterException) as exc:  # redis-py's own checks (URL options)
+        raise InvalidArgumentError(f"redis_url is not a URL redis-py accepts ({type(exc).__name__}; "
+                                   "check the options after ?)") from None
+
+
+def _client(url: str, cluster: bool | None, options: dict[str, Any]) -> RedisConnection:
+    scheme, _, _ = url.partition("://")
     base, _, mode = scheme.partition("+")
-    plain = url.replace(f"+{mode}", "", 1) if mode else url
     if mode == "cluster" or (cluster and not mode):
+        plain = url.replace(f"+{mode}", "", 1) if mode else url
         return RedisConnection(RedisCluster.from_url(plain, **options), "cluster")
     if mode == "sentinel":
-        addresses, master, db, username, password = _sentinel_parts(url)
+        parts = sentinel_parts(url)
+        if not isinstance(parts, SentinelUrl):
+            raise InvalidArgumentError(f"redis_url {parts}")
         tls = {"ssl": True} if base == "rediss" else {}
-        sentinel = Sentinel(addresses, sentinel_kwargs={**options, **tls}, **options, **tls)
-        client = sentinel.master_for(master, db=db, username=username, password=password)
+        sentinel = Sentinel(parts.addresses, sentinel_kwargs={**options, **tls}, **options, **tls)
+        client = sentinel.master_for(parts.master, db=parts.db, username=parts.username, password=parts.password)
         return RedisConnection(client, "sentinel", list(sentinel.sentinels))
-    if mode:
-        raise InvalidArgumentError(f"unknown Redis URL scheme {scheme}://")
     pool = aioredis.BlockingConnectionPool.from_url(url, timeout=None, **{"max_connections": MAX_CONNECTIONS,
                                                                           **options})
     return RedisConnection(aioredis.Redis.from_pool(pool), "single")

@@ -33,6 +33,7 @@ from presence_core.events import from_wire, to_wire
 from presence_core.models import Event
 from presence_core.stores.base import EventListener
 from presence_core.stores.redis_client import RedisClient
+from presence_core.stores.redis_health import reason
 from presence_core.stores.redis_keys import Keys, all_tags, hash_tag
 
 log = logging.getLogger(__name__)
@@ -125,46 +126,60 @@ class EventFeed:
         self._wake.set()
 
     async def _subscribe_forever(self) -> None:
-        """Keeps one connection subscribed to the hints, reconnecting whenever it drops."""
+        """Keeps one connection subscribed to the hints, reconnecting whenever it drops.
+
+        A connection that drops is replaced (logged at DEBUG only: killed connections are routine);
+        failing to connect is Redis being unavailable, told by ``health`` once per change.
+        """
         delay = RETRY_FIRST_S
         while True:
-            connection = None
             try:
                 connection = await self._connect()
-                await connection.send_command("SUBSCRIBE", self.channel)
-                pinged = False
-                while True:
-                    reply = await connection.read_response(timeout=KEEPALIVE_S, push_request=True)
-                    if reply is None:
-                        if pinged:
-                            raise ConnectionError("the event subscription does not answer PING")
-                        await connection.send_command("PING")
-                        pinged = True
-                        continue
-                    pinged = False  # any reply (a PONG too, whatever the protocol) shows the link works
-                    kind = reply[0] if isinstance(reply, list) else None
-                    if kind == b"subscribe":  # (re)subscribed: anything may have happened meanwhile
-                        self._evict(None)
-                        self.listening = True
-                        self._subscribed.set()
-                        self._grew(all_tags())
-                        delay = RETRY_FIRST_S
-                    elif kind == b"message":
-                        instance, *tags = reply[2].decode(errors="replace").split(" ")
-                        if instance != self.instance:
-                            self._grew([t for t in tags if t in self._last])
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                self.listening = False
-                log.warning("presence: Redis event subscription lost (%s: %s); reconnecting in %.2f s",
-                            type(exc).__name__, exc, delay)
-            finally:
-                if connection is not None:
+                self.redis.health.failed(reason(exc, self.redis.timeout))
+            else:
+                try:
+                    await connection.send_command("SUBSCRIBE", self.channel)
+                    await self._listen(connection)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    if self.listening:  # it was subscribed: back off from the start again
+                        delay = RETRY_FIRST_S
+                    log.debug("presence: Redis event subscription lost (%s); reconnecting",
+                              reason(exc, KEEPALIVE_S))
+                finally:
                     with contextlib.suppress(Exception):
                         await connection.disconnect()
+            self.listening = False
             await asyncio.sleep(delay)
             delay = min(delay * 2, RETRY_MAX_S)
+
+    async def _listen(self, connection: Any) -> None:
+        """Reads the subscription until it fails (raises); a silent one is PINGed."""
+        pinged = False
+        while True:
+            reply = await connection.read_response(timeout=KEEPALIVE_S, push_request=True)
+            if reply is None:
+                if pinged:
+                    raise ConnectionError("the event subscription does not answer PING")
+                await connection.send_command("PING")
+                pinged = True
+                continue
+            pinged = False  # any reply (a PONG too, whatever the protocol) shows the link works
+            kind = reply[0] if isinstance(reply, list) else None
+            if kind == b"subscribe":  # (re)subscribed: anything may have happened meanwhile
+                self._evict(None)
+                self.listening = True
+                self.redis.health.answered()
+                self._subscribed.set()
+                self._grew(all_tags())
+            elif kind == b"message":
+                instance, *tags = reply[2].decode(errors="replace").split(" ")
+                if instance != self.instance:
+                    self._grew([t for t in tags if t in self._last])
 
     async def _connect(self) -> Any:
         """A connection of its own, with the client's settings (to any node of a cluster, in turn)."""
@@ -198,9 +213,7 @@ class EventFeed:
                     delay = RETRY_FIRST_S
                 except Exception as error:  # the ids only advance past what was delivered: retry from there
                     self._dirty.update(tags)
-                    if isinstance(error, StoreUnavailableError):
-                        log.warning("presence: reading Redis events failed (%s); retrying in %.2f s", error, delay)
-                    else:
+                    if not isinstance(error, StoreUnavailableError):  # an outage is told by ``health``
                         log.exception("presence: reading Redis events failed; retrying in %.2f s", delay)
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, RETRY_MAX_S)

@@ -67,6 +67,14 @@ class Keys:
         """The event stream of the people (and accounts) of one hash tag."""
         return f"{self.prefix}e:{tag}"
 
+    def journal(self, tag: str) -> str:
+        """The journal of link, unlink and forget for the people of one hash tag (``redis_journal``)."""
+        return f"{self.prefix}j:{tag}"
+
+    def batch(self, tag: str, token: str) -> str:
+        """A batch's token in one slot (``redis_batches``): the batch was applied there."""
+        return f"{self.prefix}b:{tag}{token}"
+
     def marker(self, account_id: str) -> str:
         """The do-not-track marker: in the account's slot, named by its digest (the record script agrees)."""
         return f"{self.prefix}n:{hash_tag(account_id)}{account_digest(account_id)}"

@@ -16,7 +16,9 @@ STREAM_MAX_AGE_MS = 10 * 60_000
 # Shared by every script: ``tag`` must equal ``redis_keys.hash_tag`` (first 16 bits of SHA-1, mod 1024).
 # ``emit({[tag] = {e = {wire events}, x = {accounts}}})`` appends each tag's events (``to_wire`` arrays)
 # and alias invalidations to its stream, atomically with the script's writes, trims the streams by
-# length and age, and publishes a hint naming the streams that grew (``redis_events``).
+# length and age, and publishes a hint naming the streams that grew (``redis_events``). An entry names
+# one person (the events of one person, or the accounts of one alias change), so that ``forget`` can
+# delete the entries naming someone without taking anyone else's events (``redis_scrub``).
 _COMMON = """
 local prefix, instance = ARGV[1], ARGV[2]
 local shards = {}
@@ -36,10 +38,22 @@ local function emit(out)
       local now = redis.call('TIME')
       oldest = string.format('%d', now[1] * 1000 + math.floor(now[2] / 1000) - @MAX_AGE@)
     end
-    local stream, fields = prefix .. 'e:' .. t, {'i', instance}
-    if o.e and #o.e > 0 then fields[#fields + 1] = 'e'; fields[#fields + 1] = cjson.encode(o.e) end
-    if o.x and #o.x > 0 then fields[#fields + 1] = 'x'; fields[#fields + 1] = cjson.encode(o.x) end
-    redis.call('XADD', stream, 'MINID', '~', oldest, '*', unpack(fields))
+    local stream = prefix .. 'e:' .. t
+    if o.e and #o.e > 0 then
+      local of, order = {}, {}  -- the events of each person, people in order of their first event
+      for _, w in ipairs(o.e) do
+        local who = w[1] == 'r' and w[3] or w[2]
+        local mine = of[who]
+        if not mine then mine = {}; of[who] = mine; order[#order + 1] = mine end
+        mine[#mine + 1] = w
+      end
+      for _, mine in ipairs(order) do
+        redis.call('XADD', stream, 'MINID', '~', oldest, '*', 'i', instance, 'e', cjson.encode(mine))
+      end
+    end
+    if o.x and #o.x > 0 then
+      redis.call('XADD', stream, 'MINID', '~', oldest, '*', 'i', instance, 'x', cjson.encode(o.x))
+    end
     redis.call('XTRIM', stream, 'MAXLEN', '~', @MAX_LEN@)
     redis.call('PEXPIRE', stream, @MAX_AGE@)
     grown[#grown + 1] = t
@@ -49,22 +63,49 @@ end
 """
 COMMON = _COMMON.replace("@MAX_AGE@", str(STREAM_MAX_AGE_MS)).replace("@MAX_LEN@", str(STREAM_MAX_LEN))
 
-# Compare-and-set of one person. KEYS: person hash, due shard. ARGV: 3 expected version ('' = write
-# unconditionally as version 1), 4 person id, 5 due ('' = none), 6 events JSON ('' = none), 7 the ``h``
-# field after its version, then the record's other fields and values. Memberships and log entries stay;
-# the person's desk cards follow when they use availability, or did (``redis_lua_desk``).
-SAVE = COMMON + CARDS + """
+# Journal entries (``redis_journal``): JSON in the hash ``P j:{S}`` of their tag, one field each,
+# written by the process that owns them, whose lease (``l``, Redis time in ms) says until when; ``s`` is
+# the number of steps done, ``t`` when the last one was.
+JOURNAL = """
+local function clock()
+  local t = redis.call('TIME')
+  return t[1] * 1000 + math.floor(t[2] / 1000)
+end
+local function journal_put(jk, field, e, lease)
+  e.o, e.l = instance, clock() + lease
+  redis.call('HSET', jk, field, cjson.encode(e))
+end
+local function journal_begin(jk, field, e)  -- e.l: the lease, ms
+  e.s, e.t = 0, clock()
+  journal_put(jk, field, e, e.l)
+end
+"""
+
+# Compare-and-set of one person, with the journal entry of the change it decides (link, unlink) if any.
+# KEYS: person hash, due shard, the journal hash of the person's tag. ARGV: 3 expected version ('' = write
+# unconditionally as version 1, 'new' = only when absent), 4 person id, 5 due ('' = none), 6 events JSON
+# ('' = none), 7 the ``h`` field after its version, 8 a journal entry's field ('' = none), 9 the entry,
+# then the record's other fields and values. Memberships and log entries stay; the person's desk cards
+# follow when they use availability, or did (``redis_lua_desk``). Returns the new version, 0 when the
+# expected version did not hold, -1 when that journal entry is still there.
+SAVE = COMMON + JOURNAL + CARDS + """
 local pk = KEYS[1]
 local h = redis.call('HGET', pk, 'h')
 local version = 1
-if ARGV[3] ~= '' then
+if ARGV[3] == 'new' then
+  if h then return 0 end
+elseif ARGV[3] ~= '' then
   local v = h and tonumber(string.match(h, '^%d+')) or 0
   if v ~= tonumber(ARGV[3]) then return 0 end
   version = v + 1
 end
+if ARGV[8] ~= '' then
+  if redis.call('HEXISTS', KEYS[3], ARGV[8]) == 1 then return -1 end
+  journal_begin(KEYS[3], ARGV[8], cjson.decode(ARGV[9]))
+end
 if h then
   local new, gone = {}, {}
-  for i = 8, #ARGV, 2 do new[ARGV[i]] = true end
+  for i = 10, #ARGV, 2 do new[ARGV[i]] = true end
   for _, field in ipairs(redis.call('HKEYS', pk)) do
     local c = string.sub(field, 1, 1)
     if not new[field] and field ~= 'h' and c ~= '#' and c ~= '%' and not string.match(field, '^L%d') then
@@ -73,7 +114,7 @@ if h then
   end
   if #gone > 0 then redis.call('HDEL', pk, unpack(gone)) end
 end
-redis.call('HSET', pk, 'h', version .. ARGV[7] .. (h and string.match(h, '|.*$') or ''), unpack(ARGV, 8))
+redis.call('HSET', pk, 'h', version .. ARGV[7] .. (h and string.match(h, '|.*$') or ''), unpack(ARGV, 10))
 if desk_on and (uses_availability(h) or uses_availability(ARGV[7])) then desk_cards(ARGV[4], redis.call('HGETALL', pk)) end
 if ARGV[5] == '' then
   redis.call('ZREM', KEYS[2], ARGV[4])
@@ -150,77 +191,6 @@ for i = 1, inline do fields[i] = 'L' .. i end
 return {redis.call('LRANGE', KEYS[2], '0', '-1'), inline > 0 and redis.call('HMGET', KEYS[1], unpack(fields)) or {}}
 """
 
-# Takes a person out (merge, forget): deletes their hash, log and due entry, returning what must be
-# moved or cleaned elsewhere: the hash, the log LIST and its remaining time to live.
-# KEYS: person hash, log, due shard; ARGV: 3 person. Their desk cards go with them.
-TAKE = COMMON + CARDS + """
-local out = {redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[2], '0', '-1'), redis.call('PTTL', KEYS[2])}
-desk_cards(ARGV[3], out[1], true)
-redis.call('DEL', KEYS[1], KEYS[2])
-redis.call('ZREM', KEYS[3], ARGV[3])
-return out
-"""
-
-# Merges entries into a person's log in time order (equal times keep their order, the person's own
-# first); the whole log then lives in the LIST. KEYS: person hash, log; ARGV: 3 time to live of the
-# entries' old LIST (ms, <= 0: none), 4 when the first of them outlives the age cap, then the entries.
-MERGE_LOG = COMMON + """
-local pk, lk = KEYS[1], KEYS[2]
-local h = redis.call('HGET', pk, 'h')
-if not h then return 0 end
-local record, inline, expires = string.match(h, '^([^|]*)|?(%d*),?%d*,?(%d*)$')
-local all = redis.call('LRANGE', lk, '0', '-1')
-local stale = {}
-for i = 1, tonumber(inline) or 0 do
-  table.insert(stale, 'L' .. i)
-  table.insert(all, redis.call('HGET', pk, 'L' .. i))
-end
-for i = 5, #ARGV do table.insert(all, ARGV[i]) end
-local keyed = {}
-for i, entry in ipairs(all) do keyed[i] = {tonumber(string.match(entry, '^[^,]*')), i, entry} end
-table.sort(keyed, function(x, y) return x[1] < y[1] or (x[1] == y[1] and x[2] < y[2]) end)
-local ttl = math.max(redis.call('PTTL', lk), tonumber(ARGV[3]))
-redis.call('DEL', lk)
-for i = 1, #keyed, 1000 do
-  local chunk = {}
-  for j = i, math.min(i + 999, #keyed) do table.insert(chunk, keyed[j][3]) end
-  redis.call('RPUSH', lk, unpack(chunk))
-end
-if ttl > 0 then redis.call('PEXPIRE', lk, ttl) end
-if #stale > 0 then redis.call('HDEL', pk, unpack(stale)) end
-if expires == '' or (ARGV[4] ~= '' and tonumber(ARGV[4]) < tonumber(expires)) then expires = ARGV[4] end
-redis.call('HSET', pk, 'h', record .. (#keyed > 0 and ('|0,' .. #keyed .. ',' .. expires) or ''))
-return #keyed
-"""
-
-# Adds memberships to an existing person (the later time wins). KEYS: person hash; ARGV: 3… field, time pairs.
-PUT_MEMBERS = COMMON + """
-if redis.call('HEXISTS', KEYS[1], 'h') == 0 then return 0 end
-for i = 3, #ARGV, 2 do
-  local current = redis.call('HGET', KEYS[1], ARGV[i])
-  if not current or tonumber(current) < tonumber(ARGV[i + 1]) then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-end
-return 1
-"""
-
-# Takes the memberships of one account out of a person's hash, returning field suffix (the channel)
-# and time pairs; their desk cards go. KEYS: person hash; ARGV: 3 the fields' prefix.
-TAKE_MEMBERS = COMMON + CARDS + """
-local fields, out, gone, taken = redis.call('HGETALL', KEYS[1]), {}, {}, {}
-local n = #ARGV[3]
-for i = 1, #fields, 2 do
-  if string.sub(fields[i], 1, n) == ARGV[3] then
-    table.insert(gone, fields[i])
-    table.insert(out, string.sub(fields[i], n + 1))
-    table.insert(out, fields[i + 1])
-    table.insert(taken, fields[i]); table.insert(taken, fields[i + 1])
-  end
-end
-if #gone > 0 then redis.call('HDEL', KEYS[1], unpack(gone)) end
-desk_cards(person_of(KEYS[1]), taken, true)
-return out
-"""
-
 # A channel's new id: moves one membership field of a person (the later time wins where both exist).
 # KEYS: person hash; ARGV: 3 old field, 4 new field.
 MOVE_MEMBER = COMMON + """
@@ -246,14 +216,6 @@ return out
 # 4 events JSON.
 EMIT = COMMON + """
 emit({[ARGV[3]] = {e = cjson.decode(ARGV[4])}})
-return 1
-"""
-
-# Points an account at a person (or at none: '') and tells every process, atomically.
-# KEYS: alias key; ARGV: 3 account, 4 person or ''.
-ALIAS = COMMON + """
-if ARGV[4] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[4]) end
-emit({[tag(ARGV[3])] = {x = {ARGV[3]}}})
 return 1
 """
 

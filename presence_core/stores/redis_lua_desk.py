@@ -11,10 +11,12 @@ Invariant, kept atomically with every write of a person hash: for each membershi
 (``#<chan>``, ``%<n>:<acct><chan>``) in the hash of a person who uses availability, the channel's
 cards hold that account's card as the hash says now; a card of anyone else is removed. The scripts
 that write person hashes call ``desk_cards`` after their write: the record script (when the
-availability, due time, a name or a membership changed), SAVE and LOAD_CHANGE; TAKE and
-TAKE_MEMBERS remove the cards of the memberships they take out. Memberships that PUT_MEMBERS moves
-to a person (a link) arrive without cards: the next read mends them (``redis_desk``), as it does for
-listings made before cards existed. Listings, channel moves and drops go through ``redis_desk``.
+availability, due time, a name or a membership changed), SAVE and LOAD_CHANGE; the steps of forget,
+link and unlink that take a hash or some of its memberships out (``redis_lua_links``:
+FORGET_TAKE_STEP, MERGE_STASH, TAKE_MEMBERS_STEP) remove their cards. Memberships that a link or an
+unlink moves to a person (MERGE_APPLY_STEP, PUT_MEMBERS) arrive without cards: the next read mends
+them (``redis_desk``), as it does for listings made before cards existed. Listings, channel moves
+and drops go through ``redis_desk``.
 
 On a cluster a channel's keys live in another slot than the person's, which a script must not
 touch: there ``desk_on`` is false, there are no cards, and the desk is read person by person.

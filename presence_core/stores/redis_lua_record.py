@@ -21,6 +21,10 @@ People who use availability (the flag at the end of ``h``'s record part) also ge
 each channel's desk index (``redis_desk``), whose cards (``redis_lua_desk``) are rewritten when their
 availability, due time, a name or a membership changed; everyone else pays nothing for it.
 
+Exactly once: a batch written again after an unknown outcome (a dropped connection, a failover) carries
+the same token key, set with ``SET NX`` in the call's slot; a first attempt that finds it set applies
+nothing and returns empty lists. Tokens whose batch was acknowledged are deleted by a later call.
+
 ARGV: 1 prefix, 2 instance, 3 inline ('1': a single Redis, resolve aliases and write channels here),
 4 log max count, 5 log max age ms, 6 membership ttl ms, 7 channel key ttl ms, 8 the batch: a flat
 JSON array of ``WIDTH`` values per activity: account, the tag of its person (of the hint, else of
@@ -28,7 +32,9 @@ the account), person hint ('' = resolve here; cluster mode sends the cached gues
 device name, type, ts, ts + away_after_ms, channel ('' = none), channel tag, name ('' = none),
 logged (true/false), username ('' = none), the status code of ``rules.arrival_status`` (an
 activity that arrives late keeps its age), the time before which a membership is renewed (ts minus
-``RENEW``); numbers as strings of digits.
+``RENEW``); numbers as strings of digits; 9 the batch's token key in the call's slot ('' = none),
+10 '1' on a batch's first call to this slot ('0': a retry of stale positions within one ``record``,
+which sets the token without checking it), 11… token keys of acknowledged batches, to delete.
 Returns {transitions {position, person, old, new}..., stale positions, channel ops {chan, account,
 ts | '' to end}..., availability changes {position, person, 0|1}..., desk ops {chan, account, ts |
 ''}...}; channel and desk ops only in cluster mode, where the channel is in another slot.
@@ -42,6 +48,9 @@ from presence_core.stores.redis_lua_desk import CARDS
 WIDTH = 15
 INLINE = 8  # log entries kept in the person's hash (redis_codec.INLINE_LOG)
 RENEW_FRACTION = 60  # a membership is renewed when older than the channel window over this
+# How long a batch's token outlives an unacknowledged write: a retry later than this (after a longer
+# outage) may apply the batch twice.
+TOKEN_TTL_MS = 10 * 60_000
 
 _RECORD = """
 local inline = ARGV[3] == '1'
@@ -57,6 +66,17 @@ local avails, desk_ops, desks = {}, {}, {}
 local SMALL = {['0'] = 0, ['1'] = 1, ['2'] = 2, ['3'] = 3, ['4'] = 4, ['5'] = 5, ['6'] = 6, ['7'] = 7, ['8'] = 8}
 local DIGITS = {[0] = '0', '1', '2', '3', '4', '5', '6', '7', '8'}
 local SLOTS = @SLOTS@  -- fields of the entries kept in the hash: 'L1' …
+
+if ARGV[9] ~= '' and not redis.call('SET', ARGV[9], '1', 'NX', 'PX', @TOKEN_TTL@) and ARGV[10] == '1' then
+  -- applied already, the acknowledgement was lost: nothing again, except that a cluster's channel
+  -- phase may not have run; its updates bear repeating (ZADD GT)
+  local ops = {}
+  for b = 0, inline and -1 or #batch - 1, W do
+    if batch[b + 9] ~= '' then ops[#ops + 1] = {batch[b + 9], batch[b + 1], batch[b + 7]} end
+  end
+  return {{}, {}, ops, {}, {}}
+end
+if #ARGV > 10 then redis.call('DEL', unpack(ARGV, 11)) end
 
 -- a < b for times written as digits
 local function before(a, b)
@@ -444,4 +464,5 @@ return {transitions, stale, chan_ops, avails, desk_ops}
 """
 
 RECORD = COMMON + CARDS + (_RECORD.replace("@WIDTH@", str(WIDTH)).replace("@INLINE@", str(INLINE))
+                   .replace("@TOKEN_TTL@", str(TOKEN_TTL_MS))
                    .replace("@SLOTS@", "{%s}" % ", ".join(f"'L{i}'" for i in range(1, INLINE + 1))))

@@ -115,6 +115,7 @@ class Tokens:
         await self.redis.eval("TOKEN_TOUCH", [self._record(token_hash)], at)
 
     async def forget(self, accounts: Sequence[str]) -> None:
-        """Every token of these accounts, and their indexes."""
-        hashes = await self._hashes(accounts)
-        await self.redis.pipeline([["DEL", self._record(h)] for h in hashes] + [["DEL", self._index(a)] for a in accounts])
+        """Every token of these accounts, then their indexes: interrupted, it can run again (``redis_journal``)."""
+        if hashes := await self._hashes(accounts):
+            await self.redis.pipeline([["DEL", self._record(h)] for h in hashes])
+        await self.redis.pipeline([["DEL", self._index(a)] for a in accounts])

@@ -340,7 +340,7 @@ class SqliteStore(SqliteAvailability, Store):
             await asyncio.get_running_loop().run_in_executor(executor, self._disconnect)
             executor.shutdown()
 
-    async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Event]:
+    async def record(self, batch: Sequence[Activity], policy: Policy, *, token: str | None = None) -> list[Event]:
         return await self._call(_record, batch, policy)
 
     async def load(self, person_ids: Sequence[str]) -> dict[str, PersonRecord]:
@@ -395,7 +395,7 @@ class SqliteStore(SqliteAvailability, Store):
             record.version, split_off.version = expected_version + 1, 1
         return done
 
-    async def forget(self, person_id: str, *, do_not_track: bool = False) -> None:
+    async def forget(self, person_id: str, *, do_not_track: bool = False, events: Sequence[Event] = ()) -> None:
         await self._call(_forget, person_id, do_not_track)
 
     async def do_not_track(self, account_ids: Sequence[str]) -> set[str]:

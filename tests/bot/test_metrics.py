@@ -80,7 +80,7 @@ class BrokenOutbox(RecordingOutbox):
 
 
 class FailingStore(MemoryStore):
-    async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Transition]:
+    async def record(self, batch: Sequence[Activity], policy: Policy, *, token: str | None = None) -> list[Transition]:
         raise ConnectionError("the store is down")
 
 

@@ -23,10 +23,10 @@ class FlakyStore(MemoryStore):
         super().__init__()
         self.down = False
 
-    async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Event]:
+    async def record(self, batch: Sequence[Activity], policy: Policy, *, token: str | None = None) -> list[Event]:
         if self.down:
             raise StoreUnavailableError("switched off by the test")
-        return await super().record(batch, policy)
+        return await super().record(batch, policy, token=token)
 
 
 async def say(presence: PresenceService, n: int) -> None:

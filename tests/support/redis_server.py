@@ -6,7 +6,9 @@ A cluster is three masters joined with ``redis-cli --cluster create``.
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -124,6 +126,15 @@ class RedisServer:
         """Stop the server process, keeping its port and directory for ``resume`` (an outage)."""
         self._kill()
 
+    def freeze(self) -> None:
+        """Stop the process (SIGSTOP): connections stay open and go unanswered, as with a hung server."""
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGCONT)
+
     def resume(self) -> None:
         """Start the same server again; with ``--appendonly yes`` in ``extra`` its data survives."""
         self.process = subprocess.Popen(self._args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -133,6 +144,31 @@ class RedisServer:
     def stop(self) -> None:
         self._kill()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class RedisTlsServer(RedisServer):
+    """A server that speaks TLS too, on ``tls_port``, with a self-signed certificate for 127.0.0.1 made by
+    ``openssl``; ``url`` is its ``rediss://`` URL, which trusts that certificate."""
+
+    def __init__(self) -> None:
+        if shutil.which("openssl") is None:
+            raise FileNotFoundError("openssl must be installed to make the test certificate")
+        self.certs = Path(tempfile.mkdtemp(prefix="presence-redis-tls-"))
+        cert, key = self.certs / "cert.pem", self.certs / "key.pem"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-keyout", str(key),
+                        "-out", str(cert), "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                       check=True, capture_output=True, timeout=60)
+        self.tls_port = _free_port(False)
+        super().__init__(extra=("--tls-port", str(self.tls_port), "--tls-cert-file", str(cert), "--tls-key-file",
+                                str(key), "--tls-ca-cert-file", str(cert), "--tls-auth-clients", "no"))
+
+    @property
+    def url(self) -> str:
+        return f"rediss://127.0.0.1:{self.tls_port}/0?ssl_ca_certs={self.certs / 'cert.pem'}"
+
+    def stop(self) -> None:
+        super().stop()
+        shutil.rmtree(self.certs, ignore_errors=True)
 
 
 class RedisCluster:

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from presence_core import PresenceService
+from presence_core.stores import redis_links
 from presence_core.stores.redis import RedisStore
 from presence_core.stores.sqlite import SqliteStore
 from presence_core.tokens import device_id
 from tests.support.clock import FakeClock
+from tests.support.redis_leftovers import keys_naming
 
 TG, DC, OTHER = "telegram:424242", "discord:737373", "telegram:5151"
+NEEDLES = (TG, DC, "someone")
 
 
-async def history_then_forget(presence: PresenceService) -> None:
+async def history(presence: PresenceService) -> None:
     """Everything a person can leave behind: linked accounts, devices, activity, channels, codes, hits,
     API tokens and app rooms."""
     for account, channel in ((TG, "telegram:-5"), (DC, "discord:9")):
@@ -34,6 +39,10 @@ async def history_then_forget(presence: PresenceService) -> None:
     assert await presence.watch(TG, OTHER, "telegram:-5") is not None
     await presence.create_token(DC, "laptop")
     await presence.room_heartbeat(DC, device_id(DC, "laptop"), "app:doc-of-someone", {"cursor": "someone"})
+
+
+async def history_then_forget(presence: PresenceService) -> None:
+    await history(presence)
     await presence.forget(DC)
 
 
@@ -49,28 +58,16 @@ async def test_forget_leaves_no_row_in_sqlite(tmp_path: object, clock: FakeClock
     assert leftovers == {}
 
 
-async def test_forget_leaves_no_key_or_member_in_redis(redis_store: RedisStore, clock: FakeClock) -> None:
-    presence = PresenceService(redis_store, clock=clock)
+async def test_forget_leaves_no_key_member_or_event_in_redis(redis_like: RedisStore, clock: FakeClock,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Right after ``forget`` the events announcing it (alias changes, leaving rooms) are still there for the
+    other processes to hear, with the journal entry that erases them after a pause; then nothing."""
+    monkeypatch.setattr(redis_links, "GRACE_S", 60.0)
+    presence = PresenceService(redis_like, clock=clock)
     await presence.start()
     await history_then_forget(presence)
-    client = redis_store.redis.raw
-    leftovers = []
-    async for key in client.scan_iter(count=1000):
-        name = key.decode(errors="replace")
-        kind = await client.type(key)
-        values: list[bytes] = []
-        if kind == b"zset":
-            values = await client.zrange(key, 0, -1)
-        elif kind == b"hash":
-            values = [*await client.hkeys(key), *await client.hvals(key)]
-        elif kind == b"list":
-            values = await client.lrange(key, 0, -1)
-        elif kind == b"string":
-            values = [await client.get(key)]
-        elif kind == b"set":
-            values = list(await client.smembers(key))
-        text = name + " ".join(v.decode(errors="replace") for v in values)
-        if TG in text or DC in text or "someone" in text:
-            leftovers.append(name)
+    left = await keys_naming(redis_like, NEEDLES)
+    assert left and all(k.startswith(("pr:e:", "pr:j:")) for k in left), left
+    await redis_like.links.journal.settle()
+    assert await keys_naming(redis_like, NEEDLES) == []
     await presence.close()
-    assert leftovers == []

@@ -31,8 +31,8 @@ class DecidingStore(RedisStore):
         super().__init__(url)
         self.decided: list[Event] = []
 
-    async def record(self, batch: Sequence[Activity], policy: Policy) -> list[Event]:
-        events = await super().record(batch, policy)
+    async def record(self, batch: Sequence[Activity], policy: Policy, *, token: str | None = None) -> list[Event]:
+        events = await super().record(batch, policy, token=token)
         self.decided += events
         return events
 
