@@ -25,6 +25,7 @@ import platform
 import time
 from collections.abc import Awaitable, Callable
 
+from bench.bench_stores import cpu_model
 from bench.desk_baseline import OldDesk
 from presence_core import availability
 from presence_core.errors import ConcurrentUpdateError
@@ -214,7 +215,7 @@ async def main() -> None:
         "# Availability benchmarks (issue 14)", "",
         f"- command: `python -m bench.bench_availability --calls {args.calls}`",
         f"- date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC",
-        f"- machine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}; Python "
+        f"- machine: {os.cpu_count()} CPUs, {cpu_model()} ({platform.machine()}); Python "
         f"{platform.python_version()}; Redis {version} on loopback, no persistence; Redis and Python share the CPUs",
         f"- load average when it started: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", "",
         "## get_available and pick: one call at a time",
