@@ -7,9 +7,9 @@ reads   ``get_available`` and ``pick`` in a channel of 10k people of whom 500 ha
         commandstats), against ``who`` in the same channel and against the way they read the desk
         before desk cards (``desk_baseline``), all measured in the same run, in turns of 50 calls so
         that a busy moment of the machine falls on all of them alike; and the same calls in a channel
-        of 1k people with the same 500, to show the cost follows the desk, not the channel. Then where a call's time goes, step by step, and
-        how often Python's garbage collector runs per 100 calls (the old way's full collections
-        were part of its p99).
+        of 1k people with the same 500, to show the cost follows the desk, not the channel. Then
+        where a call's time goes, step by step, and how often Python's garbage collector runs per
+        100 calls (the old way's full collections were part of its p99).
 atomic  many picks of one person at once from 4 clients: the LOAD script against the
         compare-and-set loop (load, settle, save) it replaces, both real code of the store.
 """
@@ -223,7 +223,8 @@ async def main() -> None:
         f"{args.calls} calls each, in turns of {TURN}. Ratios: p50 against `who` in the same channel, and "
         "p50 / p99 against the old way (one script reading every desk member's hash, records built in Python), "
         "same run. p99 CPU ms: this process's CPU time per call (Redis runs in another process).", "",
-        "| people in channel | call | p50 ms | p99 ms | p99 CPU ms | Redis µs/call | p50 vs who | p50 / p99 vs old way |",
+        "| people in channel | call | p50 ms | p99 ms | p99 CPU ms | Redis µs/call | p50 vs who "
+        "| p50 / p99 vs old way |",
         "|--:|---|--:|--:|--:|--:|--:|--:|",
         *read_rows, "",
         "## Where the time goes: 10,000 in the channel, 500 on the desk, each step alone", "",
