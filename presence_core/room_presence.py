@@ -59,7 +59,7 @@ class RoomPresence:
         # start); platform channels are left alone: an API never makes anyone "seen" in a chat.
         now = service.clock()
         channels = [room for room in joined if rooms.is_app_room(room)] or [None]
-        await asyncio.gather(*(service._submit(Activity(user_id, device_id, name, "heartbeat", now, room, logged=False))
+        await asyncio.gather(*(service.recorder.submit(Activity(user_id, device_id, name, "heartbeat", now, room, logged=False))
                                for room in channels))
         return joined
 
