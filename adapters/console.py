@@ -3,6 +3,12 @@
 Each line is a message from the current user in the current channel; ``:user NAME``,
 ``:channel NAME``, ``:dm``, ``:lang CODE`` and ``:quit`` switch context. Piped input works too: at
 its end every pending answer is given and the chat exits.
+
+The console behaves like the platforms' group chats, which it stands for: a channel is shared by
+everyone typed in it, so a private answer there is a direct message (printed as one, "(to NAME)"),
+never a sure private answer; link codes, tokens and ``forget`` need ``:dm``. A NAME is a username:
+``Ann`` and ``ann`` are one account (``console:ann``), and ``@ANN`` mentions it, as on Telegram
+and Discord.
 """
 
 from __future__ import annotations
@@ -36,16 +42,26 @@ class ConsoleState:
     locale: str | None = None
 
     @property
+    def user_id(self) -> str:
+        return account(self.user)
+
+    @property
     def channel_id(self) -> str:
-        return f"{PLATFORM}:dm/{self.user}" if self.direct else f"{PLATFORM}:{self.channel}"
+        return f"{PLATFORM}:dm/{self.user.casefold()}" if self.direct else f"{PLATFORM}:{self.channel}"
 
     @property
     def place(self) -> str:
         return "DM" if self.direct else f"#{self.channel}"
 
 
+def account(name: str) -> str:
+    """The account a console name stands for: names are usernames, the same in any case."""
+    return f"{PLATFORM}:{name.casefold()}"
+
+
 class ConsoleOutbox:
-    """Prints replies as plain text; a private answer in a channel is marked as such."""
+    """Prints replies as plain text; a private answer asked for in a channel is printed as the direct
+    message it is on the platforms, "(to NAME) …"."""
 
     def __init__(self, out: TextIO, presence_bot: PresenceBot) -> None:
         self._out = out
@@ -54,7 +70,7 @@ class ConsoleOutbox:
     async def send(self, session: Session, reply: Reply) -> None:
         text = reply.render("plain")
         if reply.private and not session.is_direct:
-            text = f"{i18n.text(self._bot.locale_for(session), 'private.console')} {text}"
+            text = f"{i18n.text(self._bot.locale_for(session), 'console.to', user=session.user_name)} {text}"
         self._print(text)
 
     async def send_direct(self, user_id: str, reply: Reply, silent: bool) -> bool:
@@ -131,16 +147,16 @@ class Console:
     def session(self, content: str) -> Session:
         state = self.state
         named = _MENTION.findall(content)
-        mentions = {f"@{m}": f"{PLATFORM}:{m}" for m in named}
+        mentions = {f"@{m}": account(m) for m in named}
         return Session(
-            platform=PLATFORM, self_id="presence", user_id=f"{PLATFORM}:{state.user}", user_name=state.user,
+            platform=PLATFORM, self_id="presence", user_id=state.user_id, user_name=state.user,
             username=state.user,
             channel_id=state.channel_id, guild_id=None, is_direct=state.direct, content=content,
             message_id=None, timestamp=self.bot.service.clock(), locale=state.locale,
             kind="command" if content.lstrip().startswith(("/", "／")) else "message",
             outbox=self._outbox, mentions=MappingProxyType(mentions),
             # A console person's name is their id: someone mentioned but never seen is named too.
-            names=MappingProxyType({f"{PLATFORM}:{m}": m for m in named}),
+            names=MappingProxyType({account(m): m for m in named}),
             channel_name=None if state.direct else f"#{state.channel}", local=True,
         )
 

@@ -47,7 +47,8 @@ from presence_bot.app import PresenceBot  # noqa: E402
 from presence_bot.session import Session  # noqa: E402
 from presence_core.models import Activity  # noqa: E402
 from presence_core.policy import Policy  # noqa: E402
-from presence_core.service import WRITERS, PresenceService  # noqa: E402
+from presence_core.recorder import WRITERS  # noqa: E402
+from presence_core.service import PresenceService  # noqa: E402
 from presence_core.stores.redis import RedisStore, hash_tag  # noqa: E402
 from tests.support.redis_server import RedisServer  # noqa: E402
 

@@ -48,9 +48,14 @@ def aliases_of(locale: str, name: str) -> list[str]:
     return [word for word, target in _alias_entries(locale, _ALIAS_TABLES[0]).items() if target == name]
 
 
+# Ending a command word the way a sentence ends (``who?``, ``谁在线？``, ``help!``) still names it.
+_SENTENCE_END = "?？!！.。"
+
+
 def resolve_subcommand(word: str) -> str | None:
-    """The subcommand a word names in any locale, in any case and width (``ＤＮＤ``, ``勿扰``); None when none."""
-    word = fold(word)
+    """The subcommand a word names in any locale, in any case and width (``ＤＮＤ``, ``勿扰``), also with
+    a question or exclamation mark or full stop after it (``who?``); None when none."""
+    word = fold(word).rstrip(_SENTENCE_END)
     return word if word in SUBCOMMANDS else _aliases().get(word)
 
 

@@ -14,6 +14,8 @@ SEPARATORS = ":：,，、"
 _FIRST_WORD = re.compile(r"\s*(\S+)")
 # Subcommands whose first argument is free text: "状态开会" is status "开会".
 _TEXT_FIRST = frozenset({"status"})
+# Discord's slash subcommand groups (``/presence team pick``): typed as a word, the group is skipped.
+GROUP_WORDS = frozenset({"team"})
 
 
 def separate(text: str) -> str:
@@ -50,10 +52,13 @@ def _glued(word: str) -> int | None:
 def read_command(args: Sequence[str]) -> tuple[str | None, list[str]]:
     """The subcommand the first argument names and the arguments for it; (None, args) when it names none.
 
-    A bare ``/presence`` is ``("presence", [])``; a quoted first word is text, never a command.
+    A bare ``/presence`` is ``("presence", [])``; a quoted first word is text, never a command; a
+    Discord group word before a subcommand (``team pick``) is skipped.
     """
     if not args:
         return "presence", []
+    if len(args) > 1 and not isinstance(args[0], Quoted) and fold(args[0]) in GROUP_WORDS:
+        args = args[1:]
     first = args[0]
     name = None if isinstance(first, Quoted) else resolve_subcommand(first)
     return (name, list(args[1:])) if name is not None else (None, list(args))

@@ -61,7 +61,11 @@ def split_args(text: str) -> list[str]:
     """Split on white space (any, the ideographic space too); a quote that opens an argument keeps
     spaces until its closer and gives a :class:`Quoted` argument.
 
-    A quote inside a word (``I'm``) is an ordinary character, so only real quoting is read.
+    A quote closes only where a quoted word can end: right before white space or the end of the
+    line. So an apostrophe (``'Mom's birthday'``, ``I'm``) and a quote inside the text
+    (``"say "hi" now"``, quotes typed in pairs nest) stay part of it. An opening quote whose closer
+    never ends a word is no quote: the word is kept as typed. Raises UnbalancedQuoteError when the
+    closer does not occur at all, so nothing typed is silently dropped or moved.
     """
     args: list[str] = []
     i, n = 0, len(text)
@@ -71,17 +75,36 @@ def split_args(text: str) -> list[str]:
             continue
         closer = QUOTES.get(text[i])
         if closer is not None:
-            end = text.find(closer, i + 1)
-            if end < 0:
+            end = _closing_quote(text, i, closer)
+            if end is not None:
+                args.append(Quoted(text[i + 1:end]))
+                i = end + 1
+                continue
+            if closer not in text[i + 1:]:
                 raise UnbalancedQuoteError(text[i])
-            args.append(Quoted(text[i + 1:end]))
-            i = end + 1
-            continue
         start = i
         while i < n and not text[i].isspace():
             i += 1
         args.append(text[start:i])
     return args
+
+
+def _closing_quote(text: str, start: int, closer: str) -> int | None:
+    """Where the quoted argument opened at ``start`` ends: the closer matching it, counting quotes
+    that open after a space as nested (``"a "b" c"``); else the first closer that ends a word
+    (``"he said "hi""``); None when no closer ends a word."""
+    opener = text[start]
+    n = len(text)
+    ends = [j for j in range(start + 1, n) if text[j] == closer and (j + 1 == n or text[j + 1].isspace())]
+    depth, closing = 1, set(ends)
+    for j in range(start + 1, n):
+        if j in closing:
+            depth -= 1
+            if depth == 0:
+                return j
+        elif text[j] == opener and text[j - 1].isspace():
+            depth += 1
+    return ends[0] if ends else None
 
 
 def quote_arg(arg: str) -> str:

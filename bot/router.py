@@ -113,7 +113,9 @@ async def run_command(ctx: Context, topic: str, args: Sequence[str], *, bare: bo
 
 def _answer_error(ctx: Context, topic: str, error: UsageError) -> Reply:
     """One localized line for the error and the usage line of the command; private for personal commands."""
-    return ctx.reply(ctx.line(error.key, **error.values), ctx.line("usage.line", usage=ctx.text(f"usage.{topic}")),
+    durations = {name: ctx.duration(ms) for name, ms in error.durations.items()}
+    return ctx.reply(ctx.line(error.key, **error.values, **durations),
+                     ctx.line("usage.line", usage=ctx.text(f"usage.{topic}")),
                      private=topic in PERSONAL)
 
 
@@ -123,7 +125,7 @@ async def _dispatch(ctx: Context, topic: str, args: Sequence[str], bare: bool) -
     if topic == "presence":
         replied_to = ctx.session.reply_to_user_id
         if bare and replied_to and replied_to != f"{ctx.session.platform}:{ctx.session.self_id}":
-            return await status.show_user(ctx, replied_to, _shown_name(ctx, replied_to, replied_to))
+            return await status.show_user(ctx, replied_to)
         return await status.show_self(ctx, args)
     return await HANDLERS[topic](ctx, args)
 
@@ -189,11 +191,6 @@ def _is_person(mentions: Mapping[str, str], word: str) -> bool:
     return word.startswith(("@", "<@")) or word in mentions
 
 
-def _shown_name(ctx: Context, user_id: str, typed: str) -> str:
-    """The name the platform gave for someone this message names, else what was typed (never an id)."""
-    return ctx.session.names.get(user_id) or typed
-
-
 async def _unknown_word(ctx: Context, word: str, rest: Sequence[str]) -> Reply | None:
     """A first word that names no command: "did you mean …?", else the one person the asker may see by that name."""
     suggestion = difflib.get_close_matches(fold(word), known_words(), n=1, cutoff=0.6)
@@ -212,7 +209,7 @@ async def _show_person(ctx: Context, word: str, rest: Sequence[str]) -> Reply:
     if rest:
         raise UsageError("error.unexpected", text=" ".join(rest))
     target = await people.person(ctx, word)
-    return await status.show_user(ctx, target, _shown_name(ctx, target, word))
+    return await status.show_user(ctx, target, word)
 
 
 async def _did_you_mean(ctx: Context, word: str, suggestion: str, rest: Sequence[str]) -> Reply | None:

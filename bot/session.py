@@ -57,7 +57,8 @@ class Session:
     anonymous: bool = False
     # What people call this channel (a group's title, "#general"); None in direct chats or when unknown.
     channel_name: str | None = None
-    # A person at this machine's own terminal (the console): never rate-limited.
+    # A person at this machine's own terminal (the console): never rate-limited. Nothing more: a console
+    # channel stands for a group of several people, so its answers are as private as a group's.
     local: bool = False
     # An answer can be shown here to the asker alone (a Discord interaction's ephemeral response).
     ephemeral: bool = False
@@ -65,10 +66,10 @@ class Session:
 
     @property
     def private_guaranteed(self) -> bool:
-        """Whether a private answer is sure to reach the asker alone: in a direct chat, as an ephemeral
-        response, at the local console. Elsewhere (a group message) it goes by direct message, which may
-        not arrive (a Telegram user who never started the bot, Discord DMs closed)."""
-        return self.is_direct or self.ephemeral or self.local
+        """Whether a private answer is sure to reach the asker alone: in a direct chat, or as an ephemeral
+        response. Elsewhere (a group message, also a console channel) it goes by direct message, which
+        may not arrive (a Telegram user who never started the bot, Discord DMs closed)."""
+        return self.is_direct or self.ephemeral
 
     async def send(self, reply: Reply) -> None:
         await self.outbox.send(self, reply)

@@ -52,7 +52,7 @@ class WatchDelivery:
             uses = (await self.service.get_availability(watch.target_id)).uses_availability
             locale = i18n.pick_locale(watch.locale, self.default_locale)
             reply = i18n.reply(locale, "watch.fired_available" if uses else "watch.fired_online",
-                               name=sanitize(target.name or "") or watch.target_id)
+                               name=sanitize(target.name or "") or i18n.text(locale, "person.unnamed"))
             platform = watch.watcher_id.partition(":")[0]
             try:
                 if await self._senders[platform](watch.watcher_id, reply, watcher.status is Status.DND):

@@ -15,11 +15,11 @@ Choosing whom to give work ("pick"): least loaded first, ties to whoever was pic
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from presence_core import hours as weekly
 from presence_core.errors import InvalidArgumentError
-from presence_core.models import AvailabilityChange, AvailableUser, LoadChange, PersonRecord
+from presence_core.models import AvailabilityChange, AvailableUser, DeskView, LoadChange, PersonRecord
 from presence_core.status import Status
 from presence_core.text import visible_length
 
@@ -151,3 +151,19 @@ def pick_order(user: AvailableUser) -> tuple[int, int, str]:
 def as_available(account: str, record: PersonRecord) -> AvailableUser:
     return AvailableUser(account, record.names.get(account), record.load, record.capacity, tuple(record.skills),
                          record.last_pick)
+
+
+def desk_view(people: Iterable[tuple[str, PersonRecord]], now: int) -> DeskView:
+    """A desk from its people's whole records (account seen there, record), each person once: of those
+    who use availability, the due ones whole, the others listed when announced available
+    (``Store.desk_view``)."""
+    available: list[AvailableUser] = []
+    due: list[tuple[str, PersonRecord]] = []
+    for account, record in people:
+        if not uses_availability(record):
+            continue
+        if record.due is not None and record.due <= now:
+            due.append((account, record))
+        elif record.available:
+            available.append(as_available(account, record))
+    return DeskView(available, due)

@@ -2,7 +2,7 @@
 
 The rules are ``presence_core.availability``; this module reads and writes through the store
 contract: settings by the service's compare-and-set update, load by ``Store.change_load`` (atomic
-per person in every backend), channel lists from the channel's desk index (``Store.desk_people``),
+per person in every backend), channel lists from the channel's desk index (``Store.desk_view``),
 whose cost grows with the people who use availability there, never with everyone in the channel.
 """
 
@@ -142,12 +142,13 @@ class Desk:
         """Who in the channel can take work now, in pick order; only people ``viewer_id`` may see there."""
         service = self.service
         now = service.clock()
-        people = await service.store.desk_people(channel_id, now - service.policy.membership_ttl_ms, now)
-        accounts = [a for a, _ in people]
+        desk = await service.store.desk_view(channel_id, now - service.policy.membership_ttl_ms, now)
+        accounts = [u.user_id for u in desk.available] + [a for a, _ in desk.due]
         visible = await service.visibility.in_channel(viewer_id, channel_id, accounts, members=accounts)
         wanted = None if skill is None else availability.skill_key(skill)
-        found = [availability.as_available(a, r) for a, r in people
-                 if a in visible and (wanted is None or wanted in r.skills) and available_now(r, now, service)]
+        found = [u for u in desk.available if u.user_id in visible and (wanted is None or wanted in u.skills)]
+        found += [availability.as_available(a, r) for a, r in desk.due
+                  if a in visible and (wanted is None or wanted in r.skills) and available_now(r, now, service)]
         return sorted(found, key=availability.pick_order)
 
     async def pick(self, channel_id: str, skill: str | None = None, *,

@@ -345,6 +345,19 @@ class AvailableUser:
 
 
 @dataclass(frozen=True, slots=True)
+class DeskView:
+    """A channel's desk as a store finds it at a time (``Store.desk_view``).
+
+    ``available``: people announced available and not due, under the account seen there, as they
+    are listed (unordered). ``due``: people due by then, as (account seen there, whole record), for
+    the caller to settle first: the clock may have changed their availability.
+    """
+
+    available: list[AvailableUser]
+    due: list[tuple[str, PersonRecord]]
+
+
+@dataclass(frozen=True, slots=True)
 class Watch:
     """"Tell me when they're available": one-shot, until ``expires_at`` (epoch ms).
 

@@ -11,6 +11,8 @@ HOUR_MS = 60 * MINUTE_MS
 DAY_MS = 24 * HOUR_MS
 # The furthest ahead a status or custom status may end: a year is the longest anyone plans.
 MAX_EXPIRY_MS = 365 * DAY_MS
+# Tries of a compare-and-set (load, change, save if unchanged) before ``ConcurrentUpdateError``.
+CAS_ATTEMPTS = 16
 # The longest any timer of a Policy may be: longer is a typo, not a plan.
 MAX_TIMER_MS = 3650 * DAY_MS
 

@@ -76,9 +76,9 @@ class RoomPresence:
         channels = [room for room in joined if rooms.is_app_room(room)] or [None]
         beats = [Activity(user_id, device_id, name, "heartbeat", now, room, logged=False) for room in channels]
         if len(beats) == 1:  # the usual case, without gather's task per call
-            await service._submit(beats[0])
+            await service.recorder.submit(beats[0])
         else:
-            await asyncio.gather(*map(service._submit, beats))
+            await asyncio.gather(*map(service.recorder.submit, beats))
         return joined
 
     async def leave(self, user_id: str, device_id: str, room_id: str | None = None) -> list[str]:

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
-import logging
-import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
 from types import TracebackType
 from typing import Any
 
-from presence_core import availability, linking, rooms, rules
+from presence_core import rooms, rules
 from presence_core.arguments import (
     activity_of,
     name_of_device,
@@ -25,20 +20,13 @@ from presence_core.arguments import (
     require_ids,
     require_str,
 )
-from presence_core.backlog import Backlog
-from presence_core.batching import Batcher
+from presence_core.accounts import Accounts
 from presence_core.desk import Desk
 from presence_core.errors import (
-    AlreadyLinkedError,
     ConcurrentUpdateError,
     EmptyTextError,
     InvalidArgumentError,
-    InvalidLinkCodeError,
-    LinkRateLimitedError,
-    LinkSameAccountError,
-    StoreUnavailableError,
     TextTooLongError,
-    UnknownDeviceError,
 )
 from presence_core.events import EventBus, Handler
 from presence_core.models import (
@@ -61,30 +49,24 @@ from presence_core.models import (
     Watch,
     Workload,
 )
-from presence_core.policy import MAX_EXPIRY_MS, Policy
+from presence_core.policy import CAS_ATTEMPTS, MAX_EXPIRY_MS, Policy
+from presence_core.recorder import Recorder
 from presence_core.room_presence import RoomPresence
 from presence_core.status import Status
 from presence_core.stores.base import Store
+from presence_core.sweeper import Sweeper
 from presence_core.text import cut, one_line, strip_invisible, visible_length
 from presence_core.tokens import ApiDevice, Tokens
-from presence_core.views import device_names, devices_view, self_view
+from presence_core.views import devices_view, self_view
 from presence_core.visibility import Found, Viewer, Visibility
 from presence_core.watches import DEFAULT_WATCH_MS, Watches
 
-log = logging.getLogger(__name__)
 
 Clock = Callable[[], int]
 MAX_ACTIVITY_LIMIT = 50
 CHANNEL_NAME_MAX_LEN = 128
 # Channel names this process knows it has written: a bound, not a cache that must hold them all.
 CHANNEL_NAMES_CACHED = 10_000
-# Batches in flight at once. Two keep the store busy while Python prepares the next batch, and make
-# each batch twice as big as four did: 256 senders on Redis ran 10-40% faster (bench/RESULTS-redis.md).
-WRITERS = 2
-_CAS_ATTEMPTS = 16
-BATCH_TOKEN_BYTES = 12  # random bytes naming a batch (Store.record's token): never the same twice
-HOUSEKEEPING_INTERVAL_MS = 10 * 60_000
-SWEEP_ROUNDS = 100
 
 
 def system_clock() -> int:
@@ -99,13 +81,10 @@ class PresenceService:
         self.events = EventBus()
         # Every read of someone else's presence goes through this one rule (SPEC section 7).
         self.visibility = Visibility(store, self.policy, lambda: self.clock())
-        # Writers in flight at once: one person always goes to the same one, so their activity stays
-        # in order, while the store works on one batch as Python prepares the next.
-        self._writers: list[Batcher[Activity]] = [Batcher(self._flush) for _ in range(WRITERS)]
-        self._backlog = Backlog(self._write_late, self.policy.outage_buffer_max)
-        self._sweeper: asyncio.Task[None] | None = None
+        self.recorder = Recorder(self)
+        self.sweeper = Sweeper(self)
         self._channel_names: OrderedDict[str, str] = OrderedDict()
-        self._next_housekeeping = 0
+        self.accounts = Accounts(self)
         self._desk = Desk(self)
         self._watches = Watches(self)
         self.rooms = RoomPresence(self)
@@ -115,16 +94,11 @@ class PresenceService:
 
     async def start(self) -> None:
         await self.store.start(self.events.emit)
-        self._sweeper = asyncio.create_task(self._sweep_forever())
+        self.sweeper.start()
 
     async def close(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
-            self._sweeper = None
-        await self.flush()
-        await self._backlog.close()
+        await self.sweeper.stop()
+        await self.recorder.close()
         await self.store.close()
 
     async def __aenter__(self) -> PresenceService:
@@ -134,20 +108,6 @@ class PresenceService:
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
         await self.close()
-
-    async def _sweep_forever(self) -> None:
-        waiting = False  # sweeps are being skipped: said once (the Redis store logs its outages itself)
-        while True:
-            await asyncio.sleep(self.policy.heartbeat_interval_ms / 1000)
-            try:
-                await self.sweep()
-                waiting = False
-            except StoreUnavailableError as error:
-                if not waiting:
-                    log.info("presence sweeps wait for the store: %s", error)
-                waiting = True
-            except Exception:
-                log.exception("presence sweep failed; retrying next interval")
 
     # events ------------------------------------------------------------------------------------
 
@@ -169,38 +129,15 @@ class PresenceService:
         platform's unique handle, which ``@x`` matches); the last three may be keyword arguments
         instead. Raises ``InvalidArgumentError`` naming any other key, or a key given both ways.
         """
-        await self._submit(activity_of(user_id, activity, device_id, user_name, username, self.clock(),
+        await self.recorder.submit(activity_of(user_id, activity, device_id, user_name, username, self.clock(),
                                        self.policy.name_max_len))
 
     async def heartbeat(self, user_id: str, device_id: str | None = None) -> None:
         """Keep a device alive without writing to the activity log."""
         require_id(user_id, "user_id")
         device = require_device(user_id, device_id or None)
-        await self._submit(Activity(user_id, device, self._device_name(device), "heartbeat", self.clock(),
+        await self.recorder.submit(Activity(user_id, device, self._device_name(device), "heartbeat", self.clock(),
                                     logged=False))
-
-    def _submit(self, activity: Activity) -> asyncio.Future[None]:
-        return self._writers[hash(activity.user_id) % WRITERS].submit(activity)
-
-    async def _flush(self, batch: Sequence[Activity]) -> None:
-        """Write a batch; while the store is unavailable (or older ones still wait) keep it for later,
-        with its token: a write that failed may have committed, and written again it applies once."""
-        token = secrets.token_urlsafe(BATCH_TOKEN_BYTES)
-        if len(self._backlog):
-            self._backlog.add(batch, token)
-            return
-        try:
-            await self._write(batch, token)
-        except StoreUnavailableError:
-            self._backlog.add(batch, token)
-
-    async def _write(self, batch: Sequence[Activity], token: str) -> None:
-        await self._emit(await self.store.record(batch, self.policy, token=token))
-
-    async def _write_late(self, batch: Sequence[Activity], token: str) -> None:
-        """Activity kept through a store outage arrives when it is written, and keeps its age."""
-        now = self.clock()
-        await self._write([replace(a, arrived=now) for a in batch], token)
 
     async def _emit(self, events: Iterable[Event]) -> None:
         for event in events:
@@ -215,12 +152,11 @@ class PresenceService:
     @property
     def buffered(self) -> int:
         """Activities waiting for the store to come back."""
-        return len(self._backlog)
+        return self.recorder.buffered
 
     async def flush(self) -> None:
         """Wait until every activity recorded so far is written."""
-        for writer in self._writers:
-            await writer.drain()
+        await self.recorder.flush()
 
     def _device_name(self, device_id: str) -> str:
         return name_of_device(device_id, self.policy.name_max_len)
@@ -373,7 +309,7 @@ class PresenceService:
     async def _update(self, user_id: str, change: Callable[[PersonRecord, int], None]) -> PersonRecord:
         """Load, change, settle and compare-and-set one person; the winner announces what changed."""
         person_id = await self.person_id(user_id)
-        for _ in range(_CAS_ATTEMPTS):
+        for _ in range(CAS_ATTEMPTS):
             record = (await self.store.load([person_id])).get(person_id) or await self._new_record(person_id)
             expected, now = record.version, self.clock()
             before = rooms.members(record, now, self.policy)
@@ -478,108 +414,34 @@ class PresenceService:
         record = await self._update(user_id, lambda r, now: rules.sync(r, now, self.policy))
         return self._sync_view(record)
 
-    # linked accounts ---------------------------------------------------------------------------
+    # linked accounts (SPEC sections 6 and 7): presence_core.accounts -----------------------------
 
     async def create_link_code(self, user_id: str) -> str:
         """A one-time code that another account redeems with ``link_account`` within 10 minutes."""
-        code = linking.new_code()
-        await self.store.put_code(linking.hash_code(code), require_id(user_id, "user_id"),
-                                  self.clock() + linking.CODE_TTL_MS)
-        return code
+        return await self.accounts.create_link_code(user_id)
 
     async def link_account(self, user_id: str, code: str) -> str:
-        """Join this account into the person who made ``code``; returns that person's id."""
-        now = self.clock()
-        attempts = await self.count_hit("link", require_id(user_id, "user_id"), linking.ATTEMPT_WINDOW_MS)
-        if attempts > linking.ATTEMPTS_PER_WINDOW:
-            window_end = (now // linking.ATTEMPT_WINDOW_MS + 1) * linking.ATTEMPT_WINDOW_MS
-            raise LinkRateLimitedError(window_end)
-        owner = await self.store.take_code(linking.hash_code(require_str(code, "code")), now)
-        if owner is None:
-            raise InvalidLinkCodeError()
-        persons = await self.store.resolve([owner, user_id])
-        if owner == user_id:
-            raise LinkSameAccountError()
-        if persons[owner] == persons[user_id]:
-            raise AlreadyLinkedError()
-        await self.flush()
-        into_id, absorbed_id = persons[owner], persons[user_id]
-        for _ in range(_CAS_ATTEMPTS):
-            records = await self.store.load([into_id, absorbed_id])
-            into = records.get(into_id) or await self._new_record(into_id)
-            absorbed = records.get(absorbed_id) or await self._new_record(absorbed_id)
-            expected, now = into.version, self.clock()
-            before = rooms.members(into, now, self.policy)
-            linking.merge_records(into, absorbed)
-            events = rules.settle(into, now, self.policy)
-            if await self.store.merge(into, expected, absorbed_id):
-                room_events = [*rooms.changes(absorbed_id, rooms.members(absorbed, now, self.policy), {}, now),
-                               *rooms.changes(into_id, before, rooms.members(into, now, self.policy), now)]
-                await self._emit(events)
-                if availability.uses_availability(into):  # every account of theirs joins their desks
-                    await self.store.set_desk(await self.memberships(into_id), True)
-                await self._publish(room_events)
-                return into_id
-        raise ConcurrentUpdateError(f"the state of {user_id!r} kept changing; try again")
+        """Join this account into the person who made ``code``; returns that person's id. Raises
+        ``InvalidLinkCodeError``, ``LinkSameAccountError``, ``AlreadyLinkedError``, ``LinkRateLimitedError``."""
+        return await self.accounts.link(user_id, code)
 
     async def unlink_account(self, user_id: str, account_id: str) -> None:
-        """Make a linked account a person of its own again, with its own devices."""
-        person_id = await self.person_id(user_id)
-        for _ in range(_CAS_ATTEMPTS):
-            record = (await self.store.load([person_id])).get(person_id)
-            if record is None or account_id not in record.linked:
-                raise UnknownDeviceError(account_id)
-            expected, now = record.version, self.clock()
-            before = rooms.members(record, now, self.policy)
-            split_off = linking.split_record(record, account_id)
-            events = rules.settle(record, now, self.policy) + rules.settle(split_off, now, self.policy)
-            if await self.store.split(record, expected, split_off):
-                room_events = [*rooms.changes(person_id, before, rooms.members(record, now, self.policy), now),
-                               *rooms.changes(split_off.id, {}, rooms.members(split_off, now, self.policy), now)]
-                await self._emit(events)
-                await self._publish(room_events)
-                return
-        raise ConcurrentUpdateError(f"the state of {user_id!r} kept changing; try again")
+        """Make a linked account a person of its own again, with its own devices; raises ``UnknownDeviceError``."""
+        await self.accounts.unlink(user_id, account_id)
 
     async def linked_accounts(self, user_id: str) -> list[str]:
         """Every account of the person, the one they were first known by first."""
-        _, record = await self._load(user_id)
-        return record.accounts if record else [user_id]
+        return await self.accounts.linked(user_id)
 
     async def account_names(self, user_id: str) -> dict[str, str]:
         """Every account of the person -> its device name, unique within the person and typeable
         (``telegram``, ``console alice``; SPEC section 6), the first known account first."""
-        _, record = await self._load(user_id)
-        if record is None:
-            return {user_id: self._device_name(user_id)}
-        names = device_names(record)
-        return {a: names[a] for a in record.accounts}
+        return await self.accounts.names(user_id)
 
     async def forget(self, user_id: str) -> list[str]:
-        """Erase everything stored about the person this account belongs to; returns their accounts.
-        They leave every room.
-
-        When their tracking was off it stays off: each account keeps a do-not-track marker, the one
-        thing kept, so their next message creates nothing (SPEC section 7).
-        """
-        await self.flush()
-        person_id, record = await self._load(user_id)
-        accounts = record.accounts if record else [person_id]
-        if record is None:
-            untracked = bool(await self.store.do_not_track([person_id]))
-        else:
-            untracked = not record.tracking
-        accounts = record.accounts if record else [person_id]
-        # Activity still kept from an outage would bring the person back after the erase.
-        await self._backlog.discard({user_id, *accounts})
-        tokens = await self.tokens.hashes(accounts)
-        now = self.clock()  # they leave every room at once
-        left = rooms.changes(person_id, rooms.members(record, now, self.policy), {}, now) if record else []
-        await self.store.forget_availability(person_id, accounts)
-        await self.store.forget(person_id, do_not_track=untracked, events=left)
-        await self._emit(left)
-        await self.tokens.revoked(tokens)
-        return accounts
+        """Erase everything stored about the person this account belongs to; returns their accounts
+        (``Accounts.forget``)."""
+        return await self.accounts.forget(user_id)
 
     # rooms and API tokens (SPEC section 11): presence_core.room_presence and presence_core.tokens ---
 
@@ -681,41 +543,6 @@ class PresenceService:
         return await self.store.hit(f"{kind}:{digest}", window_ms, self.clock())
 
     async def sweep(self, limit: int = 1000) -> list[Event]:
-        """Apply every expiry and idle transition that is due, ``limit`` people per store call (up to
-        ``SWEEP_ROUNDS`` calls: a backlog, such as a big room's leases, is worked off in one sweep
-        instead of one batch per interval); returns the events this process won.
-
-        Every ``HOUSEKEEPING_INTERVAL_MS`` it also has the store remove what expired (memberships,
-        codes, counters).
-        """
-        if self.clock() >= self._next_housekeeping:
-            self._next_housekeeping = self.clock() + HOUSEKEEPING_INTERVAL_MS
-            await self.store.housekeep(self.clock(), self.policy)
-        transitions: list[Event] = []
-        for _ in range(SWEEP_ROUNDS):
-            person_ids = await self.store.due(self.clock(), limit)
-            transitions += await self._sweep_batch(person_ids)
-            if len(person_ids) < limit:
-                break
-        return transitions
-
-    async def _sweep_batch(self, person_ids: Sequence[str]) -> list[Event]:
-        transitions: list[Event] = []
-        records = await self.store.load(person_ids)
-        for person_id in person_ids:
-            record = records.get(person_id)
-            for _ in range(_CAS_ATTEMPTS):
-                if record is None:
-                    break
-                expected, now = record.version, self.clock()
-                before = rooms.members(record, now, self.policy)
-                if record.due is None or record.due > now:
-                    break
-                events = [*rules.settle(record, now, self.policy),
-                          *rooms.changes(person_id, before, rooms.members(record, now, self.policy), now)]
-                if await self.store.save(record, expected, events):
-                    transitions += events
-                    await self._emit(events)
-                    break
-                record = (await self.store.load([person_id])).get(person_id)
-        return transitions
+        """Apply every expiry and idle transition that is due now; returns the events this process won
+        (``Sweeper.sweep``)."""
+        return await self.sweeper.sweep(limit)

@@ -27,7 +27,7 @@ async def link(ctx: Context, args: Sequence[str]) -> Reply:
     except AlreadyLinkedError:
         return ctx.reply(ctx.line("link.already"))
     names = await ctx.service.account_names(ctx.user_id)
-    return ctx.reply(ctx.line("link.done", device=names.get(ctx.user_id, ctx.user_id)))
+    return ctx.reply(ctx.line("link.done", device=ctx.person_name(names.get(ctx.user_id), ctx.session.user_name)))
 
 
 async def _match_account(ctx: Context, wanted: str, names: Mapping[str, str]) -> str | None:
@@ -71,9 +71,10 @@ async def tracking(ctx: Context, args: Sequence[str]) -> Reply:
 
 async def forget(ctx: Context, args: Sequence[str]) -> Reply:
     """Asks first, privately, saying what is erased (every linked account with it) and what the next
-    message does; the answer is awaited where the question was asked, so that must be a private place."""
+    message does; the answer is awaited where the question was asked, so that must be a direct chat
+    (privacy.md: asked in a group, even by a Discord slash command, it refers to the private chat)."""
     expect_no_more(args)
-    ctx.require_private_chat()
+    ctx.require_direct_chat()
     me = await ctx.service.get_status(ctx.user_id, viewer_id=ctx.user_id)
     linked = await _other_accounts(ctx)
     seconds = int(ctx.options.prompt_timeout_s)

@@ -10,7 +10,6 @@ from presence_bot import hours_text
 from presence_bot.commands.context import Context, UsageError, expect_no_more, is_word
 from presence_bot.parsing import read_count
 from presence_bot.reply import Line, Reply
-from presence_bot.text import sanitize
 from presence_core import AvailabilityInfo, AvailableUser, InvalidArgumentError, OnlineUser, OverCapacityError, Status
 from presence_core.availability import MAX_CAPACITY, MAX_LOAD, MAX_SKILLS, MAX_SKILL_LENGTH, normalize_skills
 from presence_core.desk import MAX_TAKE
@@ -186,7 +185,7 @@ def _skill_arg(args: Sequence[str]) -> str | None:
 
 
 def _person_line(ctx: Context, user: AvailableUser) -> Line:
-    name = sanitize(user.name or "") or user.user_id
+    name = ctx.person_name(user.name)
     return ctx.line("desk.line", name=name, load=load_text(ctx, user.load, user.capacity),
                     skills=", ".join(user.skills) or "—")
 
@@ -208,6 +207,6 @@ async def pick(ctx: Context, args: Sequence[str]) -> Reply:
     chosen = await ctx.service.pick(ctx.session.channel_id, skill, viewer_id=ctx.user_id)
     if chosen is None:
         return ctx.reply(ctx.line("desk.nobody_skill" if skill else "desk.nobody", skill=skill or ""))
-    name = sanitize(chosen.name or "") or chosen.user_id
+    name = ctx.person_name(chosen.name)
     load = str(chosen.load) if chosen.capacity is None else f"{chosen.load}/{chosen.capacity}"
     return ctx.reply(ctx.line("desk.picked", name=name, load=load), ping=chosen.user_id)

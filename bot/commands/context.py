@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -11,7 +11,7 @@ from presence_bot.options import BotOptions
 from presence_bot.parsing import MAX_DURATION_MS, MIN_DURATION_MS, Quoted, fold, parse_duration
 from presence_bot.reply import Line, Reply
 from presence_bot.session import Session
-from presence_bot.text import echo
+from presence_bot.text import echo, sanitize
 from presence_core import PresenceService, Status
 
 
@@ -20,17 +20,20 @@ class UsageError(Exception):
 
     Text values are what the person typed, so each is repeated only as a short cut piece (``echo``);
     a list value (say, the person's linked accounts) is the bot's own and is shown whole.
+    ``durations`` (name -> ms) are written out in the answer's language.
     """
 
-    def __init__(self, key: str, **values: object) -> None:
+    def __init__(self, key: str, *, durations: Mapping[str, int] | None = None, **values: object) -> None:
         super().__init__(key)
         self.key = key
         self.values = {name: echo(value) if isinstance(value, str) else value for name, value in values.items()}
+        self.durations = dict(durations or {})
 
 
 class PrivateChatNeededError(Exception):
     """The command gives something for the asker's eyes only (a secret, an erase dialogue), and this
-    place cannot promise a private answer: answered with one line, publicly, and nothing is done."""
+    place cannot promise a private answer (or, for a dialogue, a private reply): answered with one
+    line, publicly, and nothing is done."""
 
 
 @cache
@@ -73,6 +76,13 @@ class Context:
         if not self.session.private_guaranteed:
             raise PrivateChatNeededError()
 
+    def require_direct_chat(self) -> None:
+        """Call before a dialogue whose answers the person types (``forget``'s "yes"): raises
+        ``PrivateChatNeededError`` outside a direct chat. A Discord slash command in a server is answered
+        privately, but the next message, where the answer is awaited, is typed in the channel."""
+        if not self.session.is_direct:
+            raise PrivateChatNeededError()
+
     async def linked_here(self) -> bool:
         """Whether, in a group, the asker has other linked accounts, whose names and settings this
         group must never learn from an answer (SPEC sections 6 and 7). False in a direct chat."""
@@ -88,6 +98,11 @@ class Context:
 
     def text(self, key: str, **values: object) -> str:
         return i18n.text(self.locale, key, **values)
+
+    def person_name(self, *names: str | None) -> str:
+        """What a reply calls a person: the first of ``names`` (best first) with visible text in it,
+        cleaned to one line; "someone" when none has. Never an account id (SPEC section 7)."""
+        return next((clean for name in names if (clean := sanitize(name or ""))), None) or self.text("person.unnamed")
 
     def status_name(self, status: Status) -> str:
         return self.text(f"status.{status.value}")
@@ -109,11 +124,13 @@ class Context:
         return timefmt.duration(self.locale, ms)
 
 
-def read_duration(args: Sequence[str], *, lead: str | None = None) -> int:
+def read_duration(args: Sequence[str], *, lead: str | None = None, longest: int = MAX_DURATION_MS) -> int:
     """Arguments that together spell one duration (``1h 30m``, ``1h30m``, ``半小时``), checked for range.
 
     ``lead`` names an argument word that may come first (``for`` in ``dnd for 10m``, also glued as
-    in ``持续30分钟``). Raises UsageError when the duration is missing, unreadable or out of range.
+    in ``持续30分钟``); ``longest`` (ms) is what this duration may be at most (a watch: 30 days).
+    Raises UsageError when the duration is missing, unreadable or out of range (the error names
+    the range).
     """
     args = list(args)
     if lead is not None and args:
@@ -127,8 +144,8 @@ def read_duration(args: Sequence[str], *, lead: str | None = None) -> int:
     ms = parse_duration(text)
     if ms is None:
         raise UsageError("error.bad_duration", text=text)
-    if not MIN_DURATION_MS <= ms <= MAX_DURATION_MS:
-        raise UsageError("error.duration_range")
+    if not MIN_DURATION_MS <= ms <= longest:
+        raise UsageError("error.duration_range", durations={"shortest": MIN_DURATION_MS, "longest": longest})
     return ms
 
 

@@ -30,3 +30,11 @@ async def person(ctx: Context, word: str) -> str:
     if target is None:
         raise UsageError("error.unknown_user", name=word)
     return target
+
+
+def called(ctx: Context, account: str, name: str | None, typed: str | None = None) -> str:
+    """What a reply calls ``account``: ``name`` (what the asker may see of it), else the name the
+    platform gave for it in this message, else the word the asker typed for it (a platform's own
+    mention token such as ``<@123>`` is no name), else "someone"; never an account id."""
+    word = None if typed is None or typed.startswith("<@") else typed
+    return ctx.person_name(name, ctx.session.names.get(account), word)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from presence_bot.commands import people
 from presence_bot.commands.context import (
     Context,
     Handler,
@@ -55,11 +56,12 @@ def _custom_line(ctx: Context, prefix: str, status: UserStatus) -> Line:
     return ctx.line(f"{prefix}.custom", text=status.custom_status)
 
 
-async def show_user(ctx: Context, target_id: str, shown_name: str) -> Reply:
+async def show_user(ctx: Context, target_id: str, typed: str | None = None) -> Reply:
+    """Someone's status as the asker may see it; ``typed``: the word the asker named them by."""
     if target_id == ctx.user_id:
         return await show_self(ctx, ())
     them = await ctx.service.get_status(target_id, viewer_id=ctx.user_id, channel_id=ctx.asked_from)
-    name = sanitize(them.name or shown_name) or shown_name
+    name = people.called(ctx, target_id, them.name, typed)
     lines: list[Line] = [ctx.line("user.status", icon=ctx.icon(them.status), name=name,
                                   status=ctx.status_name(them.status))]
     if them.custom_status:
@@ -83,6 +85,9 @@ def make_set_status(status: Status) -> Handler:
         if not args:
             await ctx.service.set_status(ctx.user_id, status)
             return ctx.reply(ctx.line("set.done", **values))
+        if len(args) == 1 and is_word(args[0], "off"):
+            # "dnd off" means "no longer dnd": that is going back to automatic.
+            raise UsageError("error.status_off", text=args[0])
         ms = read_duration(args, lead="for")
         await ctx.service.set_status(ctx.user_id, status, expires_at_ms=ctx.now() + ms)
         return ctx.reply(ctx.line("set.done_until", duration=ctx.duration(ms), **values))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from presence_bot.commands.context import Context, UsageError, expect_no_more, words
+from presence_bot.commands.context import Context, UsageError, expect_no_more, is_word
 from presence_bot.reply import Line, Reply
 from presence_core import InvalidArgumentError
 from presence_core.errors import TokenExistsError, TooManyTokensError, UnknownTokenError
@@ -17,8 +17,13 @@ from presence_core.tokens import NAME_MAX_LEN
 async def token(ctx: Context, args: Sequence[str]) -> Reply:
     if not args:
         raise UsageError("token.missing_name")
-    if args[0].lower() in words("revoke"):
+    if is_word(args[0], "revoke"):
         return await _revoke(ctx, args[1:])
+    # As Discord's /presence token list|create NAME reads, typed.
+    if is_word(args[0], "list") and len(args) == 1:
+        return await tokens(ctx, [])
+    if is_word(args[0], "create") and len(args) > 1:
+        args = args[1:]
     name, rest = args[0], args[1:]
     expect_no_more(rest)
     ctx.require_private_chat()  # a token nobody saw must not exist

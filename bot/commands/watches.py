@@ -8,14 +8,15 @@ from collections.abc import Sequence
 from presence_bot.commands import people
 from presence_bot.commands.context import Context, UsageError, expect_no_more, read_duration, words
 from presence_bot.reply import Line, Reply
-from presence_bot.text import sanitize
 from presence_core import TooManyWatchesError, UnknownPersonError, Watch
 from presence_core.watches import DEFAULT_WATCH_MS, MAX_WATCH_MS
 
 
-async def _names(ctx: Context, accounts: Sequence[str]) -> dict[str, str]:
+async def _names(ctx: Context, accounts: Sequence[str], typed: str | None = None) -> dict[str, str]:
+    """What the answer calls each account (``people.called``); ``typed``: the word the asker used for
+    the one person a command names."""
     statuses = await ctx.service.get_statuses(list(dict.fromkeys(accounts)), viewer_id=ctx.user_id)
-    return {a: sanitize(s.name or "") or a for a, s in statuses.items()}
+    return {a: people.called(ctx, a, s.name, typed) for a, s in statuses.items()}
 
 
 async def notify(ctx: Context, args: Sequence[str]) -> Reply:
@@ -26,7 +27,7 @@ async def notify(ctx: Context, args: Sequence[str]) -> Reply:
             raise UsageError("error.missing_user")
         expect_no_more(args[2:])
         target = await people.person(ctx, args[1])
-        name = (await _names(ctx, [target]))[target]
+        name = (await _names(ctx, [target], args[1]))[target]
         cancelled = await ctx.service.unwatch(ctx.user_id, target)
         return ctx.reply(ctx.line("watch.cancelled" if cancelled else "watch.not_watching", name=name))
     target = await people.person(ctx, args[0])
@@ -35,10 +36,8 @@ async def notify(ctx: Context, args: Sequence[str]) -> Reply:
         rest = rest[1:]
         if not rest:
             raise UsageError("error.bad_duration", text="")
-    ms = read_duration(rest) if rest else DEFAULT_WATCH_MS
-    if ms > MAX_WATCH_MS:
-        raise UsageError("watch.too_long", max=ctx.duration(MAX_WATCH_MS))
-    name = (await _names(ctx, [target]))[target]
+    ms = read_duration(rest, longest=MAX_WATCH_MS) if rest else DEFAULT_WATCH_MS
+    name = (await _names(ctx, [target], args[0]))[target]
     if target == ctx.user_id:
         raise UsageError("watch.self")
     try:

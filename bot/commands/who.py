@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from presence_bot.commands.availability import availability_suffix
 from presence_bot.commands.context import Context, expect_no_more
 from presence_bot.reply import Line, Reply
-from presence_bot.text import sanitize
 
 
 async def who(ctx: Context, args: Sequence[str]) -> Reply:
@@ -18,7 +17,7 @@ async def who(ctx: Context, args: Sequence[str]) -> Reply:
         return ctx.reply(ctx.line("who.empty"))
     lines: list[Line] = [ctx.line("who.header", count=len(here.users))]
     for user in here.users:
-        name = sanitize(user.name or "") or user.user_id
+        name = ctx.person_name(user.name)
         values = {"icon": ctx.icon(user.status), "name": name, "status": ctx.status_name(user.status)}
         if user.custom_status:
             line = ctx.line("who.line_custom", custom=user.custom_status, **values)

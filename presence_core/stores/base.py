@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from presence_core.models import (
     Activity,
     ActivityEvent,
+    DeskView,
     Event,
     LoadChange,
     LoadOutcome,
@@ -61,7 +62,7 @@ class Store(ABC):
         do-not-track marker; skips people whose ``tracking`` is off; appends logged activities to the person's log (capped by
         ``policy.activity_max_count`` and ``policy.activity_max_age_ms``); marks the *account*
         seen in ``channel_id`` (a membership, see ``memberships``), and in the channel's desk index
-        when the person uses availability (``desk_people``). Returns the events it decided (status
+        when the person uses availability (``desk_view``). Returns the events it decided (status
         transitions, then changes of availability, ``rules.apply_activity``), in batch order, and
         announces them to the other processes.
 
@@ -198,16 +199,13 @@ class Store(ABC):
         return await load_cas.change_load(self, person_id, change, now, policy)
 
     @abstractmethod
-    async def desk_people(self, channel_id: str, since: int, now: int) -> list[tuple[str, PersonRecord]]:
-        """The desk of a channel: people who use availability, seen there at or after ``since`` and not
-        gone since (left, moved, forgotten), as (the account seen there, the person's record), each
-        person once under their most recent account there.
+    async def desk_view(self, channel_id: str, since: int, now: int) -> DeskView:
+        """The desk of a channel at ``now``: people who use availability, seen there at or after
+        ``since`` and not gone since (left, moved, forgotten), each person once under their most
+        recent account there. Those due by ``now`` come whole, for the caller to settle; of the
+        others, exactly those announced available, as ``AvailableUser``.
 
-        Costs what the desk costs, never what the whole channel costs. A backend may leave out people
-        certainly unavailable at ``now`` (announced unavailable, and not due before ``now``), and
-        give a person not due by ``now`` with only the fields availability reads filled (``due``,
-        ``load``, ``capacity``, ``skills``, ``last_pick``, ``available``, the account's name);
-        a person due by ``now`` always comes whole, for the caller to settle.
+        Costs what the desk costs, never what the whole channel costs.
         """
 
     @abstractmethod

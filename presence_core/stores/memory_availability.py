@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from presence_core.models import Membership, PersonRecord, Watch
+from presence_core import availability
+from presence_core.models import DeskView, Membership, PersonRecord, Watch
 
 
 def platform_of(account_id: str) -> str:
@@ -27,14 +28,14 @@ class MemoryAvailability:
         desk = self._desks.setdefault(channel_id, {})
         desk[account_id] = max(ts, desk.get(account_id, ts))
 
-    async def desk_people(self, channel_id: str, since: int, now: int) -> list[tuple[str, PersonRecord]]:
+    async def desk_view(self, channel_id: str, since: int, now: int) -> DeskView:
         desk = self._desks.get(channel_id, {})
         found: dict[str, tuple[str, PersonRecord]] = {}
         for account in sorted((a for a, ts in desk.items() if ts >= since), key=desk.__getitem__, reverse=True):
             person_id = self._aliases.get(account, account)
             if person_id in self._people and person_id not in found:
                 found[person_id] = (account, self._people[person_id].copy())
-        return list(found.values())
+        return availability.desk_view(found.values(), now)
 
     async def set_desk(self, memberships: Sequence[Membership], listed: bool) -> None:
         for m in memberships:

@@ -7,7 +7,7 @@ Layout, round trips and what each setup promises: ``docs/redis.md``. The parts: 
 (``redis_keys``), a person's hash (``redis_codec``), the connection and scripts (``redis_client``,
 ``redis_lua``, ``redis_lua_record``), events between processes (``redis_events``), memberships
 (``redis_memberships``), link, unlink and forget (``redis_links``), availability
-(``redis_availability``).
+(``redis_availability``, ``redis_desk``, ``redis_lua_desk``).
 
 Exactly once: every transition is decided inside a script, atomically with the write that makes it
 (``record``), or by a compare-and-set on the version (``save``: the sweep of every process may try,
@@ -37,6 +37,7 @@ from presence_core.models import (
     Activity,
     ActivityEvent,
     AvailabilityChange,
+    DeskView,
     Event,
     LoadChange,
     LoadOutcome,
@@ -47,12 +48,15 @@ from presence_core.models import (
     Watch,
 )
 from presence_core.policy import Policy
-from presence_core.stores import redis_availability, redis_lua, redis_lua_links, redis_lua_record, redis_tokens
+from presence_core.stores import (
+    redis_availability, redis_desk, redis_lua, redis_lua_desk, redis_lua_links, redis_lua_record, redis_tokens,
+)
 from presence_core.stores import redis_codec as codec
 from presence_core.stores.base import EventListener, Store
 from presence_core.stores.redis_availability import Availability
 from presence_core.stores.redis_batches import BatchTokens
 from presence_core.stores.redis_client import RedisClient
+from presence_core.stores.redis_desk import Desks
 from presence_core.stores.redis_events import EventFeed
 from presence_core.stores.redis_journal import CLIENT_NAME, Entry
 from presence_core.stores.redis_keys import SHARDS, Keys, all_tags, hash_tag
@@ -68,11 +72,18 @@ CODE_TTL_MS = 24 * 3_600_000  # garbage collection of link codes; take_code chec
 SCRIPTS = {name: getattr(redis_lua, name) for name in (
     "SAVE", "CHANNEL", "CHANNEL_PEOPLE", "LOAD", "DUE", "ACTIVITY", "MOVE_MEMBER", "HIT", "TIPS", "EMIT")}
 SCRIPTS |= {"RECORD": redis_lua_record.RECORD} | redis_lua_links.SCRIPTS | redis_availability.SCRIPTS
-SCRIPTS |= redis_tokens.SCRIPTS
+SCRIPTS |= redis_desk.SCRIPTS | redis_tokens.SCRIPTS
 # Scripts whose writes must reach the replicas before they count (Sentinel); counters need not.
 WRITE_SCRIPTS = frozenset({"RECORD", "CHANNEL", "SAVE", "MOVE_MEMBER", "EMIT"}) | redis_lua_links.WRITE_SCRIPTS
-WRITE_SCRIPTS |= redis_availability.WRITE_SCRIPTS | redis_tokens.WRITE_SCRIPTS
+WRITE_SCRIPTS |= redis_availability.WRITE_SCRIPTS | redis_desk.WRITE_SCRIPTS | redis_tokens.WRITE_SCRIPTS
 _ALIAS_CACHE_MAX = 100_000
+
+
+def scripts_for(cluster: bool) -> dict[str, str]:
+    """Every script, as loaded on a cluster or on a single Redis (desk cards: ``redis_lua_desk``)."""
+    return {name: redis_lua_desk.for_mode(source, cluster) for name, source in SCRIPTS.items()}
+
+
 _STALE_RETRIES = 3
 _SINGLE_TAG = "{0}"  # on one Redis, a batch's token lives in one slot whatever the people
 _STATUS = {code.encode(): status for status, code in STATUS_CODES.items()}
@@ -88,7 +99,7 @@ class RedisStore(Store):
         # Every connection is named after the instance: how others tell whether it is alive (redis_journal).
         options = {"client_name": CLIENT_NAME.format(instance=self.instance), **client_options}
         self.redis = RedisClient(url, cluster=cluster, timeout=timeout, prefix=prefix, instance=self.instance,
-                                 scripts=SCRIPTS, write_scripts=WRITE_SCRIPTS, options=options)
+                                 scripts=scripts_for, write_scripts=WRITE_SCRIPTS, options=options)
         self.connection = self.redis.connection
         self.client: Any = self.redis.raw
         self.cluster = self.redis.cluster
@@ -96,6 +107,7 @@ class RedisStore(Store):
         self.members = Memberships(self.redis, self.keys)
         self.links = Links(self)
         self.availability = Availability(self, self.redis, self.keys)
+        self.desks = Desks(self, self.redis, self.keys)
         self.tokens_ = Tokens(self.redis, self.keys)
         self.batch_tokens = BatchTokens(self.keys)
         self._aliases: dict[str, str] = {}
@@ -372,14 +384,14 @@ class RedisStore(Store):
     async def change_load(self, person_id: str, change: LoadChange, now: int, policy: Policy) -> LoadOutcome:
         return await self.availability.change_load(person_id, change, now, policy)
 
-    async def desk_people(self, channel_id: str, since: int, now: int) -> list[tuple[str, PersonRecord]]:
-        return await self.availability.desk_people(channel_id, since, now)
+    async def desk_view(self, channel_id: str, since: int, now: int) -> DeskView:
+        return await self.desks.view(channel_id, since, now)
 
     async def set_desk(self, memberships: Sequence[Membership], listed: bool) -> None:
-        await self.availability.set_desk(memberships, listed)
+        await self.desks.set_desk(memberships, listed)
 
     async def move_desk(self, old_id: str, new_id: str | None) -> None:
-        await self.availability.move_desk(old_id, new_id)
+        await self.desks.move_desk(old_id, new_id)
 
     async def add_watch(self, watch: Watch, limit: int, now: int) -> bool:
         return await self.availability.add_watch(watch, limit, now)

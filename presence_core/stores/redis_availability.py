@@ -1,22 +1,19 @@
-"""Availability in the Redis store (SPEC section 12): atomic load changes, channel desks, watches.
+"""Availability in the Redis store (SPEC section 12): atomic load changes and watches (desks: ``redis_desk``).
 
 Person hash fields (``redis_codec``): ``ca`` capacity, ``ld`` load, ``sk`` skills (JSON), ``hr`` hours
 (JSON), ``hz`` hours zone, ``lp`` last pick, ``av`` '1' when announced available, ``hf``/``hu`` the
 hours window; the flag at the end of ``h``'s record part says the person uses availability, so
 the record script reads these only for them. Keys (``{S}`` the hash tag of the id that follows):
 
-    P w:{S}<channel>   ZSET  the channel's desk: accounts of people who use availability -> last seen
-                             there (in the channel's slot; the record script keeps it with the
-                             channel's members, trimmed and expiring the same way)
     P wb:{S}<watcher>  HASH  target account -> watch "[channel, expires, created, locale]"
     P wo:{S}<target>   HASH  watcher account -> the same watch; the one that counts when claiming
 
 Atomic load changes: the ``LOAD_CHANGE`` script applies ``availability.apply_load`` and ``decide`` to
-the stored and derived fields in one step (no retries however many processes pick at once); a
-person whose record is due (the script cannot settle it) goes through the compare-and-set loop
-instead. Watches: a claim deletes the watch from the target's hash in one script, so exactly one
-process gets it; the watcher's copy is removed after (on a crash in between it lingers until it
-expires).
+the stored and derived fields in one step (no retries however many processes pick at once), and
+rewrites the person's desk cards with it; a person whose record is due (the script cannot settle
+it) goes through the compare-and-set loop instead. Watches: a claim deletes the watch from the
+target's hash in one script, so exactly one process gets it; the watcher's copy is removed after
+(on a crash in between it lingers until it expires).
 """
 
 from __future__ import annotations
@@ -26,24 +23,22 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from presence_core import availability
-from presence_core.models import AvailabilityChange, LoadChange, LoadOutcome, Membership, PersonRecord, Watch
+from presence_core.models import AvailabilityChange, LoadChange, LoadOutcome, Watch
 from presence_core.policy import Policy
 from presence_core.stores import load_cas
 from presence_core.stores import redis_codec as codec
 from presence_core.stores.redis_client import RedisClient
 from presence_core.stores.redis_keys import Keys
 from presence_core.stores.redis_lua import COMMON
+from presence_core.stores.redis_lua_desk import CARDS
 
 if TYPE_CHECKING:
     from presence_core.stores.redis import RedisStore
 
-# A desk key touched outside the record script lives this long unless the script renews it.
-DESK_TTL_MS = Policy().membership_ttl_ms
-
 # availability.apply_load then availability.decide, on one person. KEYS[1]: person hash.
 # ARGV: 3 person, 4 now, 5 delta, 6 force ('1'), 7 pick ('1'), 8 max load, 9 expected load ('' = any).
 # Returns {'due'} (settle first), {'unknown'}, {'full'|'unavailable'|'changed', hash} or {'ok', hash, 1 if announced}.
-LOAD_CHANGE = COMMON + """
+LOAD_CHANGE = COMMON + CARDS + """
 local h = redis.call('HGET', KEYS[1], 'h')
 if not h then return {'unknown'} end
 local v, p, u, uses = string.match(h, '^(%d*),[^,]*,([^,]*),([^,]*),[^,]*,[^,]*,[^,]*,([^,|]*)')
@@ -69,32 +64,9 @@ if avail ~= was then
   emit({[tag(ARGV[3])] = {e = {{'a', ARGV[3], avail and 1 or 0, now}}}})
 end
 redis.call('HSET', KEYS[1], unpack(update))
-return {'ok', redis.call('HGETALL', KEYS[1]), avail ~= was and 1 or 0}
-"""
-
-# The desk of a channel (single Redis: reaches alias and person keys of other slots). For each
-# person who may be available: the fields availability reads, and the whole hash when they are due.
-# ARGV: 3 channel, 4 since, 5 now. Returns {account, person, {av, u, ld, ca, lp, sk, name}, whole|{}}...
-DESK = COMMON + """
-local now, seen, out = tonumber(ARGV[5]), {}, {}
-for _, account in ipairs(redis.call('ZREVRANGEBYSCORE', key('w', ARGV[3]), '+inf', ARGV[4])) do
-  local person = redis.call('GET', key('a', account)) or account
-  if not seen[person] then
-    seen[person] = true
-    local pk = key('p', person)
-    local f = redis.call('HMGET', pk, 'h', 'av', 'ld', 'ca', 'lp', 'sk', account == person and 'n' or 'n@' .. account)
-    if f[1] then
-      local u = string.match(f[1], '^[^,]*,[^,]*,[^,]*,([^,]*)')
-      local due = u ~= '' and tonumber(u) <= now
-      if f[2] == '1' or due then
-        table.insert(out, account); table.insert(out, person)
-        table.insert(out, {f[2], u ~= '' and u or false, f[3], f[4], f[5], f[6], f[7]})
-        table.insert(out, due and redis.call('HGETALL', pk) or {})
-      end
-    end
-  end
-end
-return out
+local all = redis.call('HGETALL', KEYS[1])
+desk_cards(ARGV[3], all)
+return {'ok', all, avail ~= was and 1 or 0}
 """
 
 # Adds a watch unless the watcher has ``limit`` others. KEYS[1]: the watcher's hash.
@@ -136,17 +108,8 @@ end
 return out
 """
 
-SCRIPTS = {"LOAD_CHANGE": LOAD_CHANGE, "DESK": DESK, "ADD_WATCH": ADD_WATCH, "PUT_WATCH": PUT_WATCH, "CLAIM": CLAIM}
+SCRIPTS = {"LOAD_CHANGE": LOAD_CHANGE, "ADD_WATCH": ADD_WATCH, "PUT_WATCH": PUT_WATCH, "CLAIM": CLAIM}
 WRITE_SCRIPTS = frozenset({"LOAD_CHANGE", "ADD_WATCH", "PUT_WATCH", "CLAIM"})
-
-
-def _light(person_id: str, account: str, f: Sequence[bytes | None]) -> PersonRecord:
-    """The fields availability reads of a person not due yet (``Store.desk_people``)."""
-    available, due, load, capacity, last_pick, skills, name = f
-    return PersonRecord(person_id, due=int(due) if due else None, load=int(load) if load else 0,
-                        capacity=int(capacity) if capacity else None, last_pick=int(last_pick) if last_pick else None,
-                        skills=json.loads(skills) if skills else [], available=available == b"1",
-                        names={account: name.decode()} if name else {})
 
 
 def _encode_watch(w: Watch) -> str:
@@ -180,46 +143,6 @@ class Availability:
             return LoadOutcome(record, refused=outcome)
         announced = (AvailabilityChange(person_id, record.available, now),) if reply[2] else ()
         return LoadOutcome(record, announced)
-
-    async def desk_people(self, channel_id: str, since: int, now: int) -> list[tuple[str, PersonRecord]]:
-        if not self.redis.cluster:
-            flat = await self.redis.eval("DESK", [], channel_id, since, now)
-            return [(a.decode(), codec.decode(p.decode(), codec.pairs(whole)) if whole
-                     else _light(p.decode(), a.decode(), f))
-                    for a, p, f, whole in zip(flat[::4], flat[1::4], flat[2::4], flat[3::4])]
-        accounts = [a.decode() for a in await self.redis.io(
-            self.redis.raw.zrevrangebyscore(self.keys.of("w", channel_id), "+inf", since))]
-        persons = await self.store.resolve(accounts)
-        records = await self.store.load(list(dict.fromkeys(persons.values())))
-        found: dict[str, tuple[str, PersonRecord]] = {}
-        for account in accounts:
-            record = records.get(persons[account])
-            if record is not None and record.id not in found:
-                found[record.id] = (account, record)
-        return list(found.values())
-
-    async def set_desk(self, memberships: Sequence[Membership], listed: bool) -> None:
-        if not memberships:
-            return
-        commands: list[list[object]] = []
-        for m in memberships:
-            key = self.keys.of("w", m.channel_id)
-            if listed:
-                commands += [["ZADD", key, "GT", m.last_seen, m.account_id], ["PEXPIRE", key, DESK_TTL_MS, "NX"]]
-            else:
-                commands.append(["ZREM", key, m.account_id])
-        await self.redis.pipeline(commands)
-
-    async def move_desk(self, old_id: str, new_id: str | None) -> None:
-        old = self.keys.of("w", old_id)
-        members = dict(await self.redis.io(self.redis.raw.zrange(old, 0, -1, withscores=True)))
-        commands: list[list[object]] = []
-        if members and new_id is not None:
-            new = self.keys.of("w", new_id)
-            commands += [["ZADD", new, "GT", *(x for m, ts in members.items() for x in (ts, m))],
-                         ["PEXPIRE", new, DESK_TTL_MS, "NX"]]
-        commands.append(["DEL", old])
-        await self.redis.pipeline(commands)
 
     async def add_watch(self, watch: Watch, limit: int, now: int) -> bool:
         value = _encode_watch(watch)
@@ -260,8 +183,9 @@ class Availability:
         return claimed
 
     async def forget(self, person_id: str, account_ids: Sequence[str]) -> None:
-        """Every watch made by or on these accounts, and the person's desk listings; the accounts' own
-        indexes of watches go last, so that an interrupted forget can run again (``redis_journal``)."""
+        """Every watch made by or on these accounts, and the person's desk listings and cards; the
+        accounts' own indexes of watches go last, so that an interrupted forget can run again
+        (``redis_journal``)."""
         by = await self._hashes("wb", account_ids)
         on = await self._hashes("wo", account_ids)
         fields = await self.redis.io(self.redis.raw.hgetall(self.keys.person(person_id)))
@@ -270,8 +194,7 @@ class Availability:
             commands += [["HDEL", self.keys.of("wo", target.decode()), account] for target in made]
         for account, watched in zip(account_ids, on):
             commands += [["HDEL", self.keys.of("wb", watcher.decode()), account] for watcher in watched]
-        commands += [["ZREM", self.keys.of("w", m.channel_id), m.account_id]
-                     for m in codec.memberships(person_id, fields)]
+        commands += self.store.desks.forget_commands(codec.memberships(person_id, fields))
         if commands:
             await self.redis.pipeline(commands)
         await self.redis.pipeline([["DEL", self.keys.of(kind, a)] for a in account_ids for kind in ("wb", "wo")])

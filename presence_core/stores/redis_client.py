@@ -14,7 +14,7 @@ service retries it) when fewer replicas than ``ROLE`` lists acknowledged the wri
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from typing import Any, TypeVar
 
 import hiredis
@@ -32,11 +32,13 @@ IDLE_DIRECT = 64  # connections kept for direct script calls (one per call in fl
 class RedisClient:
     """A redis-py client with the store's scripts; ``timeout`` bounds every call (seconds).
 
-    Every script gets the key prefix and the process's instance id as its first two arguments.
+    Every script gets the key prefix and the process's instance id as its first two arguments;
+    ``scripts`` gives their sources for a cluster (True) or any other Redis (False).
     """
 
     def __init__(self, url: str, *, cluster: bool | None, timeout: float, prefix: str, instance: str,
-                 scripts: Mapping[str, str], write_scripts: Collection[str], options: Mapping[str, Any]) -> None:
+                 scripts: Callable[[bool], Mapping[str, str]], write_scripts: Collection[str],
+                 options: Mapping[str, Any]) -> None:
         # One asyncio.timeout per call instead of redis-py's per-reply socket timeouts (PERF_NOTES).
         self.connection = connect(url, cluster=cluster,
                                   options={"socket_timeout": None, "socket_connect_timeout": timeout, **options})
@@ -45,7 +47,7 @@ class RedisClient:
         self.timeout = timeout
         self.prefix = prefix
         self._head = (prefix, instance)  # every script's ARGV[1] and ARGV[2]
-        self._sources = scripts
+        self._sources = scripts(self.cluster)
         self._writes = frozenset(write_scripts)
         self._shas: dict[str, str] = {}
         self._idle: list[Any] = []  # connections of ``_direct``, idle
@@ -104,32 +106,38 @@ class RedisClient:
             for attempt in range(2):
                 command = ("EVALSHA", self._shas[name], len(keys), *keys, *self._head, *args)
                 try:
-                    return await (self._direct(command) if direct else self.raw.execute_command(*command))
+                    return (await self._direct([command]))[0] if direct else await self.raw.execute_command(*command)
                 except NoScriptError:
                     if attempt:
                         raise
                     await self.load_scripts()
         return await self.io(call())
 
-    async def _direct(self, command: tuple[object, ...]) -> Any:
-        """One command on a connection of the store's own, packed by hiredis (single Redis only).
+    async def _direct(self, commands: Sequence[tuple[object, ...]]) -> list[Any]:
+        """Commands in one write on a connection of the store's own, packed by hiredis (single Redis
+        only); the replies as Redis sends them, no redis-py reply callbacks.
 
         redis-py's ``execute_command`` and its pool cost about 100 µs of client CPU per call, this
         20-30 µs (measured): it is the record script's path, once per batch. An idle connection the
         server closed is opened anew first (as redis-py's pool does); one that failed in a call is
-        closed, and the call fails (never sent twice: a script's writes are not idempotent).
+        closed, and the call fails (never sent twice: a script's writes are not idempotent). An
+        error reply raises once every reply is read (the connection stays usable).
         """
         connection = self._idle.pop() if self._idle else self.raw.connection_pool.make_connection()
+        replies: list[Any] = []
+        error: ResponseError | None = None
         try:
             if connection.is_connected and await connection.can_read():  # closed (or dirty) while idle
                 await connection.disconnect()
             if not connection.is_connected:
                 await connection.connect()
-            await connection.send_packed_command(hiredis.pack_command(command), check_health=False)
-            reply = await connection.read_response()
-        except ResponseError:  # an error reply: the connection is fine
-            self._idle.append(connection)
-            raise
+            await connection.send_packed_command(b"".join(hiredis.pack_command(c) for c in commands),
+                                                 check_health=False)
+            for _ in commands:
+                try:
+                    replies.append(await connection.read_response())
+                except ResponseError as exc:
+                    error = error or exc
         except BaseException:
             await connection.disconnect()
             raise
@@ -137,7 +145,9 @@ class RedisClient:
             self._idle.append(connection)
         else:
             await connection.disconnect()
-        return reply
+        if error is not None:
+            raise error
+        return replies
 
     async def eval_many(self, calls: Sequence[Call]) -> list[Any]:
         """Several scripts in one pipeline (one round trip per node); retries only those Redis did not know."""
@@ -187,6 +197,15 @@ class RedisClient:
         for command in commands:
             pipe.execute_command(*command)
         return await self.io(pipe.execute())
+
+    async def read_lists(self, commands: Sequence[tuple[object, ...]]) -> list[list[bytes]]:
+        """Commands that answer with a list of strings (``HVALS``, ``ZRANGE`` without scores…) in one
+        round trip; replies in order. On a single Redis they skip redis-py's pipeline, whose client
+        CPU time for two replies of 500 strings is about three times this (measured: 300 µs, 110 µs).
+        """
+        if self.connection.kind != "single":
+            return await self.pipeline(commands)
+        return await self.io(self._direct(commands))
 
     async def mget(self, keys: Sequence[str]) -> list[bytes | None]:
         return await self.io(self.raw.mget_nonatomic(keys) if self.cluster else self.raw.mget(keys))

@@ -8,6 +8,8 @@ a whole listing is one round trip. Hash fields: see ``redis_codec``.
 
 from __future__ import annotations
 
+from presence_core.stores.redis_lua_desk import CARDS
+
 STREAM_MAX_LEN = 256  # entries per event stream (one per hash tag: 1024 streams)
 STREAM_MAX_AGE_MS = 10 * 60_000
 
@@ -83,9 +85,10 @@ end
 # KEYS: person hash, due shard, the journal hash of the person's tag. ARGV: 3 expected version ('' = write
 # unconditionally as version 1, 'new' = only when absent), 4 person id, 5 due ('' = none), 6 events JSON
 # ('' = none), 7 the ``h`` field after its version, 8 a journal entry's field ('' = none), 9 the entry,
-# then the record's other fields and values. Memberships and log entries stay. Returns the
-# new version, 0 when the expected version did not hold, -1 when that journal entry is still there.
-SAVE = COMMON + JOURNAL + """
+# then the record's other fields and values. Memberships and log entries stay; the person's desk cards
+# follow when they use availability, or did (``redis_lua_desk``). Returns the new version, 0 when the
+# expected version did not hold, -1 when that journal entry is still there.
+SAVE = COMMON + JOURNAL + CARDS + """
 local pk = KEYS[1]
 local h = redis.call('HGET', pk, 'h')
 local version = 1
@@ -112,6 +115,7 @@ if h then
   if #gone > 0 then redis.call('HDEL', pk, unpack(gone)) end
 end
 redis.call('HSET', pk, 'h', version .. ARGV[7] .. (h and string.match(h, '|.*$') or ''), unpack(ARGV, 10))
+if desk_on and (uses_availability(h) or uses_availability(ARGV[7])) then desk_cards(ARGV[4], redis.call('HGETALL', pk)) end
 if ARGV[5] == '' then
   redis.call('ZREM', KEYS[2], ARGV[4])
 else

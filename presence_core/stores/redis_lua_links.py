@@ -10,6 +10,7 @@ another process (taken over). The other scripts can run any number of times with
 from __future__ import annotations
 
 from presence_core.stores.redis_lua import COMMON, JOURNAL
+from presence_core.stores.redis_lua_desk import CARDS
 
 _STEP = COMMON + JOURNAL + """
 local jk, jf, step, lease = KEYS[1], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -58,10 +59,10 @@ for s = 0, 1023 do
 end
 return out
 """,
-    # Forget: the person's hash, log and due entry go; the entry keeps their memberships (``m``: field ->
-    # time) and every account (``a`` with those of ``l``). KEYS: journal hash, person hash, log, due shard;
-    # ARGV 6: the person.
-    "FORGET_TAKE_STEP": _STEP + """
+    # Forget: the person's hash, log and due entry go, and their desk cards; the entry keeps their
+    # memberships (``m``: field -> time) and every account (``a`` with those of ``l``). KEYS: journal hash,
+    # person hash, log, due shard; ARGV 6: the person.
+    "FORGET_TAKE_STEP": _STEP + CARDS + """
 local flat, seen = redis.call('HGETALL', KEYS[2]), {}
 local m = {}
 for _, a in ipairs(entry.a) do seen[a] = true end
@@ -76,15 +77,17 @@ for i = 1, #flat, 2 do
   end
 end
 entry.m = m
+desk_cards(ARGV[6], flat, true)
 redis.call('DEL', KEYS[2], KEYS[3])
 redis.call('ZREM', KEYS[4], ARGV[6])
 return done()
 """,
     # Link: the absorbed person's hash and log move aside (renamed, the log keeping its time to live) until
-    # merged; their due entry goes. Once moved, never again. KEYS: hash, log, due shard, the hash's and
-    # the log's place aside; ARGV: 3 the absorbed person.
-    "MERGE_STASH": COMMON + """
+    # merged; their due entry and desk cards go. Once moved, never again. KEYS: hash, log, due shard, the
+    # hash's and the log's place aside; ARGV: 3 the absorbed person.
+    "MERGE_STASH": COMMON + CARDS + """
 if redis.call('EXISTS', KEYS[4]) == 0 and redis.call('EXISTS', KEYS[1]) == 1 then
+  desk_cards(ARGV[3], redis.call('HGETALL', KEYS[1]), true)
   redis.call('RENAME', KEYS[1], KEYS[4])
   if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('RENAME', KEYS[2], KEYS[5]) end
 end
@@ -132,17 +135,19 @@ end
 return done()
 """,
     # Unlink: the memberships of one account leave the person's hash into the entry (``m``: channel ->
-    # time). KEYS: journal hash, person hash; ARGV: 6 the fields' prefix.
-    "TAKE_MEMBERS_STEP": _STEP + """
-local fields, m, gone = redis.call('HGETALL', KEYS[2]), {}, {}
+    # time), and their desk cards go. KEYS: journal hash, person hash; ARGV: 6 the fields' prefix.
+    "TAKE_MEMBERS_STEP": _STEP + CARDS + """
+local fields, m, gone, taken = redis.call('HGETALL', KEYS[2]), {}, {}, {}
 local n = #ARGV[6]
 for i = 1, #fields, 2 do
   if string.sub(fields[i], 1, n) == ARGV[6] then
     gone[#gone + 1] = fields[i]
     m[string.sub(fields[i], n + 1)] = fields[i + 1]
+    taken[#taken + 1] = fields[i]; taken[#taken + 1] = fields[i + 1]
   end
 end
 if #gone > 0 then redis.call('HDEL', KEYS[2], unpack(gone)) end
+desk_cards(person_of(KEYS[2]), taken, true)
 entry.m = m
 return done()
 """,

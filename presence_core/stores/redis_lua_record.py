@@ -18,7 +18,8 @@ kept as the time its first entry expires.
 
 People who use availability (the flag at the end of ``h``'s record part) also get
 ``availability.decide`` per activity, announced as ``{'a', person, 0|1, ts}``, and are listed in
-each channel's desk index (``redis_availability``); everyone else pays nothing for it.
+each channel's desk index (``redis_desk``), whose cards (``redis_lua_desk``) are rewritten when their
+availability, due time, a name or a membership changed; everyone else pays nothing for it.
 
 Exactly once: a batch written again after an unknown outcome (a dropped connection, a failover) carries
 the same token key, set with ``SET NX`` in the call's slot; a first attempt that finds it set applies
@@ -42,6 +43,7 @@ ts | '' to end}..., availability changes {position, person, 0|1}..., desk ops {c
 from __future__ import annotations
 
 from presence_core.stores.redis_lua import COMMON
+from presence_core.stores.redis_lua_desk import CARDS
 
 WIDTH = 15
 INLINE = 8  # log entries kept in the person's hash (redis_codec.INLINE_LOG)
@@ -197,7 +199,11 @@ local function desk(chan, t, account, ts)
     return
   end
   local c = desks[chan]
-  if not c then c = {key = prefix .. 'w:' .. (t ~= '' and t or tag(chan)) .. chan, adds = {}}; desks[chan] = c end
+  if not c then
+    local slot = t ~= '' and t or tag(chan)
+    c = {key = prefix .. 'w:' .. slot .. chan, cards = prefix .. 'wc:' .. slot .. chan, adds = {}}
+    desks[chan] = c
+  end
   if ts == '' then
     c.gone = c.gone or {}
     c.gone[#c.gone + 1] = account
@@ -291,9 +297,17 @@ local function apply(st)
                                              '^([^,]*),([^,]*),([^,]*),([^,]*),([^,]*),([^,]*),([^,]*),([^,|]*)(.*)$')
   if t == '0' then return end
   local uses, av, ca, ld, hf, hu, hz = a == '1', nil, nil, nil, nil, nil, nil
+  local names, carded = {}, false  -- the stored names of the batch's accounts; whether the desk cards changed
   if uses then  -- availability.decide's inputs: announced, capacity, load, the hours window, hours set
-    local w = call('HMGET', st.key, 'av', 'ca', 'ld', 'hf', 'hu', 'hz')
+    local fields = {'av', 'ca', 'ld', 'hf', 'hu', 'hz'}
+    for i = 1, #st.acts do
+      local account = batch[st.acts[i] + 1]
+      local field = account == person and 'n' or 'n@' .. account
+      if names[field] == nil then names[field] = false; fields[#fields + 1] = field end
+    end
+    local w = call('HMGET', st.key, unpack(fields))
     av, ca, ld, hf, hu, hz = w[1] == '1', tonumber(w[2]), tonumber(w[3]) or 0, w[4] or '', w[5] or '', w[6]
+    for i = 7, #fields do names[fields[i]] = w[i] or false end
   end
   local due, published = u, p ~= '' and p or 'f'
   local lg = {pk = st.key, lk = prefix .. 'l:' .. st.tag .. person, n = 0, ll = 0, slots = {}}
@@ -327,8 +341,10 @@ local function apply(st)
     if d[2] == '' or before(d[2], ts) then d[2] = ts end
     if s == '' or before(s, ts) then s = ts end
     if name ~= '' then
-      update[#update + 1] = account == person and 'n' or 'n@' .. account
+      local field = account == person and 'n' or 'n@' .. account
+      update[#update + 1] = field
       update[#update + 1] = name
+      if uses and names[field] ~= name then names[field] = name; carded = true end
     end
     if username ~= '' then
       update[#update + 1] = account == person and 'un' or 'un@' .. account
@@ -351,7 +367,7 @@ local function apply(st)
       local now_available = new == 'o' and (not hz or (hf ~= '' and not before(ts, hf) and (hu == '' or before(ts, hu))))
                             and (not ca or ld < ca)
       if now_available ~= av then
-        av = now_available
+        av, carded = now_available, true
         update[#update + 1] = 'av'
         update[#update + 1] = av and '1' or '0'
         avails[#avails + 1] = {(b / W) + 1, person, av and 1 or 0}
@@ -381,7 +397,7 @@ local function apply(st)
       if not cur or before(cur, batch[b + 15]) then  -- renewed at most once per RENEW_FRACTION of the window
         mem[m] = ts
         channel(chan, batch[b + 10], account, ts)
-        if uses then desk(chan, batch[b + 10], account, ts) end
+        if uses then desk(chan, batch[b + 10], account, ts); carded = true end
       end
     end
   end
@@ -396,6 +412,7 @@ local function apply(st)
               .. ku .. ',' .. t .. ',' .. a .. log_part
   call('HSET', st.key, unpack(update))
   if due ~= u then call('ZADD', prefix .. 'd:' .. st.tag, due, person) end
+  if inline and uses and (carded or due ~= u) then desk_cards(person, call('HGETALL', st.key)) end
 end
 
 for b = 0, #batch - 1, W do
@@ -433,10 +450,12 @@ for _, c in pairs(channels) do
   end
 end
 for _, c in pairs(desks) do
-  if c.gone then call('ZREM', c.key, unpack(c.gone)) end
+  if c.gone then call('ZREM', c.key, unpack(c.gone)); call('HDEL', c.cards, unpack(c.gone)) end
   if #c.adds > 0 then
     call('ZADD', c.key, 'GT', unpack(c.adds))
-    call('ZREMRANGEBYSCORE', c.key, '-inf', '(' .. fmt('%d', tonumber(c.newest) - ttl))
+    -- the listings that expire take their cards along (bounded per call; the rest go next time)
+    local old = call('ZRANGEBYSCORE', c.key, '-inf', '(' .. fmt('%d', tonumber(c.newest) - ttl), 'LIMIT', 0, 1000)
+    if #old > 0 then call('ZREM', c.key, unpack(old)); call('HDEL', c.cards, unpack(old)) end
     call('PEXPIRE', c.key, channel_ttl)
   end
 end
@@ -444,6 +463,6 @@ emit(events)
 return {transitions, stale, chan_ops, avails, desk_ops}
 """
 
-RECORD = COMMON + (_RECORD.replace("@WIDTH@", str(WIDTH)).replace("@INLINE@", str(INLINE))
+RECORD = COMMON + CARDS + (_RECORD.replace("@WIDTH@", str(WIDTH)).replace("@INLINE@", str(INLINE))
                    .replace("@TOKEN_TTL@", str(TOKEN_TTL_MS))
                    .replace("@SLOTS@", "{%s}" % ", ".join(f"'L{i}'" for i in range(1, INLINE + 1))))

@@ -11,7 +11,8 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from presence_core.models import Membership, PersonRecord, Watch
+from presence_core import availability
+from presence_core.models import DeskView, Membership, PersonRecord, Watch
 from presence_core.stores import record_doc
 from presence_core.stores.memory_availability import platform_of
 
@@ -96,8 +97,8 @@ class SqliteAvailability:
     if TYPE_CHECKING:
         async def _call(self, work: Callable[..., T], *args: Any) -> T: ...
 
-    async def desk_people(self, channel_id: str, since: int, now: int) -> list[tuple[str, PersonRecord]]:
-        return await self._call(_desk_people, channel_id, since)
+    async def desk_view(self, channel_id: str, since: int, now: int) -> DeskView:
+        return availability.desk_view(await self._call(_desk_people, channel_id, since), now)
 
     async def set_desk(self, memberships: Sequence[Membership], listed: bool) -> None:
         await self._call(_set_desk, list(memberships), listed)

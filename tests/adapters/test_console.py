@@ -51,7 +51,7 @@ def test_piped_console_session_answers_everything_and_exits_zero(tmp_path: Path)
     assert "bot> ⛔ Your status is now do not disturb for 1h." in out
     assert "(now bob in #lobby)" in out
     assert "bot> 🟢 bob · online" in out and "bot> ⛔ you · do not disturb · 交易 BTC" in out
-    assert "bot> (only you can see this) Your last 3 activities:" in out
+    assert "bot> (to bob) Your last 3 activities:" in out
     assert "Did you mean who? Send . to run it." in out
     assert "bot> Your devices (1):" in out
     assert "bot> ⛔ 你的状态已设为请勿打扰。" in out
@@ -61,9 +61,9 @@ def test_piped_console_session_answers_everything_and_exits_zero(tmp_path: Path)
 
 
 def test_a_pending_question_is_answered_at_the_end_of_input(tmp_path: Path) -> None:
-    done = run_bot(tmp_path, "/presence forget\n")
+    done = run_bot(tmp_path, ":dm\n/presence forget\n")
     assert done.returncode == 0
-    assert done.stdout.splitlines()[-1] == "bot> (only you can see this) Cancelled: nothing was erased."
+    assert done.stdout.splitlines()[-1] == "bot> Cancelled: nothing was erased."
 
 
 def test_quit_stops_reading(tmp_path: Path) -> None:
@@ -105,20 +105,20 @@ def test_two_linked_accounts_share_dnd_in_a_live_console(tmp_path: Path) -> None
                            env={**env, "PRESENCE_STORAGE": "memory", "PYTHONPATH": str(Path(__file__).parents[2])})
     assert bot.stdin is not None and bot.stdout is not None
     try:
-        bot.stdin.write(":user alice-phone\n/presence link\n")
+        bot.stdin.write(":user alice-phone\n:dm\n/presence link\n")
         bot.stdin.flush()
         line = ""
         while "link code:" not in line:
             line = bot.stdout.readline()
             assert line, "the bot ended before giving a link code"
         code = line.split("link code: ")[1].split(".")[0]
-        out, _ = bot.communicate(f":user alice-laptop\n/presence link {code}\n:user alice-phone\n/presence dnd\n"
-                                 ":user alice-laptop\n/presence\n", timeout=60)
+        out, _ = bot.communicate(f":user alice-laptop\n/presence link {code}\n:user alice-phone\n:channel lobby\n"
+                                 "/presence dnd\n:user alice-laptop\n/presence\n", timeout=60)
     finally:
         bot.kill()
     assert "Linked: console alice-laptop is now one of your devices." in out
     # Private in a channel: the devices of a linked account are nobody else's business (SPEC section 6).
-    assert out.rstrip().splitlines()[-3] == "bot> (only you can see this) ⛔ Your status: do not disturb (set by you)."
+    assert out.rstrip().splitlines()[-3] == "bot> (to alice-laptop) ⛔ Your status: do not disturb (set by you)."
 
 
 async def test_a_watch_that_fires_is_printed_to_the_watcher(console_bot: PresenceBot) -> None:
@@ -151,3 +151,42 @@ async def test_a_language_without_texts_is_refused_naming_those_there_are(consol
         "（现在是 you，在 #lobby）",
         "bot> ⛔ 你的状态已设为请勿打扰。",
     ]
+
+
+async def console_lines(presence_bot: PresenceBot, script: str) -> list[str]:
+    out = io.StringIO()
+    async with presence_bot.service:
+        await Console(presence_bot, io.StringIO(script), out).run()
+    return out.getvalue().splitlines()
+
+
+async def test_a_console_channel_is_a_group_secrets_and_forget_need_the_private_chat(console_bot: PresenceBot) -> None:
+    """As in a Telegram or Discord group: nothing secret is made in #lobby, forget is not started there."""
+    ask = "bot> 🔒 Send that to me in a private chat: its answer is for you alone, so nothing was done here."
+    lines = await console_lines(console_bot, "/presence link\n/presence 令牌 myapp\n/presence token myapp\n"
+                                             "/presence forget\nhello\n/presence activity 1\n")
+    assert lines[:4] == [ask, ask, ask, ask]
+    assert not [line for line in lines if "prs_" in line or "link code" in line or "Cancelled" in line]
+    # A private answer in a channel is printed as the direct message it is on the platforms.
+    assert lines[4:6] == ["bot> (to you) Your last activity:", "bot> just now · command here"]
+    assert await console_bot.service.list_tokens("console:you") == []
+
+
+async def test_in_the_console_s_private_chat_secrets_are_given_and_forget_is_answered_there(
+        console_bot: PresenceBot) -> None:
+    lines = await console_lines(console_bot, ":dm\n/presence token myapp\n/presence forget\n:channel lobby\n"
+                                             "hello everyone\n:dm\nyes\n")
+    assert [line for line in lines if line.startswith("bot> 🔑 Your API token myapp: prs_")]
+    assert not [line for line in lines if "(to you)" in line or "Cancelled" in line]
+    assert "bot> 🗑 Done: everything stored about you is erased." in lines
+    # The group message while the question waited in the private chat neither answered nor cancelled it.
+    assert lines.index("bot> 🗑 Done: everything stored about you is erased.") > lines.index("(now you in #lobby)")
+
+
+async def test_console_names_are_usernames_in_any_case(console_bot: PresenceBot) -> None:
+    lines = await console_lines(console_bot, ":user ann\nhello\n/presence dnd\n:user you\nhi\n/presence @ANN\n"
+                                             "/presence @Ann\n/presence notify @ANN\n:user Ann\n/presence\n")
+    assert lines.count("bot> ⛔ ann: do not disturb.") == 2
+    assert "bot> (to you) 🔔 I'll tell you privately when ann is next available (within 1d)." in lines
+    assert not [line for line in lines if "offline" in line or "haven't seen" in line]
+    assert "bot> ⛔ Your status: do not disturb (set by you)." in lines

@@ -49,8 +49,10 @@ standup in 5
 /presence status 🏳️‍🌈 👨‍👩‍👧 👍🏽 1️⃣
 /presence unlnk zzz
 .
+:dm
 /presence forget
 yes
+:channel lobby
 """
 
 
@@ -64,12 +66,12 @@ def test_an_english_session_as_typed(tmp_path: Path) -> None:
                  "bot> 🌙 Your status is now away for 1h 30m.",
                  "bot> ⚫ Your status is now offline for 7d.",
                  "bot> ⚠️ online can't have a duration: it already returns to automatic.",
-                 "bot> (only you can see this) ⚠️ Say how long, e.g. 30m, 2h, 1h30m or 1d.",
-                 "bot> (only you can see this) ⚫ You are invisible (ends in 30m): others see you offline.",
+                 "bot> (to you) ⚠️ Say how long, e.g. 30m, 2h, 1h30m or 1d.",
+                 "bot> (to you) ⚫ You are invisible (ends in 30m): others see you offline.",
                  "bot> just now · message in #dev-team",
                  "bot> 💬 Custom status set: 🏳️‍🌈 👨‍👩‍👧 👍🏽 1️⃣",
-                 "bot> (only you can see this) ⚠️ You have no linked accounts.",
-                 "bot> (only you can see this) 🗑 Done: everything stored about you is erased."):
+                 "bot> (to you) ⚠️ You have no linked accounts.",
+                 "bot> 🗑 Done: everything stored about you is erased."):
         assert line in out, line
     assert not [line for line in out if "console:" in line or "(s)" in line or "until in" in line]
     assert not [line for line in out if "Slow down" in line]

@@ -70,8 +70,9 @@ async def test_console_sessions_from_any_user_channel_and_line(user: str, channe
     console = Console(PresenceBot(service), stdin=io.StringIO(), stdout=io.StringIO())
     console.state.user, console.state.channel, console.state.direct, console.state.locale = user, channel, direct, locale
     session = console.session(content)
-    assert session.user_id == f"console:{user}" and session.content == content
-    assert session.channel_id == (f"console:dm/{user}" if direct else f"console:{channel}")
+    # Console names are usernames: one account in any case.
+    assert session.user_id == f"console:{user.casefold()}" and session.content == content
+    assert session.channel_id == (f"console:dm/{user.casefold()}" if direct else f"console:{channel}")
     assert all(token in content and target.startswith("console:") for token, target in session.mentions.items())
     outbox = RecordingOutbox()
     await answered(Session(**{**_fields(session), "outbox": outbox}), outbox)

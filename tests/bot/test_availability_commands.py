@@ -20,6 +20,16 @@ async def test_a_desk_in_five_commands_in_english_and_chinese(service: PresenceS
     assert "full (2/2)" in await chat.text("ann", "/presence take")
 
 
+async def test_typed_as_discord_shows_them_and_in_everyday_chinese(service: PresenceService) -> None:
+    """Discord lists these under /presence team; people type what they saw there, or 可用 / 谁有空."""
+    chat = Chat(PresenceBot(service))
+    await chat.text("ann", "/presence team capacity 2")
+    assert "ann · 0/2" in await chat.text("lead", "/presence team available")
+    for typed in ("/presence 可用", "/presence 谁有空"):
+        assert "ann · 0/2" in await chat.text("lead", typed, locale="zh-CN")
+    assert "ann is picked (1/2)" in await chat.text("lead", "/presence TEAM pick")
+
+
 async def test_bad_input_gets_one_line_and_the_usage(service: PresenceService) -> None:
     chat = Chat(PresenceBot(service))
     zone = await chat.text("ann", "/presence hours mon-fri 9-18 Europe/Berln")

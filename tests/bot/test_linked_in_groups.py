@@ -91,9 +91,12 @@ async def test_forget_in_a_group_message_erases_nothing_and_asks_for_a_private_c
     assert (await chat.bot.service.get_availability("test:anon2")).capacity == 7
 
 
-async def test_forget_where_answers_can_be_private_asks_and_answers_privately(chat: Chat) -> None:
+async def test_forget_is_a_conversation_in_the_private_chat_only(chat: Chat) -> None:
+    """A slash command in a server is answered privately, but the "yes" would be typed in the channel."""
     await linked_elsewhere(chat)
-    [question] = await chat.say("anon2", "/presence forget", channel="room")
+    [refused] = await chat.say("anon2", "/presence forget", channel="room", ephemeral=True)
+    assert refused.text.startswith("🔒 Send that to me in a private chat")
+    [question] = await chat.say("anon2", "/presence forget", channel="dm-anon2", direct=True)
     assert question.reply.private and "realalice2" in question.text
-    [done] = await chat.say("anon2", "yes", channel="room")
+    [done] = await chat.say("anon2", "yes", channel="dm-anon2", direct=True)
     assert done.reply.private and "was erased too" in done.text

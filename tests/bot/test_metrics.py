@@ -18,7 +18,7 @@ from presence_bot.settings import Settings
 from presence_bot.wiring import build_metrics, build_service
 from presence_core import PresenceService, Policy, Transition
 from presence_core.models import Activity
-from presence_core.service import WRITERS
+from presence_core.recorder import WRITERS
 from presence_core.stores.base import Store
 from presence_core.stores.memory import MemoryStore
 from tests.support.chat import Chat, RecordingOutbox

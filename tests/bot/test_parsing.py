@@ -21,11 +21,30 @@ def test_split_args_reads_straight_curly_and_corner_quotes(text: str, args: list
     assert split_args(text) == args
 
 
-@pytest.mark.parametrize("text", ['status "open', "status “open", "status 「open"])
+@pytest.mark.parametrize("text", ['status "open', "status “open", "status 「open", "status 'open", "status ‘it's"])
 def test_an_unclosed_quote_is_an_error_naming_the_quote(text: str) -> None:
     with pytest.raises(UnbalancedQuoteError) as error:
         split_args(text)
     assert error.value.opener == text.split()[1][0]
+
+
+@pytest.mark.parametrize(("text", "args"), [
+    ("status 'Mom's birthday'", ["status", "Mom's birthday"]),
+    ("status 'it's fine' for 1h", ["status", "it's fine", "for", "1h"]),
+    ('status "a "b" c"', ["status", 'a "b" c']),
+    ('status "he said "hi""', ["status", 'he said "hi"']),
+    ("status 'the '90s were fun'", ["status", "the '90s were fun"]),
+    ("status ‘it’s fine’", ["status", "it’s fine"]),
+    ("status “a “b” c”", ["status", "a “b” c"]),
+    ("status 「他说「好」了」", ["status", "他说「好」了"]),
+    ("status 『Mom's』 day", ["status", "Mom's", "day"]),
+    # A quote that never ends a word quotes nothing: the words stay as typed.
+    ("status 「开会」中", ["status", "「开会」中"]),
+    ("status 'Mom's birthday", ["status", "'Mom's", "birthday"]),
+])
+def test_a_quote_closes_only_where_a_word_ends_so_apostrophes_and_inner_quotes_stay(
+        text: str, args: list[str]) -> None:
+    assert split_args(text) == args
 
 
 @pytest.mark.parametrize(("text", "ms"), [
@@ -62,6 +81,7 @@ def test_the_ideographic_space_separates_arguments() -> None:
     assert split_args("状态　开会　持续　2小时") == ["状态", "开会", "持续", "2小时"]
 
 
-@pytest.mark.parametrize("arg", ["plain", "two words", 'say "hi"', "「corner」 and \"straight\" 'single'", ""])
+@pytest.mark.parametrize("arg", ["plain", "two words", 'say "hi"', "「corner」 and \"straight\" 'single'", "",
+                                 "Mom's birthday", 'a "b" c', "it’s ‘fine’"])
 def test_quote_arg_round_trips_through_split_args(arg: str) -> None:
     assert split_args(quote_arg(arg)) == [arg]

@@ -60,15 +60,15 @@ async def test_did_you_mean_runs_nothing_personal_for_someone_acting_as_the_chat
 
 
 async def test_a_reaction_is_activity_and_never_an_answer(chat: Chat) -> None:
-    await chat.say("alice", "/presence forget")
+    await chat.say("alice", "/presence forget", channel="dm", direct=True)
     bot = chat.bot
     reaction = Session(platform="test", self_id="bot", user_id="test:alice", user_name="alice",
-                       channel_id="test:room", guild_id="guild", is_direct=False, content="", message_id="9",
+                       channel_id="test:dm", guild_id=None, is_direct=True, content="", message_id="9",
                        timestamp=bot.service.clock(), locale=None, kind="reaction", outbox=chat.outbox)
 
     await bot.handle(reaction)
     await bot.handle(replace(reaction, message_id="10"))
 
     assert [e.type for e in await bot.service.get_activity("test:alice")][:2] == ["reaction", "reaction"]
-    [done] = await chat.say("alice", "yes")
+    [done] = await chat.say("alice", "yes", channel="dm", direct=True)
     assert done.text.startswith(i18n.reply("en", "forget.done").render("plain"))

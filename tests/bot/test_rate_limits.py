@@ -70,11 +70,11 @@ async def test_someone_refused_is_told_once_per_minute_in_words(chat: Chat, cloc
 async def test_a_limited_person_still_gets_their_pending_confirmation_answered(chat: Chat, clock: FakeClock) -> None:
     at_minute_start(clock)
     await chat.say("alice", "/presence status secret")
-    assert "Send yes" in await chat.text("alice", "/presence forget")
+    assert "Send yes" in await chat.text("alice", "/presence forget", channel="dm", direct=True)
     assert "Did you mean dnd?" in await chat.text("alice", "/presence dnf", channel="elsewhere")
     await flood(chat, ["alice"], 30, "/presence help", channel="third")  # now over her limit
     assert await chat.say("alice", "/presence who", channel="third") == []
-    assert "Done: everything stored about you is erased" in await chat.text("alice", "yes")
+    assert "Done: everything stored about you is erased" in await chat.text("alice", "yes", channel="dm", direct=True)
     assert (await chat.bot.service.get_status("test:alice")).custom_status is None
     assert "do not disturb" in await chat.text("alice", ".", channel="elsewhere")
 
@@ -82,11 +82,11 @@ async def test_a_limited_person_still_gets_their_pending_confirmation_answered(c
 async def test_the_console_is_one_local_person_and_never_limited(clock: FakeClock) -> None:
     service = PresenceService(MemoryStore(), clock=clock)
     presence_bot = PresenceBot(service, BotOptions(prompt_timeout_s=5))
-    script = "/presence help who\n" * 40 + "/presence status secret\n/presence forget\nyes\n"
+    script = "/presence help who\n" * 40 + "/presence status secret\n:dm\n/presence forget\nyes\n"
     out = io.StringIO()
     await Console(presence_bot, io.StringIO(script), out).run()
     lines = out.getvalue().splitlines()
     assert not [line for line in lines if "Slow down" in line]
     assert lines.count("bot> /presence who — Who is online, away or busy in this chat") == 40
-    assert lines[-2:] == ["bot> (only you can see this) 🗑 Done: everything stored about you is erased.",
+    assert lines[-2:] == ["bot> 🗑 Done: everything stored about you is erased.",
                           "bot> Your next message starts a new record."]

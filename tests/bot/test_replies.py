@@ -33,7 +33,7 @@ async def test_one_of_something_is_said_in_the_singular(chat: Chat, command: str
 
 async def test_a_link_code_and_a_forget_question_count_their_time(chat: Chat) -> None:
     assert "Within 10 minutes, send" in await chat.text("alice", "/presence link")
-    assert "within 5 seconds to confirm" in await chat.text("alice", "/presence forget")
+    assert "within 5 seconds to confirm" in await chat.text("alice", "/presence forget", direct=True)
 
 
 @pytest.mark.parametrize(("locale", "expected"), [

@@ -114,20 +114,20 @@ async def test_tracking_off_then_on(chat: Chat) -> None:
 
 async def test_forget_asks_first_and_erases_on_yes(chat: Chat) -> None:
     await chat.say("alice", "/presence status secret")
-    assert "Send yes within 5 seconds" in await chat.text("alice", "/presence forget")
-    assert "erased" in await chat.text("alice", "yes")
+    assert "Send yes within 5 seconds" in await chat.text("alice", "/presence forget", direct=True)
+    assert "erased" in await chat.text("alice", "yes", direct=True)
     assert (await chat.bot.service.get_status("test:alice")).custom_status is None
 
 
 async def test_forget_is_cancelled_by_anything_but_yes(chat: Chat) -> None:
     await chat.say("alice", "/presence status keep me")
-    await chat.say("alice", "/presence forget")
-    assert "Cancelled" in await chat.text("alice", "no thanks")
+    await chat.say("alice", "/presence forget", direct=True)
+    assert "Cancelled" in await chat.text("alice", "no thanks", direct=True)
     assert (await chat.bot.service.get_status("test:alice")).custom_status == "keep me"
 
 
 async def test_an_open_question_blocks_no_one_and_ends_unanswered_at_shutdown(chat: Chat) -> None:
-    await chat.say("alice", "/presence forget")
+    await chat.say("alice", "/presence forget", direct=True)
     assert "Here now" in await chat.text("bob", "/presence who")
     assert "Here now" in await chat.text("alice", "/presence who", channel="elsewhere")
     await chat.bot.close()
@@ -161,15 +161,15 @@ async def test_telegram_style_bot_suffix_is_ours_and_other_bots_are_ignored(chat
 
 @pytest.mark.parametrize(("content", "error", "usage"), [
     ("/presence dnd 2x", "2x is not a duration", "/presence dnd [DURATION]"),
-    ("/presence dnd 0m", "between 1 minute and 365 days", "/presence dnd"),
-    ("/presence dnd 400d", "between 1 minute and 365 days", "/presence dnd"),
+    ("/presence dnd 0m", "between 1m and 365d", "/presence dnd"),
+    ("/presence dnd 400d", "between 1m and 365d", "/presence dnd"),
     ("/presence online 2h", "online can't have a duration", "/presence online"),
     ('/presence status "unclosed', "The quote \" is never closed", "/presence status"),
     ("/presence status “unclosed", "The quote “ is never closed", "/presence status"),
     ("/presence status", "Say what your status is", "/presence status"),
     ("/presence status \u200b\u202e", "Say what your status is", "/presence status"),
     ("/presence status " + "x" * 200, "200 characters long; the limit is 128", "/presence status"),
-    ("/presence status hi for 400d", "between 1 minute and 365 days", "/presence status"),
+    ("/presence status hi for 400d", "between 1m and 365d", "/presence status"),
     ("/presence activity 99", "99 is not a number from 1 to 50", "/presence activity"),
     ("/presence activity lots", "lots is not a number", "/presence activity"),
     ("/presence who now", "I didn't expect now here", "/presence who"),
@@ -239,3 +239,41 @@ async def test_while_the_store_is_unavailable_commands_say_so_and_messages_are_k
         setattr(store, name, method)
     await chat.bot.service.close()
     assert len(await chat.bot.service.get_activity("test:alice", limit=50)) == 5
+
+
+@pytest.mark.parametrize(("typed", "locale", "first"), [
+    ("/presence who?", None, "Here now (1):"),
+    ("/presence who？", None, "Here now (1):"),
+    ("/presence help!", None, None),
+    ("/presence dnd! 1h", None, "⛔ Your status is now do not disturb for 1h."),
+    ("/presence 谁在线？", "zh-CN", "当前在这里（1）："),
+    ("/presence 勿扰！", "zh-CN", "⛔ 你的状态已设为请勿打扰。"),
+    ("/presence 帮助。", "zh-CN", None),
+])
+async def test_a_command_word_ending_like_a_sentence_just_works(chat: Chat, typed: str, locale: str | None,
+                                                                 first: str | None) -> None:
+    answer = await chat.text("newbie", typed, locale=locale, channel="empty")
+    assert "know the command" not in answer and "不认识" not in answer and "Did you mean" not in answer
+    if first is not None:
+        assert answer.splitlines()[0] == first
+
+
+@pytest.mark.parametrize(("typed", "locale", "answer"), [
+    ("/presence dnd off", None, "⚠️ off is not a duration. To go back to your automatic status, send /presence online.\n"
+                                "Usage: /presence dnd [DURATION]"),
+    ("/presence away OFF", None, "⚠️ OFF is not a duration. To go back to your automatic status, send /presence online.\n"
+                                 "Usage: /presence away [DURATION]"),
+    ("/presence 勿扰 关", "zh-CN", "⚠️ 关 不是时长。要恢复自动状态，请发送 /presence online（在线）。\n"
+                                 "用法：/presence dnd [时长]"),
+])
+async def test_a_status_turned_off_points_to_online(chat: Chat, typed: str, locale: str | None, answer: str) -> None:
+    assert await chat.text("ann", typed, locale=locale) == answer
+    assert not (await chat.bot.service.get_status("test:ann")).manual
+
+
+@pytest.mark.parametrize(("typed", "first"), [
+    ("/presence 追踪", "⚠️ 请写 开 或 关（on、off 也行）。"),
+    ("/presence 追踪 也许", "⚠️ 请写 开 或 关（on、off 也行）。"),
+])
+async def test_chinese_usage_lines_show_the_chinese_words(chat: Chat, typed: str, first: str) -> None:
+    assert (await chat.text("ann", typed, locale="zh-CN")).splitlines() == [first, "用法：/presence tracking 开|关"]

@@ -66,3 +66,12 @@ async def test_in_chinese_with_chinese_words(chat: Chat) -> None:
     assert "你的 API 令牌 笔记本" in text and TOKEN.search(text)
     assert "你的 1 个 API 令牌" in await chat.text("alice", "/presence 令牌列表", locale="zh-CN")
     assert "令牌 笔记本 已撤销" in await chat.text("alice", "/presence 令牌 撤销 笔记本", locale="zh-CN")
+
+
+async def test_typed_as_discord_shows_them_token_list_and_token_create_mean_what_they_say(chat: Chat) -> None:
+    created = await chat.text("alice", "/presence token create laptop")
+    assert TOKEN.findall(created) and "/presence token revoke laptop" in created
+    listing = await chat.text("alice", "/presence token list")
+    assert "laptop · made" in listing and not TOKEN.findall(listing)
+    assert "Your API token:" in listing, "no token called list was made"
+    assert "令牌" in await chat.text("alice", "/presence 令牌 列表", locale="zh-CN")

@@ -206,6 +206,23 @@ async def test_usernames_not_display_names_answer_for_at_names(service: Presence
     assert (bare.account, bare.count) == (None, 3)
 
 
+async def test_typed_names_match_in_any_case_as_platform_usernames_do(service: PresenceService) -> None:
+    """Telegram and Discord usernames are case-insensitive: ``@ANN`` is ann. Who may be found is unchanged."""
+    await service.record_activity("telegram:2", {"channel_id": "telegram:-5"}, user_name="Jürgen Straße",
+                                  username="Ann")
+    await service.record_activity("telegram:9", {"channel_id": "telegram:-5"}, user_name="bob", username="bob")
+    await service.record_activity("telegram:7", {"channel_id": "telegram:-6"}, user_name="eve", username="eve")
+    for typed in ("@ANN", "@ann", "@aNn"):
+        here = await service.find_person(typed, viewer_id="telegram:9", channel_id="telegram:-5", usernames_only=True)
+        direct = await service.find_person(typed, viewer_id="telegram:9", usernames_only=True)
+        assert (here.account, direct.account) == ("telegram:2", "telegram:2"), typed
+    named = await service.find_person("JÜRGEN STRASSE", viewer_id="telegram:9", channel_id="telegram:-5")
+    assert named.account == "telegram:2"
+    elsewhere = await service.find_person("@ANN", viewer_id="telegram:7", channel_id="telegram:-6", usernames_only=True)
+    stranger = await service.find_person("@ANN", viewer_id="telegram:7", usernames_only=True)
+    assert (elsewhere.count, stranger.count) == (0, 0)
+
+
 async def test_a_direct_chat_finds_names_only_among_shared_channels(service: PresenceService) -> None:
     world = CoreWorld(service)
     for who, place in (("alice", "room"), ("bob", "room"), ("carol", "secret")):

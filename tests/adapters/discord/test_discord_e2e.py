@@ -141,12 +141,24 @@ async def test_in_a_direct_message_everything_is_answered_there(chat: Chat) -> N
 async def test_forget_from_a_slash_command_is_confirmed_by_a_message(chat: Chat, presence: PresenceService) -> None:
     await chat.say(ALICE_ID, "hello")
 
-    [question] = await chat.slash(ALICE_ID, subcommand("forget"))
-    [done] = await chat.say(ALICE_ID, "yes")
+    [question] = await chat.slash(ALICE_ID, subcommand("forget"), direct=True)
+    [done] = await chat.say(ALICE_ID, "yes", direct=True)
 
     assert question.kind == "response"
     assert i18n.text("en", "forget.done") in done.content and done.kind == "followup"
     assert await presence.get_activity(ALICE) == []
+
+
+async def test_forget_from_a_slash_command_in_a_server_refers_to_the_private_chat(
+        chat: Chat, presence: PresenceService) -> None:
+    """Its answer would be private, but the "yes" it waits for would be typed in the channel (privacy.md)."""
+    await chat.say(ALICE_ID, "hello")
+
+    [answer] = await chat.slash(ALICE_ID, subcommand("forget"))
+
+    assert answer.content == i18n.reply("en", "private.ask_in_private").render("discord_markdown")
+    assert await chat.say(ALICE_ID, "yes") == []
+    assert len(await presence.get_activity(ALICE)) == 3
 
 
 async def test_long_answers_are_split_to_fit_discord(chat: Chat) -> None:

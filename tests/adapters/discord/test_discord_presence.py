@@ -81,8 +81,8 @@ async def test_tracking_off_keeps_clients_out(chat: Chat, presence: PresenceServ
 async def test_forgotten_people_are_not_brought_back_by_presence(chat: Chat, presence: PresenceService) -> None:
     await chat.say(ALICE_ID, "hi")
     await chat.presence_update(ALICE_ID, "online", {"desktop": "online"})
-    await chat.slash(ALICE_ID, subcommand("forget"))
-    await chat.say(ALICE_ID, "yes")
+    await chat.slash(ALICE_ID, subcommand("forget"), direct=True)
+    await chat.say(ALICE_ID, "yes", direct=True)
     assert await presence.get_devices(ALICE) == []
 
     await chat.presence_update(ALICE_ID, "idle", {"desktop": "idle"})

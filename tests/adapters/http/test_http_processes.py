@@ -52,8 +52,9 @@ class Bot:
         await self.process.stdin.drain()
 
     async def token(self, user: str, name: str) -> str:
-        """Asks for a token in the console, as that user, and reads it from the answer."""
+        """Asks for a token in the console's private chat, as that user, and reads it from the answer."""
         await self.type(f":user {user}")
+        await self.type(":dm")
         await self.type(f"/presence token {name}")
         assert self.process.stdout is not None
         while True:

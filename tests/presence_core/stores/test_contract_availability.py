@@ -1,4 +1,4 @@
-"""The store contract for availability (SPEC section 12): fields, desk index, load changes, watches."""
+"""The store contract for availability (SPEC section 12): fields, load changes, watches (desks: test_contract_desk)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from presence_core.models import (
     Activity,
     AvailabilityChange,
     LoadChange,
-    Membership,
     PersonRecord,
     Transition,
     Watch,
@@ -69,47 +68,6 @@ async def test_a_full_person_coming_online_stays_unavailable(store: Store) -> No
     assert await store.save(record, 0)
     assert await store.record([message("console:ann", T0)], POLICY) == [
         Transition("console:ann", Status.OFFLINE, Status.ONLINE, T0)]
-
-
-async def test_the_desk_lists_members_who_use_availability_and_no_one_else(store: Store) -> None:
-    await agent(store, "console:ann")
-    await agent(store, "console:cat", capacity=None, skills=["billing"], ts=T0 + 5)
-    await store.record([message("console:bob", T0)], POLICY)
-    await agent(store, "console:elsewhere", channel="console:other")
-    desk = await store.desk_people("console:desk", SINCE, T0 + 10)
-    assert [(a, r.id) for a, r in desk] == [("console:cat", "console:cat"), ("console:ann", "console:ann")]
-    assert await store.desk_people("console:desk", T0 + 6, T0 + 10) == []
-
-
-async def test_the_desk_follows_new_channels_of_people_who_use_availability(store: Store) -> None:
-    await agent(store, "console:ann")
-    await store.record([message("console:ann", T0 + 1, "console:new")], POLICY)
-    assert [a for a, _ in await store.desk_people("console:new", SINCE, T0 + 2)] == ["console:ann"]
-
-
-async def test_set_desk_lists_and_unlists_and_move_desk_follows_a_channel(store: Store) -> None:
-    await agent(store, "console:ann", channel=None)
-    await store.set_desk([Membership("console:a", "console:ann", T0), Membership("console:b", "console:ann", T0)], True)
-    assert [a for a, _ in await store.desk_people("console:a", SINCE, T0)] == ["console:ann"]
-    await store.set_desk([Membership("console:a", "console:ann", 0)], False)
-    assert await store.desk_people("console:a", SINCE, T0) == []
-    await store.move_desk("console:b", "console:c")
-    assert await store.desk_people("console:b", SINCE, T0) == []
-    assert [a for a, _ in await store.desk_people("console:c", SINCE, T0)] == ["console:ann"]
-    await store.move_desk("console:c", None)
-    assert await store.desk_people("console:c", SINCE, T0) == []
-
-
-async def test_the_desk_always_includes_people_who_may_be_available(store: Store) -> None:
-    await agent(store, "console:ann")
-    await agent(store, "console:full", load=3)
-    due = (await store.load(["console:ann"]))["console:ann"].due
-    assert due is not None
-    listed = {a for a, _ in await store.desk_people("console:desk", SINCE, T0 + 1)}
-    assert "console:ann" in listed
-    # once due, a record that says "unavailable" may be stale: it is listed for the caller to settle
-    stale = {a: r for a, r in await store.desk_people("console:desk", SINCE, due)}
-    assert "console:ann" in stale
 
 
 async def test_change_load_applies_and_announces(store: Store) -> None:
@@ -214,13 +172,12 @@ async def test_a_claim_hands_each_watch_out_once_and_only_for_its_platforms(stor
     assert [w.watcher_id for w in await store.watchers(["console:ann"], T0 + 10)] == ["discord:2"]
 
 
-async def test_forget_availability_erases_desk_entries_and_watches_both_ways(store: Store) -> None:
+async def test_forget_availability_erases_watches_both_ways(store: Store) -> None:
     await agent(store, "console:ann")
     await store.add_watch(watch("console:ann", "console:bob"), 10, T0)
     await store.add_watch(watch("console:bob", "console:ann"), 10, T0)
     await store.add_watch(watch("console:bob", "console:cat"), 10, T0)
     await store.forget_availability("console:ann", ["console:ann"])
-    assert await store.desk_people("console:desk", SINCE, T0) == []
     assert await store.watches(["console:ann"], T0) == []
     assert [w.target_id for w in await store.watches(["console:bob"], T0)] == ["console:cat"]
     assert await store.watchers(["console:ann", "console:bob"], T0) == []

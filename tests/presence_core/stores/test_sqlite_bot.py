@@ -31,14 +31,14 @@ def run_bot(tmp_path: Path, db: Path, stdin: str) -> str:
 
 
 def link_code(tmp_path: Path, db: Path) -> str:
-    out = run_bot(tmp_path, db, ":user alice-phone\n/presence link\n")
+    out = run_bot(tmp_path, db, ":user alice-phone\n:dm\n/presence link\n")
     return out.split("link code: ")[1].split(".")[0]
 
 
 def assert_alice_kept_everything(tmp_path: Path, db: Path) -> None:
     out = run_bot(tmp_path, db, READ_BACK)
     # Answered privately in #lobby: it names a device of alice's other, linked account.
-    assert "bot> (only you can see this) ⛔ Your status: do not disturb (set by you)." in out
+    assert "bot> (to alice-laptop) ⛔ Your status: do not disturb (set by you)." in out
     assert "bot> 💬 交易 BTC" in out
 
 
