@@ -115,19 +115,6 @@ async def _until_signal(work: Coroutine[Any, Any, None]) -> None:
         await task
 
 
-def event_loop() -> asyncio.Runner:
-    """uvloop when it is installed (``uvicorn[standard]`` brings it wherever it runs), else asyncio's own loop.
-
-    The HTTP API's figures in bench/RESULTS-http.md are measured on uvloop; the chat libraries run on
-    either.
-    """
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.Runner()
-    return asyncio.Runner(loop_factory=uvloop.new_event_loop)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -143,11 +130,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger().setLevel(max(logging.WARNING, level))
         log.setLevel(level)
     try:
-        with event_loop() as runner:
-            if args.command == "sync-commands":
-                runner.run(_sync_commands(settings, args.guild))
-            else:
-                runner.run(_until_signal(_run(settings, source)))
+        if args.command == "sync-commands":
+            asyncio.run(_sync_commands(settings, args.guild))
+        else:
+            asyncio.run(_until_signal(_run(settings, source)))
     except PresenceError as error:
         print(f"presence-bot: {error}", file=sys.stderr)
         return 2

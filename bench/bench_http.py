@@ -5,7 +5,7 @@ same run, and one room of 1,000 live feeds (time from a heartbeat to the last fe
                                [--tokens 60000] [--feeds 1000] [--samples 200] [--output bench/RESULTS-http.md]
 
 The server is a separate process (this file with ``--serve``): ``create_app`` served by ``Served`` on the
-event loop ``presence-bot`` runs (``presence_adapters.cli.event_loop``: uvloop), one core's worth of
+event loop ``presence-bot`` runs (asyncio's own), one core's worth of
 Python. Every token first joins ``app:bench``; the measured heartbeats are then the steady state of an
 app in a room (token, 5-second limit, the person's record, the recorded heartbeat), each token once,
 so none is refused. The load comes from ``wrk`` (a second process, one thread) and then from this
@@ -44,7 +44,6 @@ if __package__ in (None, ""):  # run as ``python bench/bench_http.py``
 from bench.bench_stores import cpu_model
 from bench.http_feeds import feed_room
 from bench.http_load import Load, ServerProcess, hammer, wrk, wrk_installed
-from presence_adapters.cli import event_loop
 from presence_adapters.http import Served, create_app
 from presence_adapters.http.heartbeat import HeartbeatLimit, beat
 from presence_adapters.http.models import HeartbeatIn
@@ -287,7 +286,7 @@ def report(args: argparse.Namespace, argv: Sequence[str], results: list[dict[str
         "",
         f"- command: `{shlex.join(['python', 'bench/bench_http.py', *argv])}`",
         f"- date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC",
-        f"- machine: {os.cpu_count()} CPUs (nproc), {cpu_model()}; Python {platform.python_version()}, uvloop, "
+        f"- machine: {os.cpu_count()} CPUs (nproc), {cpu_model()}; Python {platform.python_version()}, asyncio's event loop, "
         f"uvicorn with httptools; server, load generator{' and Redis' if redis_version else ''} share the CPUs "
         f"with whatever else runs (load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())})"
         + (f"; {redis_version} on loopback" if redis_version else ""),
@@ -365,7 +364,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     args.people = args.people or args.tokens
-    with event_loop() as runner:
+    with asyncio.Runner() as runner:
         if args.serve:
             runner.run(serve(args.serve, args.redis_url, args.tokens, args.token_file))
             return
