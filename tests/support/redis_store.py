@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -11,10 +12,13 @@ from presence_core.stores.redis import RedisStore
 from tests.support.redis_server import RedisServer, binaries
 
 
-def require_redis() -> None:
-    """Redis tests never skip in CI; elsewhere they skip when redis-server is not installed."""
-    if binaries() is None:
-        message = "redis-server/redis-cli not found (apt-get install redis-server)"
+def require_redis(*also: str) -> None:
+    """Redis tests never skip in CI; elsewhere they skip when redis-server (or a program in ``also``,
+    such as ``openssl``) is not installed."""
+    missing = [name for name in also if shutil.which(name) is None]
+    if binaries() is None or missing:
+        packages = " ".join(["redis-server", *missing])
+        message = f"{', '.join(missing) or 'redis-server/redis-cli'} not found (apt-get install {packages})"
         if os.environ.get("CI"):
             pytest.fail(message + "; the Redis tests must run in CI")
         pytest.skip(message)

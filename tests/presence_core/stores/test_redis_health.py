@@ -34,7 +34,7 @@ def own_redis() -> Iterator[RedisServer]:
 
 @pytest.fixture
 def tls_redis() -> Iterator[RedisTlsServer]:
-    require_redis()
+    require_redis("openssl")
     server = RedisTlsServer()
     yield server
     server.stop()
