@@ -17,6 +17,7 @@ from presence_core.errors import (
     LinkSameAccountError,
     UnknownDeviceError,
 )
+from presence_core.models import RoomChange
 from presence_core.policy import CAS_ATTEMPTS
 from presence_core.views import device_names
 
@@ -122,6 +123,10 @@ class Accounts:
         tokens = await self.service.tokens.hashes(accounts)
         now = self.service.clock()  # they leave every room at once
         left = rooms.changes(person_id, rooms.members(record, now, self.service.policy), {}, now) if record else []
+        # and every chat they were seen in, with a device there or not
+        chats = await self.service.store.memberships(person_id, now - self.service.policy.membership_ttl_ms)
+        left += [RoomChange(room, person_id, None, now) for room in sorted(
+            {m.channel_id for m in chats} - {change.room_id for change in left})]
         await self.service.store.forget_availability(person_id, accounts)
         await self.service.store.forget(person_id, do_not_track=untracked, events=left)
         await self.service._emit(left)

@@ -58,8 +58,9 @@ def _room_member(person: str, wire: Any) -> RoomMember | None:
     match wire:
         case None:
             return None
-        case [str(account), str() | None as name, str(status), str() | None as custom, list(devices)] \
-                if status in _CODE_STATUS:
+        # Redis's Lua cjson writes an empty array it decoded as an object: ``{}`` is no devices.
+        case [str(account), str() | None as name, str(status), str() | None as custom, list() | dict() as devices] \
+                if status in _CODE_STATUS and (isinstance(devices, list) or not devices):
             return RoomMember(person, account, name, _CODE_STATUS[status], custom,
                               tuple(RoomDevice(str(n), int(since), location) for n, since, location in devices))
     raise ValueError(f"not a room member: {str(wire)[:100]}")

@@ -50,7 +50,10 @@ class Recorder:
             self.backlog.add(batch, token)
 
     async def _write(self, batch: Sequence[Activity], token: str) -> None:
+        joins = self.service.chat_joins
+        unlisted = await joins.unlisted(batch)
         await self.service._emit(await self.service.store.record(batch, self.service.policy, token=token))
+        await joins.written(batch, unlisted)
 
     async def _write_late(self, batch: Sequence[Activity], token: str) -> None:
         """Activity kept through a store outage arrives when it is written, and keeps its age."""

@@ -164,6 +164,18 @@ def live_member(record: PersonRecord, room_id: str, now: int, policy: Policy,
     return member
 
 
+def staying(record: PersonRecord, before: dict[str, RoomMember], after: dict[str, RoomMember], now: int,
+            policy: Policy) -> dict[str, RoomMember]:
+    """``after`` (``members`` of the changed ``record``) plus, in each chat room all the person's devices
+    left, the person without devices: they are still one of its members. A ``RoomChange`` without a
+    member is a leave in every room, which in a chat only ``end_membership`` and ``forget`` announce."""
+    gone = [room for room in before if room not in after and not is_app_room(room)]
+    if not gone:
+        return after
+    member = _member(record, record.id, now, policy)
+    return {**after, **dict.fromkeys(gone, member)}
+
+
 def visible(member: RoomMember) -> bool:
     """Rooms list people like ``who`` does: never someone who shows as offline (invisible, tracking off)."""
     return member.status is not Status.OFFLINE

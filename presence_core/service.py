@@ -21,6 +21,7 @@ from presence_core.arguments import (
     require_str,
 )
 from presence_core.accounts import Accounts
+from presence_core.chat_joins import ChatJoins
 from presence_core.desk import Desk
 from presence_core.errors import (
     ConcurrentUpdateError,
@@ -42,6 +43,7 @@ from presence_core.models import (
     Membership,
     OnlineUser,
     PersonRecord,
+    RoomChange,
     RoomMember,
     SyncStatus,
     TokenInfo,
@@ -88,6 +90,7 @@ class PresenceService:
         self._desk = Desk(self)
         self._watches = Watches(self)
         self.rooms = RoomPresence(self)
+        self.chat_joins = ChatJoins(self)
         self.tokens = Tokens(self)
 
     # lifecycle ---------------------------------------------------------------------------------
@@ -269,6 +272,16 @@ class PresenceService:
         accounts = require_ids(user_ids, "user_ids")
         await self.store.end_membership(channel_id, accounts)
         await self.store.set_desk([Membership(channel_id, a, 0) for a in accounts], False)
+        await self._publish(await self._left_chat(channel_id, accounts))
+
+    async def _left_chat(self, channel_id: str, accounts: Sequence[str]) -> list[RoomChange]:
+        """A leave of the chat for each person of ``accounts`` none of whose accounts is a member any more
+        (live feeds show it at once)."""
+        people = sorted(set((await self.store.resolve(accounts)).values()))
+        now = self.clock()
+        still = await self.store.memberships_of(people, now - self.policy.membership_ttl_ms)
+        return [RoomChange(channel_id, person, None, now) for person in people
+                if all(m.channel_id != channel_id for m in still.get(person, []))]
 
     async def move_channel(self, old_id: str, new_id: str) -> None:
         """A channel changed its id (a Telegram group became a supergroup): its people move along."""
@@ -317,7 +330,8 @@ class PresenceService:
             change(record, now)
             rules.keep_shown_custom(record, was_hidden, now)
             events = [*rules.settle(record, now, self.policy),
-                      *rooms.changes(person_id, before, rooms.members(record, now, self.policy), now)]
+                      *rooms.changes(person_id, before, rooms.staying(
+                          record, before, rooms.members(record, now, self.policy), now, self.policy), now)]
             if await self.store.save(record, expected, events):
                 await self._emit(events)
                 return record

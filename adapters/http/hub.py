@@ -165,11 +165,10 @@ class Hub:
         if isinstance(event, RoomChange):
             person, member = event.person_id, event.member
             known = self._members.get(person)
-            if known is not None and not self.app_room:
-                # In a chat the person keeps the account that chat knows; without a device there
-                # they are still one of its members.
-                member = replace(known, devices=()) if member is None else replace(
-                    member, user_id=known.user_id, name=known.name)
+            if known is not None and member is not None and not self.app_room:
+                # In a chat the person keeps the account that chat knows (a change without a member
+                # is a leave of the chat: ``rooms.staying``).
+                member = replace(member, user_id=known.user_id, name=known.name)
             if member is None:
                 self._members.pop(person, None)
             else:

@@ -24,8 +24,14 @@ def test_every_event_comes_back_from_its_wire_form(event: Event) -> None:
     assert from_wire(to_wire(event)) == event
 
 
+def test_no_devices_may_come_as_the_empty_object_redis_s_lua_makes_of_an_empty_array() -> None:
+    event = from_wire(["r", "console:x", "u", ["u", "n", "o", None, {}], 1])
+    assert isinstance(event, RoomChange) and event.member is not None and event.member.devices == ()
+
+
 @pytest.mark.parametrize("wire", [[], ["t", "u", "o", "x", 1], ["a", "u", 2, 1], ["z", "u"], ["t", 1, "o", "f", 1],
                                   ["r", "app:x", "u", ["u", "n", "q", None, []], 1], ["r", "app:x", "u", "member", 1],
+                                  ["r", "console:x", "u", ["u", "n", "o", None, {"0": ["d", 1, None]}], 1],
                                   ["k", ["h", 5], 1], ["k", "h", 1]])
 def test_anything_else_on_the_wire_is_refused(wire: list[object]) -> None:
     with pytest.raises(ValueError):
