@@ -133,7 +133,8 @@ async def test_every_operation_goes_through_on_every_backend(store: Store, clock
     timed = {s.labels["operation"] for s in metrics.store_seconds.collect()[0].samples if s.name.endswith("_count")}
     assert timed == {"record", "load", "save", "resolve", "activity", "channel_people", "due", "merge", "split",
                      "forget", "do_not_track", "put_code", "take_code", "hit", "housekeep",
-                     "name_channels", "channel_names", "forget_availability", "tokens"}
+                     "name_channels", "channel_names", "forget_availability", "tokens",
+                     "memberships_of", "memberships", "publish"}
 
 
 def test_metrics_are_off_unless_enabled() -> None:
