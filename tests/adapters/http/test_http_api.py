@@ -136,7 +136,7 @@ async def test_metrics_move_onto_the_api_server_with_bounded_labels(api: Api) ->
     samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
                for family in text_string_to_metric_families(response.text) for s in family.samples}
     assert samples[("presence_http_requests_total", (("route", "/v1/heartbeat"), ("status", "200")))] == 1
-    assert samples[("presence_http_requests_total", (("route", "/v1/rooms/{room_id:path}/presence"),
+    assert samples[("presence_http_requests_total", (("route", "/v1/rooms/{room_id:room}/presence"),
                                                      ("status", "200")))] == 1
     assert samples[("presence_http_requests_total", (("route", "/v1/me"), ("status", "401")))] == 1
 
