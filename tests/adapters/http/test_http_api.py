@@ -102,8 +102,19 @@ async def test_me_status_and_custom_status_with_expiry(api: Api) -> None:
     assert (await api.call("GET", "/v1/me", alice)).json()["custom_status"] == "交易 BTC"
     cleared = await api.call("DELETE", "/v1/me/custom-status", alice)
     assert cleared.json()["custom_status"] is None
+    api.clock.advance(60_000)
     back = await api.call("PUT", "/v1/me/status", alice, json={"status": "online"})
     assert (back.json()["status"], back.json()["manual"]) == ("online", False)
+    assert back.json()["active_device"] == "api laptop", "online from an app is being there on that app"
+
+
+async def test_going_online_with_tracking_off_records_nothing(api: Api) -> None:
+    alice = await api.token(ALICE)
+    await api.service.set_tracking(ALICE, False)
+    seen = (await api.call("GET", "/v1/me", alice)).json()["last_seen"]
+    api.clock.advance(60_000)
+    assert (await api.call("PUT", "/v1/me/status", alice, json={"status": "online"})).status_code == 200
+    assert (await api.call("GET", "/v1/me", alice)).json()["last_seen"] == seen
 
 
 async def test_me_activity_with_limit_and_since(api: Api) -> None:
