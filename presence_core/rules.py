@@ -223,11 +223,13 @@ def settle(record: PersonRecord, now: int, policy: Policy) -> list[Event]:
 
 def set_manual(record: PersonRecord, status: Status, expires_at: int | None, now: int,
                device: DeviceRecord) -> None:
-    """A status chosen by hand; ``online`` returns to automatic and counts as being here now."""
+    """A status chosen by hand; ``online`` returns to automatic and counts as being here now (unless
+    tracking is off: then nothing of the person's presence is recorded)."""
     record.changed_at = now
     if status is Status.ONLINE:
         record.manual = record.manual_expires = record.manual_since = None
-        touch(record, device.id, device.name, now)
+        if record.tracking:
+            touch(record, device.id, device.name, now)
         return
     if manual_status(record, now) is not status:
         record.manual_since = now

@@ -351,9 +351,14 @@ class PresenceService:
         return expires_at_ms
 
     async def set_status(self, user_id: str, status: str | Status, *, expires_at_ms: int | None = None,
-                         device_id: str | None = None) -> UserStatus:
-        """Choose a status by hand for the person, or for one device when ``device_id`` is given."""
+                         device_id: str | None = None, via: str | None = None) -> UserStatus:
+        """Choose a status by hand for the person, or for one device when ``device_id`` is given.
+
+        ``via`` is the device the choice was made on (the account itself when None, else one under it,
+        such as an API token's device): choosing ``online`` counts as being there now on that device.
+        """
         require_id(user_id, "user_id")
+        acting = require_device(user_id, via)
         chosen = Status.parse(status)
         if device_id is not None:
             await self.set_device_status(user_id, device_id, chosen, expires_at_ms=expires_at_ms)
@@ -361,7 +366,7 @@ class PresenceService:
         expiry = self._expiry(expires_at_ms)
         if chosen is Status.ONLINE and expiry is not None:
             raise InvalidArgumentError("online cannot expire: it already returns to automatic")
-        device = DeviceRecord(user_id, self._device_name(user_id))
+        device = DeviceRecord(acting, self._device_name(acting))
         record = await self._update(user_id, lambda r, now: rules.set_manual(r, chosen, expiry, now, device))
         return self_view(record, user_id, self.clock(), self.policy)
 

@@ -87,7 +87,10 @@ def create_app(presence: PresenceService, *, metrics_registry: CollectorRegistry
         yield
         feeds.stop()
 
+    # A body without a Content-Type is read as JSON, on every route as on the direct heartbeat path: tokens
+    # travel only in headers, so a cross-site request that skips the CORS preflight carries none.
     app = PresenceApi(title="presence", version="1", lifespan=lifespan, redoc_url=None, telemetry=TELEMETRY,
+                      strict_content_type=False,
                   description="Presence of apps and web pages as devices of chat users (SPEC section 11). "
                               "Send your token as 'Authorization: Bearer <token>'; get one in chat with "
                               "/presence token NAME.")
@@ -95,7 +98,7 @@ def create_app(presence: PresenceService, *, metrics_registry: CollectorRegistry
     app.include_router(rooms.router(presence, limit, ids))
     app.include_router(me.router(presence))
 
-    @app.websocket("/v1/rooms/{room_id:path}/feed")
+    @app.websocket("/v1/rooms/{room_id:room}/feed")
     async def feed(websocket: WebSocket, room_id: str) -> None:
         await feeds.serve(websocket, room_id)
 

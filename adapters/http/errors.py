@@ -8,7 +8,7 @@ client sent beyond a bounded excerpt.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,7 +16,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import Send
+from starlette.routing import Match, Router, WebSocketRoute
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocketClose
 
 from presence_core import PresenceError
 from presence_core.errors import TextTooLongError
@@ -53,6 +55,7 @@ class ApiError(Exception):
 
 # What every unexpected failure answers: nothing about what went wrong.
 INTERNAL = ApiError(500, "internal", "something went wrong on our side")
+_MALFORMED_JSON = ApiError(400, "malformed_json", "the body is not valid JSON")
 
 
 def error_response(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
@@ -65,16 +68,18 @@ def error_json(error: ApiError) -> bytes:
                       separators=(",", ":")).encode()
 
 
-async def send_json(send: Send, status: int, payload: bytes, headers: Mapping[str, str] | None = None) -> None:
-    """A whole JSON answer straight through ASGI (for the paths that answer below FastAPI)."""
-    await send({"type": "http.response.start", "status": status,
+async def send_json(send: Send, status: int, payload: bytes, headers: Mapping[str, str] | None = None, *,
+                    kind: str = "http") -> None:
+    """A whole JSON answer straight through ASGI (for the paths that answer below FastAPI); ``kind``
+    ``"websocket.http"`` refuses a WebSocket handshake with it (the ASGI denial response extension)."""
+    await send({"type": f"{kind}.response.start", "status": status,
                 "headers": [(b"content-length", str(len(payload)).encode()), (b"content-type", b"application/json"),
                             *((name.lower().encode(), value.encode()) for name, value in (headers or {}).items())]})
-    await send({"type": "http.response.body", "body": payload})
+    await send({"type": f"{kind}.response.body", "body": payload})
 
 
-async def send_error(send: Send, error: ApiError) -> None:
-    await send_json(send, error.status, error_json(error), error.headers)
+async def send_error(send: Send, error: ApiError, *, kind: str = "http") -> None:
+    await send_json(send, error.status, error_json(error), error.headers, kind=kind)
 
 
 def _field(location: tuple[Any, ...]) -> str:
@@ -82,12 +87,13 @@ def _field(location: tuple[Any, ...]) -> str:
 
 
 def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-    """Malformed JSON is a 400, a body that is not JSON at all a 415; JSON of the wrong shape a 422
-    naming the first wrong field."""
+    """Malformed JSON is a 400, a body of another type than JSON a 415 (one without a ``Content-Type`` is
+    read as JSON: ``create_app``'s ``strict_content_type=False``); JSON of the wrong shape a 422 naming the
+    first wrong field."""
     errors = exc.errors()
     first = errors[0] if errors else {}
     if first.get("type") == "json_invalid":
-        return error_response(400, "malformed_json", "the body is not valid JSON")
+        return error_response(_MALFORMED_JSON.status, _MALFORMED_JSON.code, _MALFORMED_JSON.message)
     content_type = request.headers.get("content-type", "")
     if tuple(first.get("loc", ())) == ("body",) and content_type and "json" not in content_type:
         return error_response(415, "unsupported_media_type", "send the body as JSON, with 'Content-Type: "
@@ -121,17 +127,52 @@ def _wrong(error: Mapping[str, Any]) -> str:
 # The API's own words for the statuses the framework answers by itself.
 _STATUS_WORDING = {404: "no such endpoint (the API is described at /openapi.json)",
                    405: "this endpoint does not take this method"}
+NOT_FOUND = ApiError(404, "not_found", _STATUS_WORDING[404])
+NOT_A_HANDSHAKE = ApiError(400, "malformed_request", "not a WebSocket handshake: this is a WebSocket endpoint "
+                                                     "(send 'Upgrade: websocket')")
 
 
 def _http(exc: StarletteHTTPException) -> JSONResponse:
     code = STATUS_CODES.get(exc.status_code, "error")
     message = _STATUS_WORDING.get(exc.status_code, code.replace("_", " "))
-    if exc.status_code == 400:  # FastAPI could not read the body at all (e.g. nested too deeply)
-        code, message = "malformed_body", "the body could not be read as JSON"
+    if exc.status_code == 400:
+        # FastAPI could not read the body at all: bytes that are not UTF-8 are not JSON (as a syntax
+        # error is); anything else (nesting too deep for the parser) is ``malformed_body``.
+        if isinstance(exc.__cause__, UnicodeError):
+            code, message = _MALFORMED_JSON.code, _MALFORMED_JSON.message
+        else:
+            code, message = "malformed_body", "the body could not be read as JSON"
     return error_response(exc.status_code, code, message, exc.headers)
 
 
+def _is_websocket_path(router: Router, scope: Scope) -> bool:
+    """Whether a WebSocket route of ``router`` takes this (HTTP) request's path."""
+    as_websocket = {**scope, "type": "websocket"}
+    return any(isinstance(route, WebSocketRoute) and route.matches(as_websocket)[0] is Match.FULL
+               for route in router.routes)
+
+
+def _not_found(router: Router) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+    """What ``router`` answers when no route takes a request (instead of Starlette's own answers: a
+    handshake refused with a bare 403 and a 404 for a plain request on a feed)."""
+
+    async def not_found(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            if "websocket.http.response" in scope.get("extensions", {}):
+                await send_error(send, NOT_FOUND, kind="websocket.http")
+            else:  # a server without the denial response extension can only refuse (with 403)
+                await WebSocketClose()(scope, receive, send)
+        elif scope["type"] == "http" and _is_websocket_path(router, scope):
+            raise NOT_A_HANDSHAKE
+        else:
+            raise StarletteHTTPException(404)
+
+    return not_found
+
+
 _UNAVAILABLE = ApiError(503, "unavailable", "presence is temporarily unavailable; try again", {"Retry-After": "1"})
+_ROOM_ID_RULE = (f"app:NAME or PLATFORM:CHANNEL, without spaces or control characters, at most {ROOM_ID_MAX_LEN} "
+                 "characters")
 _EXPIRY = "expires_at_ms: a time in the future, in epoch ms, at most 365 days ahead"
 # The API's own answer to each stable code of the core (``PresenceError.code``): the core's messages are
 # for developers and never reach a client.
@@ -139,8 +180,7 @@ _CORE_CODES = {
     "room_forbidden": ApiError(403, "room_forbidden", "this room is a chat you were not seen in, or have left"),
     "unavailable": _UNAVAILABLE,
     "concurrent_update": _UNAVAILABLE,
-    "invalid_room_id": ApiError(422, "invalid", f"room id: app:NAME or PLATFORM:CHANNEL, without spaces or control "
-                                                f"characters, at most {ROOM_ID_MAX_LEN} characters"),
+    "invalid_room_id": ApiError(422, "invalid", f"room id: {_ROOM_ID_RULE}"),
     "invalid_location": ApiError(422, "invalid", f"location: text, a number, true/false, a list or an object, nested "
                                                  f"at most {LOCATION_MAX_DEPTH} deep and at most {LOCATION_MAX_BYTES} "
                                                  "bytes as JSON, and only in an app room (app:NAME)"),
@@ -154,12 +194,19 @@ _INVALID_BY_ROUTE = {
     "/v1/me/custom-status": ApiError(422, "invalid", f"text: no control characters; {_EXPIRY}"),
     "/v1/me/activity": ApiError(422, "invalid", "limit: 1 to 50; since: a time in epoch ms"),
 }
+# A core refusal with a code of its own, worded by the route whose field it refused (the heartbeat's room
+# id is its body's ``channel_id``, every other route's is in the path).
+_CODE_BY_ROUTE = {
+    ("/v1/heartbeat", "invalid_room_id"): ApiError(422, "invalid", f"channel_id: {_ROOM_ID_RULE}"),
+}
 _INVALID = ApiError(422, "invalid", "a value in the request is malformed or out of range")
 _REFUSED = ApiError(422, "refused", "presence refused this request")
 
 
 def presence_error(exc: PresenceError, route: str) -> ApiError:
     """What the API answers to a refusal of the core, raised while serving ``route`` (a route template)."""
+    if (route, exc.code) in _CODE_BY_ROUTE:
+        return _CODE_BY_ROUTE[route, exc.code]
     if exc.code in _CORE_CODES:
         return _CORE_CODES[exc.code]
     if isinstance(exc, TextTooLongError):
@@ -170,7 +217,7 @@ def presence_error(exc: PresenceError, route: str) -> ApiError:
 
 
 def install(app: FastAPI) -> None:
-    """Route every kind of failure to the one shape."""
+    """Route every kind of failure to the one shape, requests no route takes included."""
 
     async def api_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ApiError)
@@ -198,6 +245,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http)
     app.add_exception_handler(PresenceError, presence)
     app.add_exception_handler(Exception, unexpected)
+    app.router.default = _not_found(app.router)
 
 
 def excerpt(text: str) -> str:

@@ -38,7 +38,7 @@ def router(presence: PresenceService) -> APIRouter:
 
     @api.put("/status", response_model=MeOut, summary="Set your status, optionally until a time")
     async def set_status(body: StatusIn, device: Device) -> MeOut:
-        await presence.set_status(device.owner, body.status, expires_at_ms=body.expires_at_ms)
+        await presence.set_status(device.owner, body.status, expires_at_ms=body.expires_at_ms, via=device.device_id)
         return await me(device)
 
     @api.put("/custom-status", response_model=MeOut, summary="Set your custom status")

@@ -102,8 +102,19 @@ async def test_me_status_and_custom_status_with_expiry(api: Api) -> None:
     assert (await api.call("GET", "/v1/me", alice)).json()["custom_status"] == "交易 BTC"
     cleared = await api.call("DELETE", "/v1/me/custom-status", alice)
     assert cleared.json()["custom_status"] is None
+    api.clock.advance(60_000)
     back = await api.call("PUT", "/v1/me/status", alice, json={"status": "online"})
     assert (back.json()["status"], back.json()["manual"]) == ("online", False)
+    assert back.json()["active_device"] == "api laptop", "online from an app is being there on that app"
+
+
+async def test_going_online_with_tracking_off_records_nothing(api: Api) -> None:
+    alice = await api.token(ALICE)
+    await api.service.set_tracking(ALICE, False)
+    seen = (await api.call("GET", "/v1/me", alice)).json()["last_seen"]
+    api.clock.advance(60_000)
+    assert (await api.call("PUT", "/v1/me/status", alice, json={"status": "online"})).status_code == 200
+    assert (await api.call("GET", "/v1/me", alice)).json()["last_seen"] == seen
 
 
 async def test_me_activity_with_limit_and_since(api: Api) -> None:
@@ -136,7 +147,7 @@ async def test_metrics_move_onto_the_api_server_with_bounded_labels(api: Api) ->
     samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
                for family in text_string_to_metric_families(response.text) for s in family.samples}
     assert samples[("presence_http_requests_total", (("route", "/v1/heartbeat"), ("status", "200")))] == 1
-    assert samples[("presence_http_requests_total", (("route", "/v1/rooms/{room_id:path}/presence"),
+    assert samples[("presence_http_requests_total", (("route", "/v1/rooms/{room_id:room}/presence"),
                                                      ("status", "200")))] == 1
     assert samples[("presence_http_requests_total", (("route", "/v1/me"), ("status", "401")))] == 1
 

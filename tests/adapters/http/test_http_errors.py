@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from typing import Any
 from urllib.parse import unquote
 
 import httpx
 import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
 
 from presence_core.errors import (
     ConcurrentUpdateError,
@@ -16,7 +20,7 @@ from presence_core.errors import (
     StoreUnavailableError,
     TextTooLongError,
 )
-from tests.adapters.http.conftest import ALICE, BOB, DOC, Api, closed_with
+from tests.adapters.http.conftest import ALICE, BOB, CAROL, DOC, WAIT_S, Api, closed_with, receive
 
 
 def error_of(response: httpx.Response, status: int) -> str:
@@ -232,3 +236,126 @@ async def test_a_custom_status_sent_over_http_is_cleaned_like_one_typed_in_chat(
     token = await api.token(ALICE)
     response = await api.call("PUT", "/v1/me/custom-status", token, json={"text": "lunch\x00\u202e\x07\nback at 2"})
     assert response.json()["custom_status"] == "lunch back at 2"
+
+
+async def raw_answer(api: Api, request: bytes) -> tuple[int, dict[str, Any]]:
+    """Status and JSON body of the answer to ``request`` sent as bytes (a handshake httpx cannot send)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", api.port)
+    writer.write(request)
+    answer = await asyncio.wait_for(reader.read(), WAIT_S)
+    writer.close()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert b"content-type: application/json" in head.lower(), head
+    return int(head.split()[1]), json.loads(body)
+
+
+@pytest.mark.parametrize("path", ["/nope", "/v1/me", "/v1/rooms/app:doc/presence"])
+async def test_a_websocket_handshake_to_a_route_that_is_no_feed_is_404_in_the_apis_words(api: Api, path: str) -> None:
+    handshake = (f"GET {path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    assert await raw_answer(api, handshake.encode()) == (404, {"error": {
+        "code": "not_found", "message": "no such endpoint (the API is described at /openapi.json)"}})
+
+
+async def test_a_websocket_client_to_a_route_that_is_no_feed_is_refused_with_404(api: Api) -> None:
+    with pytest.raises(InvalidStatus) as refused:
+        async with connect(f"ws://127.0.0.1:{api.port}/v1/me", open_timeout=WAIT_S):
+            pass
+    assert refused.value.response.status_code == 404
+    assert json.loads(refused.value.response.body or b"")["error"]["code"] == "not_found"
+
+
+async def test_a_plain_request_on_a_feed_says_it_is_a_websocket_endpoint(api: Api) -> None:
+    token = await api.token(ALICE)
+    for path in (f"/v1/rooms/{DOC}/feed", "/v1/rooms/telegram:-100123/7/feed"):
+        response = await api.call("GET", path, token)
+        assert error_of(response, 400) == "malformed_request"
+        assert response.json()["error"]["message"].startswith("not a WebSocket handshake")
+    assert error_of(await api.call("GET", "/v1/rooms/feed", token), 404) == "not_found", "no room id: no feed"
+
+
+async def test_every_bad_room_id_is_422_line_breaks_included(api: Api) -> None:
+    token = await api.token(ALICE)
+    for room in ("app:x%0d%0aSet-Cookie:a", "app:x%0a", "app:x%0d", "app:x%00", "app:x%20y", "%0a"):
+        for method in ("GET", "DELETE"):
+            response = await api.call(method, f"/v1/rooms/{room}/presence", token)
+            assert error_of(response, 422) == "invalid", (method, room)
+            assert response.json()["error"]["message"].startswith("room id: ")
+            assert "set-cookie" not in response.headers
+    async with api.feed("app:x%0d%0ay", token) as ws:
+        assert (await closed_with(ws))[0] == 4400
+
+
+async def test_a_body_that_is_not_utf_8_is_malformed_json(api: Api) -> None:
+    token = await api.token(ALICE)
+    for body in (b'{"channel_id": "app:\xff"}', b'{"status": "\xc3("}', b"\x80"):
+        for method, path in (("POST", "/v1/heartbeat"), ("PUT", "/v1/me/status")):
+            api.clock.advance(5_000)
+            response = await api.call(method, path, token, content=body, headers={"Content-Type": "application/json"})
+            assert error_of(response, 400) == "malformed_json", (path, body)
+            assert response.json()["error"]["message"] == "the body is not valid JSON"
+
+
+async def test_leaving_a_chat_you_are_not_in_is_403_whether_it_exists_or_not(api: Api) -> None:
+    carol = await api.token(CAROL)
+    await api.service.record_activity(BOB, {"channel_id": "console:lobby"}, user_name="bob")
+    for room in ("console:lobby", "console:nobody-here"):
+        listing = await api.call("GET", f"/v1/rooms/{room}/presence", carol)
+        leave = await api.call("DELETE", f"/v1/rooms/{room}/presence", carol)
+        assert error_of(listing, 403) == error_of(leave, 403) == "room_forbidden", room
+        assert leave.json() == listing.json()
+    bob = await api.token(BOB)
+    assert (await api.call("DELETE", "/v1/rooms/console:lobby/presence", bob)).json() == \
+        {"room_id": "console:lobby", "rooms": []}, "a member may leave"
+    assert (await api.call("DELETE", f"/v1/rooms/{DOC}/presence", carol)).status_code == 200, "app rooms are open"
+
+
+async def test_a_body_without_a_content_type_is_read_as_json_and_one_of_another_type_is_415(api: Api) -> None:
+    token = await api.token(ALICE)
+    for query in ("", "?via=route"):  # the direct path and the app's route
+        api.clock.advance(5_000)
+        beat = await api.call("POST", f"/v1/heartbeat{query}", token, content=json.dumps({"channel_id": DOC}).encode())
+        assert (beat.status_code, beat.json()["rooms"]) == (200, [DOC]), query
+        api.clock.advance(5_000)
+        broken = await api.call("POST", f"/v1/heartbeat{query}", token, content=b'{"channel_id": ')
+        assert error_of(broken, 400) == "malformed_json", query
+    status = await api.call("PUT", "/v1/me/status", token, content=b'{"status": "dnd"}')
+    assert (status.status_code, status.json()["status"]) == (200, "dnd")
+    custom = await api.call("PUT", "/v1/me/custom-status", token, content=b'{"text": "lunch"}')
+    assert (custom.status_code, custom.json()["custom_status"]) == (200, "lunch")
+    for content_type in ("application/x-www-form-urlencoded", "text/plain"):
+        for method, path in (("PUT", "/v1/me/status"), ("POST", "/v1/heartbeat"), ("PUT", "/v1/me/custom-status")):
+            api.clock.advance(5_000)
+            refused = await api.call(method, path, token, content=b'{"status": "away", "text": "gone"}',
+                                     headers={"Content-Type": content_type})
+            assert error_of(refused, 415) == "unsupported_media_type", (path, content_type)
+    me = (await api.call("GET", "/v1/me", token)).json()
+    assert (me["status"], me["custom_status"]) == ("dnd", "lunch"), "nothing refused was taken"
+    missing = await api.call("PUT", "/v1/me/status", token)
+    assert error_of(missing, 422) == "invalid" and missing.json()["error"]["message"] == "body: is required"
+
+
+async def test_a_bad_channel_id_is_named_channel_id(api: Api) -> None:
+    token = await api.token(ALICE)
+    for room in ("nocolon", "app:two words", "app:x\r\n"):
+        response = await api.heartbeat(token, channel_id=room)
+        assert error_of(response, 422) == "invalid"
+        assert response.json()["error"]["message"].startswith("channel_id: app:NAME or PLATFORM:CHANNEL"), room
+    routed = await api.call("POST", "/v1/heartbeat?via=route", token, json={"channel_id": "nocolon"})
+    assert routed.json()["error"]["message"].startswith("channel_id: "), "the app's route words it the same"
+
+
+async def test_a_heartbeat_with_tracking_off_records_nothing_and_me_says_why(api: Api) -> None:
+    alice, bob = await api.token(ALICE), await api.token(BOB)
+    before = (await api.call("GET", "/v1/me/activity", alice)).json()["activity"]
+    await api.service.set_tracking(ALICE, False)
+    async with api.feed(DOC, alice) as ws:
+        await receive(ws, "presence_state")
+        beat = await api.heartbeat(alice, channel_id=DOC, location="here")
+        assert (beat.status_code, beat.json()["rooms"]) == (200, []), "in no room, though its feed is open"
+        assert (await api.heartbeat(alice)).json()["rooms"] == []
+        assert (await api.call("GET", f"/v1/rooms/{DOC}/presence", bob)).json()["people"] == []
+        assert (await api.call("GET", "/v1/me", alice)).json()["tracking"] is False, "where the client learns why"
+    assert (await api.call("GET", "/v1/me/activity", alice)).json()["activity"] == before, "nothing recorded"
+    await api.service.set_tracking(ALICE, True)
+    assert (await api.heartbeat(alice, channel_id=DOC)).json()["rooms"] == [DOC]
