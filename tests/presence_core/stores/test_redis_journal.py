@@ -208,6 +208,8 @@ async def test_forgetting_again_during_the_pause_of_the_first_ends_that_pause(
     await history(presence)
     await presence.forget(DC)  # the person of TG and DC: their announcements stay for the pause
     await presence.record_activity(TG, {"channel_id": "telegram:-5"}, user_name="someone")
+    # The second forget announces its own leave of the chat; its pause is made short here, the first's is not.
+    monkeypatch.setattr(redis_links, "GRACE_S", 0.0)
     await presence.forget(TG)  # the same person id: their first erase is finished first
     assert await keys_naming(store, NEEDLES) == []
     await presence.close()
