@@ -4,7 +4,10 @@ say, ``available`` and ``pick`` answer as on the memory store, and a desk withou
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
+
+import pytest
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -21,6 +24,23 @@ USERS = ["console:ann", "console:bob", "telegram:1", "discord:2"]
 CHANNELS = ["console:x", "console:y", "console:z"]
 POLICY = Policy()
 WEEKDAYS_9_TO_18 = [[day * 1440 + 540, day * 1440 + 1080] for day in range(5)]
+
+
+@pytest.fixture
+async def service(redis_server: RedisServer, clock: FakeClock) -> AsyncIterator[PresenceService]:
+    """A started service on the flushed single Redis (cards are kept on a single Redis only)."""
+    redis_server.flush()
+    service = PresenceService(RedisStore(redis_server.url), POLICY, clock)
+    await service.start()
+    yield service
+    await service.close()
+
+
+@pytest.fixture
+def store(service: PresenceService) -> RedisStore:
+    assert isinstance(service.store, RedisStore)
+    return service.store
+
 
 user = st.sampled_from(USERS)
 channel = st.sampled_from(CHANNELS)
@@ -124,80 +144,54 @@ def test_through_any_history_the_cards_agree_with_the_people_and_redis_with_memo
     asyncio.run(run())
 
 
-async def test_a_desk_without_cards_reads_the_same_and_gets_them_back(redis_server: RedisServer) -> None:
-    redis_server.flush()
-    service = PresenceService(RedisStore(redis_server.url), POLICY, FakeClock())
-    await service.start()
-    store: RedisStore = service.store  # type: ignore[assignment]
-    try:
-        for name in ("console:ann", "console:bob"):
-            await service.record_activity(name, {"channel_id": "console:x"}, user_name=name[8:])
-            await service.flush()
-            await service.set_capacity(name, 2)
-        before = await service.get_available("console:x")
-        cards = store.keys.of("wc", "console:x")
-        await store.client.delete(cards)  # as written before cards existed
-        assert await service.get_available("console:x") == before
-        assert set(await store.client.hkeys(cards)) == {b"console:ann", b"console:bob"}
-    finally:
-        await service.close()
-
-
-async def test_an_account_split_off_leaves_the_listing_on_the_next_read(redis_server: RedisServer) -> None:
-    redis_server.flush()
-    service = PresenceService(RedisStore(redis_server.url), POLICY, FakeClock())
-    await service.start()
-    store: RedisStore = service.store  # type: ignore[assignment]
-    try:
-        for name in ("console:ann", "telegram:1"):
-            await service.record_activity(name, {"channel_id": "console:x"})
-            await service.flush()
-        await service.set_capacity("console:ann", 2)
-        await service.link_account("telegram:1", await service.create_link_code("console:ann"))
-        await service.unlink_account("console:ann", "telegram:1")
-        listing = store.keys.of("w", "console:x")
-        assert set(await store.client.zrange(listing, 0, -1)) == {b"console:ann", b"telegram:1"}
-        assert [u.user_id for u in await service.get_available("console:x")] == ["console:ann"]
-        assert await store.client.zrange(listing, 0, -1) == [b"console:ann"]
-    finally:
-        await service.close()
-
-
-async def test_a_membership_that_expires_takes_its_card_along(redis_server: RedisServer) -> None:
-    redis_server.flush()
-    clock = FakeClock()
-    service = PresenceService(RedisStore(redis_server.url), POLICY, clock)
-    await service.start()
-    store: RedisStore = service.store  # type: ignore[assignment]
-    try:
-        await service.record_activity("console:ann", {"channel_id": "console:x"})
+async def test_a_desk_without_cards_reads_the_same_and_gets_them_back(
+        service: PresenceService, store: RedisStore) -> None:
+    for name in ("console:ann", "console:bob"):
+        await service.record_activity(name, {"channel_id": "console:x"}, user_name=name[8:])
         await service.flush()
-        await service.set_capacity("console:ann", 2)
-        assert await store.client.hkeys(store.keys.of("wc", "console:x")) == [b"console:ann"]
-        clock.advance(ms=POLICY.membership_ttl_ms + 1)
-        await service.record_activity("console:ann", {"channel_id": "console:y"})  # ends the one in x
-        await service.flush()
-        assert await store.client.hkeys(store.keys.of("wc", "console:x")) == []
-        assert await store.client.hkeys(store.keys.of("wc", "console:y")) == [b"console:ann"]
-    finally:
-        await service.close()
+        await service.set_capacity(name, 2)
+    before = await service.get_available("console:x")
+    cards = store.keys.of("wc", "console:x")
+    await store.client.delete(cards)  # as written before cards existed
+    assert await service.get_available("console:x") == before
+    assert set(await store.client.hkeys(cards)) == {b"console:ann", b"console:bob"}
 
 
-async def test_a_listing_that_expires_while_others_stay_takes_its_card_along(redis_server: RedisServer) -> None:
-    redis_server.flush()
-    clock = FakeClock()
-    service = PresenceService(RedisStore(redis_server.url), POLICY, clock)
-    await service.start()
-    store: RedisStore = service.store  # type: ignore[assignment]
-    try:
-        for name in ("console:ann", "console:bob"):
-            await service.record_activity(name, {"channel_id": "console:x"})
-            await service.flush()
-            await service.set_capacity(name, 2)
-        clock.advance(ms=POLICY.membership_ttl_ms + 1)
-        await service.record_activity("console:bob", {"channel_id": "console:x"})  # ann never comes back
+async def test_an_account_split_off_leaves_the_listing_on_the_next_read(
+        service: PresenceService, store: RedisStore) -> None:
+    for name in ("console:ann", "telegram:1"):
+        await service.record_activity(name, {"channel_id": "console:x"})
         await service.flush()
-        assert await store.client.zrange(store.keys.of("w", "console:x"), 0, -1) == [b"console:bob"]
-        assert await store.client.hkeys(store.keys.of("wc", "console:x")) == [b"console:bob"]
-    finally:
-        await service.close()
+    await service.set_capacity("console:ann", 2)
+    await service.link_account("telegram:1", await service.create_link_code("console:ann"))
+    await service.unlink_account("console:ann", "telegram:1")
+    listing = store.keys.of("w", "console:x")
+    assert set(await store.client.zrange(listing, 0, -1)) == {b"console:ann", b"telegram:1"}
+    assert [u.user_id for u in await service.get_available("console:x")] == ["console:ann"]
+    assert await store.client.zrange(listing, 0, -1) == [b"console:ann"]
+
+
+async def test_a_membership_that_expires_takes_its_card_along(
+        service: PresenceService, store: RedisStore, clock: FakeClock) -> None:
+    await service.record_activity("console:ann", {"channel_id": "console:x"})
+    await service.flush()
+    await service.set_capacity("console:ann", 2)
+    assert await store.client.hkeys(store.keys.of("wc", "console:x")) == [b"console:ann"]
+    clock.advance(ms=POLICY.membership_ttl_ms + 1)
+    await service.record_activity("console:ann", {"channel_id": "console:y"})  # ends the one in x
+    await service.flush()
+    assert await store.client.hkeys(store.keys.of("wc", "console:x")) == []
+    assert await store.client.hkeys(store.keys.of("wc", "console:y")) == [b"console:ann"]
+
+
+async def test_a_listing_that_expires_while_others_stay_takes_its_card_along(
+        service: PresenceService, store: RedisStore, clock: FakeClock) -> None:
+    for name in ("console:ann", "console:bob"):
+        await service.record_activity(name, {"channel_id": "console:x"})
+        await service.flush()
+        await service.set_capacity(name, 2)
+    clock.advance(ms=POLICY.membership_ttl_ms + 1)
+    await service.record_activity("console:bob", {"channel_id": "console:x"})  # ann never comes back
+    await service.flush()
+    assert await store.client.zrange(store.keys.of("w", "console:x"), 0, -1) == [b"console:bob"]
+    assert await store.client.hkeys(store.keys.of("wc", "console:x")) == [b"console:bob"]
