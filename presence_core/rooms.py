@@ -172,8 +172,8 @@ def staying(record: PersonRecord, before: dict[str, RoomMember], after: dict[str
     gone = [room for room in before if room not in after and not is_app_room(room)]
     if not gone:
         return after
-    member = _member(record, record.id, now, policy)
-    return {**after, **dict.fromkeys(gone, member)}
+    # Under the account that chat knows, never the person's id, which may be another platform's account.
+    return {**after, **{room: _member(record, before[room].user_id, now, policy) for room in gone}}
 
 
 def visible(member: RoomMember) -> bool:

@@ -248,3 +248,18 @@ async def test_refusals_carry_stable_codes(service: PresenceService) -> None:
         with pytest.raises(PresenceError) as refused:
             await service.room_heartbeat(ALICE, LAPTOP, room, location)
         assert refused.value.code == code, (room, location)
+
+
+async def test_a_device_leaving_a_chat_keeps_its_person_there_under_the_account_that_chat_knows(
+        service: PresenceService) -> None:
+    """Alice is telegram:1 linked with discord:2; the Discord channel knows only discord:2 (SPEC 6)."""
+    chat = "discord:-9"
+    await service.record_activity(BOB, {"channel_id": chat})
+    await service.flush()
+    await service.link_account(BOB, await service.create_link_code(ALICE))
+    await service.room_heartbeat(BOB, BOB_APP, chat)
+    log = RoomLog(service)
+    await service.leave_room(BOB, BOB_APP, chat)
+    [change] = log.changes
+    assert change.member is not None and change.member.devices == ()
+    assert change.member.user_id == BOB, "never the person's first account, which the chat never saw"
