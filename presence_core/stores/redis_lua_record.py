@@ -147,13 +147,8 @@ local function resolve(b)
   return st
 end
 
-local function channel(chan, t, account, ts)
-  if not inline then
-    chan_ops[#chan_ops + 1] = {chan, account, ts}
-    return
-  end
-  local c = channels[chan]
-  if not c then c = {key = prefix .. 'c:' .. (t ~= '' and t or tag(chan)) .. chan, adds = {}}; channels[chan] = c end
+-- A listing (a channel's members, a desk) gains the account at ts for its sorted set; '' as ts ends it.
+local function listing(c, account, ts)
   if ts == '' then
     c.gone = c.gone or {}
     c.gone[#c.gone + 1] = account
@@ -162,6 +157,16 @@ local function channel(chan, t, account, ts)
     adds[#adds + 1] = ts; adds[#adds + 1] = account
     if not c.newest or before(c.newest, ts) then c.newest = ts end
   end
+end
+
+local function channel(chan, t, account, ts)
+  if not inline then
+    chan_ops[#chan_ops + 1] = {chan, account, ts}
+    return
+  end
+  local c = channels[chan]
+  if not c then c = {key = prefix .. 'c:' .. (t ~= '' and t or tag(chan)) .. chan, adds = {}}; channels[chan] = c end
+  listing(c, account, ts)
 end
 
 -- The log of one person during the batch: n entries in fields L1..Ln after ll entries in the LIST;
@@ -204,14 +209,7 @@ local function desk(chan, t, account, ts)
     c = {key = prefix .. 'w:' .. slot .. chan, cards = prefix .. 'wc:' .. slot .. chan, adds = {}}
     desks[chan] = c
   end
-  if ts == '' then
-    c.gone = c.gone or {}
-    c.gone[#c.gone + 1] = account
-  else
-    local adds = c.adds
-    adds[#adds + 1] = ts; adds[#adds + 1] = account
-    if not c.newest or before(c.newest, ts) then c.newest = ts end
-  end
+  listing(c, account, ts)
 end
 
 local function ts_of(entry) return tonumber(match(entry, '^[^,]*')) end
