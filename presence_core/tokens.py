@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from presence_core.arguments import require_str
 from presence_core.errors import InvalidArgumentError, TokenExistsError, TooManyTokensError, UnknownTokenError
 from presence_core.models import TokenInfo, TokenRecord, TokensRevoked
 from presence_core.policy import MINUTE_MS
@@ -116,9 +117,7 @@ class Tokens:
 
         Raises ``UnknownTokenError`` when the person has no token of that name.
         """
-        if not isinstance(name, str):
-            raise InvalidArgumentError("a token name must be a string")
-        wanted = name.lower()
+        wanted = require_str(name, "name").lower()
         found = next((t for t in await self._all(user_id) if t.name == wanted), None)
         if found is None or not await self._service.store.revoke_token(found.owner, found.name):
             raise UnknownTokenError(name)
